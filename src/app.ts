@@ -1,0 +1,64 @@
+// Builds the Hono app: middleware, one sub-app per resource, the error funnel, and the
+// OpenAPI document (/openapi.json) with its human view (/docs).
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { swaggerUI } from "@hono/swagger-ui";
+import { cors } from "hono/cors";
+import { requestId } from "hono/request-id";
+import { version } from "../package.json";
+import type { AppEnv } from "./env";
+import { errors, handleError, problemResponse } from "./errors";
+import { limitBody, strictJsonText } from "./middleware/body";
+import { requestContext } from "./middleware/context";
+import { authRoutes } from "./routes/auth";
+import { healthRoutes } from "./routes/health";
+import { inboxRoutes } from "./routes/inbox";
+import { userRoutes } from "./routes/users";
+
+function buildApp() {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.use(requestId());
+  app.use(requestContext());
+  app.use(
+    "/v1/*",
+    cors({
+      origin: (origin, c) => ((c.get("config") as AppEnv["Variables"]["config"]).allowedOrigins.includes(origin) ? origin : null),
+      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
+      allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+      exposeHeaders: ["X-Request-Id", "Retry-After", "X-Cache"],
+      maxAge: 600,
+    }),
+  );
+  app.use("/v1/*", limitBody((c) => c.var.config.maxBodyBytes), strictJsonText());
+
+  app.onError(handleError);
+  app.notFound((c) => problemResponse(errors.notFound("route"), c.get("requestId")));
+
+  const routes = app
+    .route("/", healthRoutes)
+    .route("/v1/auth", authRoutes)
+    .route("/v1", userRoutes)
+    .route("/v1/inbox", inboxRoutes);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description: "An access token from /v1/auth/login, /register or /refresh (15 minutes).",
+  });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Plaza",
+      version,
+      description: "Real-time backend: feed, chat rooms, instant messaging and compute tasks. Errors are RFC 9457 problem+json with a stable `code`.",
+    },
+  });
+  app.get("/docs", swaggerUI({ url: "/openapi.json", title: "Plaza API" }));
+  return routes;
+}
+
+export const app = buildApp();
+
+/** The typed route tree, for Hono's RPC client (`hc<AppType>`). */
+export type AppType = typeof app;

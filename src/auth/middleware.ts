@@ -1,0 +1,32 @@
+// Bearer authentication for HTTP routes: a verified access token of a live session.
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv, AuthUser } from "../env";
+import { errors } from "../errors";
+import { isSessionDenied } from "../services/sessions";
+import { verifyAccessToken } from "./tokens";
+
+/** Verifies an access token string and that its session is still live; undefined if not. */
+export async function authenticateToken(c: Context<AppEnv>, token: string): Promise<AuthUser | undefined> {
+  const claims = await verifyAccessToken(token, c.get("config").jwt);
+  if (!claims) return undefined;
+  if (await isSessionDenied(c.env.CACHE, claims.sid)) return undefined;
+  return { id: claims.sub, username: claims.username, sid: claims.sid };
+}
+
+function bearerToken(header: string | undefined): string | undefined {
+  // The scheme is case-insensitive (RFC 7235); the token is base64url segments.
+  const match = header?.match(/^Bearer ([A-Za-z0-9._~+/-]+=*)$/i);
+  return match?.[1];
+}
+
+/** Requires `Authorization: Bearer <accessToken>`; sets `auth`. Every failure is a bare 401. */
+export function requireAuth() {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const token = bearerToken(c.req.header("Authorization"));
+    const user = token ? await authenticateToken(c, token) : undefined;
+    if (!user) throw errors.unauthorized();
+    c.set("auth", user);
+    await next();
+  });
+}

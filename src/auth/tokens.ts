@@ -1,0 +1,79 @@
+// Access tokens: the only module that imports jose. One algorithm (HS256), pinned on
+// both sides; issuer, audience, type, expiry, subject and session id are all required.
+import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import { randomBytes, sha256Base64Url, toBase64Url } from "../lib/encoding";
+
+export const ACCESS_TOKEN_ALG = "HS256";
+/** RFC 9068 access-token type, checked on verify so other JWTs of ours never pass as access tokens. */
+export const ACCESS_TOKEN_TYP = "at+jwt";
+
+export interface JwtSettings {
+  issuer: string;
+  audience: string;
+  secret: string;
+  accessTtlSeconds: number;
+}
+
+export interface AccessClaims {
+  sub: string;
+  sid: string;
+  username: string;
+  exp: number;
+}
+
+const encoder = new TextEncoder();
+
+/** Signs a short-lived access token for one session. */
+export async function signAccessToken(
+  claims: { userId: string; sessionId: string; username: string },
+  jwt: JwtSettings,
+  now = Date.now(),
+): Promise<string> {
+  const iat = Math.floor(now / 1000);
+  return new SignJWT({ sid: claims.sessionId, username: claims.username })
+    .setProtectedHeader({ alg: ACCESS_TOKEN_ALG, typ: ACCESS_TOKEN_TYP })
+    .setIssuer(jwt.issuer)
+    .setAudience(jwt.audience)
+    .setSubject(claims.userId)
+    .setIssuedAt(iat)
+    .setNotBefore(iat)
+    .setExpirationTime(iat + jwt.accessTtlSeconds)
+    .sign(encoder.encode(jwt.secret));
+}
+
+/**
+ * Verifies an access token. Returns undefined for every kind of failure (bad signature,
+ * other algorithm, `alg: none`, expired, not yet valid, wrong iss/aud/typ, missing claims):
+ * callers answer all of them with the same bare 401.
+ */
+export async function verifyAccessToken(token: string, jwt: JwtSettings): Promise<AccessClaims | undefined> {
+  try {
+    const { payload } = await jwtVerify(token, encoder.encode(jwt.secret), {
+      algorithms: [ACCESS_TOKEN_ALG],
+      issuer: jwt.issuer,
+      audience: jwt.audience,
+      typ: ACCESS_TOKEN_TYP,
+      requiredClaims: ["sub", "sid", "exp", "iat", "nbf"],
+      clockTolerance: 5,
+    });
+    const { sub, sid, username, exp } = payload;
+    if (typeof sub !== "string" || typeof sid !== "string" || typeof username !== "string" || typeof exp !== "number") {
+      return undefined;
+    }
+    return { sub, sid, username, exp };
+  } catch (err) {
+    if (err instanceof joseErrors.JOSEError || err instanceof TypeError) return undefined;
+    throw err;
+  }
+}
+
+/** A new opaque refresh token (256 random bits) and the hash that is stored instead of it. */
+export async function newRefreshToken(): Promise<{ token: string; hash: string }> {
+  const token = toBase64Url(randomBytes(32));
+  return { token, hash: await hashRefreshToken(token) };
+}
+
+/** The stored form of a refresh token. */
+export function hashRefreshToken(token: string): Promise<string> {
+  return sha256Base64Url(token);
+}

@@ -1,0 +1,52 @@
+// WebSocket upgrades: the browser cannot set headers, so the access token travels as a
+// subprotocol (`plaza.v1, bearer.<token>`), never in the URL. The Origin must be allowed.
+import type { Context } from "hono";
+import type { AppEnv, AuthUser } from "../env";
+import { AppError, errors } from "../errors";
+import { identityHeaders, SUBPROTOCOL } from "../shared/identity";
+import { authenticateToken } from "./middleware";
+
+const BEARER_PREFIX = "bearer.";
+
+/**
+ * Checks an upgrade request and returns the verified caller. Browsers always send Origin,
+ * so a present Origin must be on ALLOWED_ORIGINS; clients that are not browsers send none.
+ */
+export async function authorizeUpgrade(c: Context<AppEnv>): Promise<AuthUser> {
+  if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
+    throw new AppError(426, "upgrade_required", "Upgrade required", "This endpoint only speaks WebSocket.", {}, {
+      Upgrade: "websocket",
+    });
+  }
+  const origin = c.req.header("Origin");
+  if (origin !== undefined && !c.var.config.allowedOrigins.includes(origin)) {
+    throw errors.forbidden("This Origin may not open sockets here.");
+  }
+  const protocols = (c.req.header("Sec-WebSocket-Protocol") ?? "").split(",").map((p) => p.trim());
+  const token = protocols.find((p) => p.startsWith(BEARER_PREFIX))?.slice(BEARER_PREFIX.length);
+  if (!protocols.includes(SUBPROTOCOL) || !token) {
+    throw errors.unauthorized(`Send the subprotocols "${SUBPROTOCOL}" and "bearer.<accessToken>".`);
+  }
+  const user = await authenticateToken(c, token);
+  if (!user) throw errors.unauthorized();
+  c.set("auth", user);
+  return user;
+}
+
+/**
+ * Forwards an authorized upgrade to a Durable Object. The request is rebuilt from scratch
+ * so that only the Worker's identity headers (and `extra`) reach the object.
+ */
+export function forwardUpgrade(
+  target: { fetch(request: Request): Promise<Response> },
+  c: Context<AppEnv>,
+  user: AuthUser,
+  extra: Record<string, string> = {},
+): Promise<Response> {
+  const headers = {
+    Upgrade: "websocket",
+    ...identityHeaders({ userId: user.id, username: user.username, sid: user.sid }),
+    ...extra,
+  };
+  return target.fetch(new Request(c.req.url, { headers }));
+}

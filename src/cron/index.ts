@@ -1,0 +1,24 @@
+// Cron entry point (`*/5 * * * *`): each sweep is independent and logged; one failing
+// does not stop the others.
+import { loadConfig } from "../config";
+import { createDb } from "../db/client";
+import { createLogger, describeError } from "../lib/log";
+import { sweepSessions } from "./sessions";
+
+/** The Worker's `scheduled` handler. */
+export async function runScheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
+  const log = createLogger(loadConfig(env).logLevel, { cron: controller.cron });
+  const db = createDb(env.DB);
+  const now = controller.scheduledTime;
+  const sweeps: Record<string, () => Promise<Record<string, unknown>>> = {
+    sessions: () => sweepSessions(db, now),
+  };
+  for (const [name, run] of Object.entries(sweeps)) {
+    try {
+      const outcome = await run();
+      log.info("cron sweep done", { sweep: name, ...outcome });
+    } catch (err) {
+      log.error("cron sweep failed", { sweep: name, ...describeError(err) });
+    }
+  }
+}

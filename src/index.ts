@@ -1,0 +1,15 @@
+// Worker entry: HTTP (Hono), queue consumers (routed by queue name) and cron.
+// The Durable Object classes are exported here so the runtime can find them.
+import { app } from "./app";
+import { runScheduled } from "./cron";
+import { consumeQueue } from "./queues";
+
+export { Inbox } from "../durable/inbox";
+export { Room } from "../durable/room";
+export { TaskRun } from "../durable/task-run";
+
+export default {
+  fetch: app.fetch,
+  queue: consumeQueue,
+  scheduled: runScheduled,
+} satisfies ExportedHandler<Env>;

@@ -1,0 +1,30 @@
+// Per-request context: configuration, a logger carrying the request id, the database
+// client, and one structured log line per request when it ends.
+import { createMiddleware } from "hono/factory";
+import { loadConfig } from "../config";
+import { createDb } from "../db/client";
+import type { AppEnv } from "../env";
+import { createLogger } from "../lib/log";
+
+/** Sets `config`, `log` and `db` for the rest of the chain and logs the request outcome. */
+export function requestContext() {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const config = loadConfig(c.env);
+    const log = createLogger(config.logLevel, { requestId: c.get("requestId") });
+    c.set("config", config);
+    c.set("log", log);
+    c.set("db", createDb(c.env.DB));
+    const started = Date.now();
+    await next();
+    const status = c.res.status;
+    const auth = c.get("auth");
+    // Paths only: query strings can carry cursors and are not needed to debug a request.
+    log[status >= 500 ? "error" : "info"]("request", {
+      method: c.req.method,
+      path: c.req.path,
+      status,
+      durationMs: Date.now() - started,
+      ...(auth ? { userId: auth.id } : {}),
+    });
+  });
+}

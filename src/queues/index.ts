@@ -1,0 +1,33 @@
+// Queue entry point: routes each batch to its consumer by queue name.
+import { loadConfig } from "../config";
+import { createDb } from "../db/client";
+import { createLogger } from "../lib/log";
+import { deadLetter, recordDeadLetters } from "./dead-letter";
+
+/** Queue names from wrangler.toml. */
+export const QueueName = {
+  events: "plaza-events",
+  eventsDlq: "plaza-events-dlq",
+  tasks: "plaza-tasks",
+  tasksDlq: "plaza-tasks-dlq",
+} as const;
+
+/** The Worker's `queue` handler. */
+export async function consumeQueue(batch: MessageBatch<unknown>, env: Env, _ctx: ExecutionContext): Promise<void> {
+  const log = createLogger(loadConfig(env).logLevel, { queue: batch.queue, batchSize: batch.messages.length });
+  switch (batch.queue) {
+    case QueueName.eventsDlq:
+    case QueueName.tasksDlq:
+      return recordDeadLetters(batch, createDb(env.DB), log);
+    case QueueName.events:
+    case QueueName.tasks: {
+      // No event or job types are registered yet: each message is poison, not a retry loop.
+      const dlq = batch.queue === QueueName.events ? env.EVENTS_DLQ : env.TASKS_DLQ;
+      for (const message of batch.messages) await deadLetter(dlq, message, "unknown message type", log);
+      return;
+    }
+    default:
+      log.error("batch from an unknown queue; retrying later", {});
+      batch.retryAll();
+  }
+}

@@ -1,0 +1,76 @@
+// Profiles and the follow graph: /v1/me, /v1/users/:id, follow and unfollow.
+import { createRoute, z } from "@hono/zod-openapi";
+import { requireAuth } from "../auth/middleware";
+import { bearerSecurity, createRouter, json, problems } from "../lib/openapi";
+import { limitWrites } from "../middleware/write-limit";
+import { IdParamSchema } from "../schemas/common";
+import { UserSchema } from "../schemas/users";
+import { follow, isFollowing, unfollow } from "../services/follows";
+import { requireUser, toPublicUser } from "../services/users";
+
+const ProfileSchema = UserSchema.extend({
+  followedByMe: z.boolean().openapi({ description: "Whether the caller follows this user" }),
+}).openapi("Profile");
+
+const meRoute = createRoute({
+  method: "get",
+  path: "/me",
+  tags: ["Accounts"],
+  summary: "The caller's account",
+  security: bearerSecurity,
+  middleware: [requireAuth()] as const,
+  responses: { 200: json(UserSchema, "The caller"), ...problems(401) },
+});
+
+const userRoute = createRoute({
+  method: "get",
+  path: "/users/{id}",
+  tags: ["Accounts"],
+  summary: "A user's public profile",
+  security: bearerSecurity,
+  middleware: [requireAuth()] as const,
+  request: { params: IdParamSchema },
+  responses: { 200: json(ProfileSchema, "The user"), ...problems(400, 401, 404) },
+});
+
+const followRoute = createRoute({
+  method: "post",
+  path: "/users/{id}/follow",
+  tags: ["Accounts"],
+  summary: "Follow a user (idempotent)",
+  security: bearerSecurity,
+  middleware: [requireAuth(), limitWrites()] as const,
+  request: { params: IdParamSchema },
+  responses: { 204: { description: "Following" }, ...problems(400, 401, 404, 422, 429) },
+});
+
+const unfollowRoute = createRoute({
+  method: "delete",
+  path: "/users/{id}/follow",
+  tags: ["Accounts"],
+  summary: "Stop following a user (idempotent)",
+  security: bearerSecurity,
+  middleware: [requireAuth(), limitWrites()] as const,
+  request: { params: IdParamSchema },
+  responses: { 204: { description: "Not following" }, ...problems(400, 401, 404, 429) },
+});
+
+export const userRoutes = createRouter()
+  .openapi(meRoute, async (c) => {
+    const user = await requireUser(c.var.db, c.var.auth.id);
+    return c.json(toPublicUser(user), 200);
+  })
+  .openapi(userRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const me = c.var.auth.id;
+    const [user, followedByMe] = await Promise.all([requireUser(c.var.db, id), isFollowing(c.var.db, me, id)]);
+    return c.json({ ...toPublicUser(user), followedByMe }, 200);
+  })
+  .openapi(followRoute, async (c) => {
+    await follow(c.var.db, c.var.auth.id, c.req.valid("param").id);
+    return c.body(null, 204);
+  })
+  .openapi(unfollowRoute, async (c) => {
+    await unfollow(c.var.db, c.var.auth.id, c.req.valid("param").id);
+    return c.body(null, 204);
+  });

@@ -1,0 +1,68 @@
+// Zod schemas of every WebSocket frame (API.md "socket frames"). Imported by the Worker,
+// the Durable Objects and the client SDK; imports nothing of Plaza's.
+import { z } from "zod";
+
+/** The exact text clients send for a keep-alive; answered without waking the object. */
+export const PING_FRAME = '{"type":"ping"}';
+export const PONG_FRAME = '{"type":"pong"}';
+
+export const ErrorFrameSchema = z.object({
+  type: z.literal("error"),
+  code: z.string(),
+  detail: z.string(),
+});
+export type ErrorFrame = z.infer<typeof ErrorFrameSchema>;
+
+/** Builds an `error` frame's text. */
+export function errorFrame(code: string, detail: string): string {
+  return JSON.stringify({ type: "error", code, detail } satisfies ErrorFrame);
+}
+
+// ---------------------------------------------------------------- room socket
+
+export const MessageSchema = z.object({
+  id: z.string(),
+  roomId: z.string(),
+  seq: z.number().int().positive(),
+  clientMsgId: z.string(),
+  sender: z.object({ id: z.string(), username: z.string() }),
+  body: z.string(),
+  createdAt: z.string(),
+});
+export type Message = z.infer<typeof MessageSchema>;
+
+export const ClientMsgIdSchema = z.string().min(1).max(64);
+
+export const RoomClientFrameSchema = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("send"), clientMsgId: ClientMsgIdSchema, body: z.string().min(1) }),
+  z.strictObject({ type: z.literal("typing") }),
+  z.strictObject({ type: z.literal("read"), seq: z.number().int().min(0) }),
+  z.strictObject({ type: z.literal("ping") }),
+]);
+export type RoomClientFrame = z.infer<typeof RoomClientFrameSchema>;
+
+export type RoomServerFrame =
+  | { type: "welcome"; roomId: string; seq: number; epoch: string; online: string[] }
+  | { type: "message"; message: Message }
+  | { type: "ack"; clientMsgId: string; seq: number; id: string }
+  | { type: "presence"; userId: string; status: "online" | "offline" }
+  | { type: "typing"; userId: string }
+  | { type: "resync"; reason: string }
+  | ErrorFrame;
+
+// ---------------------------------------------------------------- inbox socket
+
+export type InboxServerFrame =
+  | { type: "message"; message: Message }
+  | { type: "unread"; roomId: string; unread: number }
+  | { type: "task"; task: Record<string, unknown> }
+  | ErrorFrame;
+
+/** Parses a text frame as JSON, or undefined when it is not JSON. */
+export function parseJsonFrame(data: string): unknown {
+  try {
+    return JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,89 @@
+// The inbox socket: authenticated by subprotocol, Origin-checked, reaches every device,
+// and closes when its session logs out.
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { call, expectProblem, json, registerUser } from "../support/api";
+import { openSocket, upgrade } from "../support/sockets";
+
+const inbox = (userId: string) => env.INBOX.get(env.INBOX.idFromName(userId));
+
+describe("GET /v1/inbox/ws", () => {
+  it("upgrades with the plaza.v1 subprotocol and the token as bearer.<token>", async () => {
+    const u = await registerUser("ws");
+    const socket = await openSocket("/v1/inbox/ws", { token: u.accessToken });
+    expect(socket.protocol).toBe("plaza.v1");
+    socket.close();
+  });
+
+  it("refuses a missing, bad or logged-out token with 401", async () => {
+    const u = await registerUser("ws");
+    await expectProblem(await upgrade("/v1/inbox/ws"), 401, "unauthorized");
+    await expectProblem(await upgrade("/v1/inbox/ws", { token: "not.a.token" }), 401, "unauthorized");
+    await expectProblem(await upgrade("/v1/inbox/ws", { protocols: [`bearer.${u.accessToken}`] }), 401, "unauthorized");
+    await call("/v1/auth/logout", { method: "POST", token: u.accessToken });
+    await expectProblem(await upgrade("/v1/inbox/ws", { token: u.accessToken }), 401, "unauthorized");
+  });
+
+  it("never accepts a token in the URL", async () => {
+    const u = await registerUser("ws");
+    const res = await call(`/v1/inbox/ws?token=${u.accessToken}&access_token=${u.accessToken}`, {
+      headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": "plaza.v1" },
+    });
+    await expectProblem(res, 401, "unauthorized");
+  });
+
+  it("refuses an Origin that is not allowed with 403, accepts an allowed one", async () => {
+    const u = await registerUser("ws");
+    await expectProblem(await upgrade("/v1/inbox/ws", { token: u.accessToken, origin: "https://evil.example" }), 403, "forbidden");
+    const ok = await openSocket("/v1/inbox/ws", { token: u.accessToken, origin: "http://127.0.0.1:8787" });
+    ok.close();
+  });
+
+  it("a plain GET is 426 upgrade_required", async () => {
+    const u = await registerUser("ws");
+    await expectProblem(await call("/v1/inbox/ws", { token: u.accessToken }), 426, "upgrade_required");
+  });
+
+  it("delivers a notification to every device of the user and to no one else", async () => {
+    const u = await registerUser("dev");
+    const other = await registerUser("dev");
+    const login = await json<{ accessToken: string }>(
+      await call("/v1/auth/login", { body: { username: u.user.username, password: u.password, deviceId: "laptop" } }),
+    );
+    const phone = await openSocket("/v1/inbox/ws", { token: u.accessToken });
+    const laptop = await openSocket("/v1/inbox/ws", { token: login.accessToken });
+    const stranger = await openSocket("/v1/inbox/ws", { token: other.accessToken });
+    const reached = await inbox(u.user.id).notify({ type: "unread", roomId: "r1", unread: 3 });
+    expect(reached).toBe(2);
+    for (const device of [phone, laptop]) {
+      expect(await device.next()).toEqual({ type: "unread", roomId: "r1", unread: 3 });
+    }
+    expect(stranger.received).toHaveLength(0);
+    [phone, laptop, stranger].forEach((s) => s.close());
+  });
+
+  it("answers a ping with a pong and any other frame with an error frame", async () => {
+    const u = await registerUser("ping");
+    const socket = await openSocket("/v1/inbox/ws", { token: u.accessToken });
+    socket.send({ type: "ping" });
+    expect(await socket.next()).toEqual({ type: "pong" });
+    socket.send("garbage");
+    expect(await socket.next()).toMatchObject({ type: "error", code: "unsupported_frame" });
+    socket.close();
+  });
+
+  it("logout closes that session's sockets (4001) and leaves other sessions connected", async () => {
+    const u = await registerUser("out");
+    const second = await json<{ accessToken: string }>(
+      await call("/v1/auth/login", { body: { username: u.user.username, password: u.password } }),
+    );
+    const leaving = await openSocket("/v1/inbox/ws", { token: u.accessToken });
+    const staying = await openSocket("/v1/inbox/ws", { token: second.accessToken });
+    expect((await call("/v1/auth/logout", { method: "POST", token: u.accessToken })).status).toBe(204);
+    expect(await leaving.closed).toMatchObject({ code: 4001 });
+    expect(await inbox(u.user.id).connectedDevices()).toBe(1);
+    staying.send({ type: "ping" });
+    expect(await staying.next()).toEqual({ type: "pong" });
+    staying.close();
+  });
+});

@@ -1,0 +1,40 @@
+import { describe, expect, it } from "vitest";
+import { call, json } from "../support/api";
+
+interface Doc {
+  openapi: string;
+  paths: Record<string, Record<string, { responses: Record<string, unknown>; security?: unknown[] }>>;
+  components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
+}
+
+describe("OpenAPI document", () => {
+  it("documents every route of the API contract built so far", async () => {
+    const doc = await json<Doc>(await call("/openapi.json"));
+    expect(doc.openapi).toBe("3.1.0");
+    const routes = Object.entries(doc.paths).flatMap(([p, m]) => Object.keys(m).map((method) => `${method.toUpperCase()} ${p}`));
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        "GET /healthz",
+        "POST /v1/auth/register",
+        "POST /v1/auth/login",
+        "POST /v1/auth/refresh",
+        "POST /v1/auth/logout",
+        "GET /v1/me",
+        "GET /v1/users/{id}",
+        "POST /v1/users/{id}/follow",
+        "DELETE /v1/users/{id}/follow",
+        "GET /v1/inbox/ws",
+      ]),
+    );
+    expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });
+    expect(doc.components.schemas).toHaveProperty("Problem");
+    expect(doc.paths["/v1/me"]?.get?.security).toEqual([{ bearerAuth: [] }]);
+  });
+
+  it("serves the human docs at /docs", async () => {
+    const res = await call("/docs");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Content-Type")).toContain("text/html");
+    expect(await res.text()).toContain("/openapi.json");
+  });
+});

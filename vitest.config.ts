@@ -1,0 +1,37 @@
+// Tests run inside workerd against the real bindings from wrangler.toml (D1, KV, R2,
+// Queues, Durable Objects, rate limiters), with fixed test secrets instead of .dev.vars.
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+const testSecrets = {
+  JWT_SECRET: "test-jwt-secret-test-jwt-secret-test-jwt-secret",
+  PASSWORD_PEPPER: "test-pepper-test-pepper-test-pepper-0000",
+  BACKEND_TOKEN: "test-backend-token-test-backend-token-00",
+};
+// wrangler reads required secrets from process.env when there is no .dev.vars (as in CI).
+Object.assign(process.env, testSecrets);
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations("migrations");
+  return {
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            ...testSecrets,
+            // Request lines would drown the test output; warnings and errors still show.
+            LOG_LEVEL: "warn",
+          },
+        },
+      }),
+    ],
+    test: {
+      include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
+      setupFiles: ["./test/support/apply-migrations.ts"],
+      testTimeout: 20_000,
+      hookTimeout: 30_000,
+    },
+  };
+});
