@@ -3,6 +3,7 @@ import { loadConfig } from "../config";
 import { createDb } from "../db/client";
 import { createLogger } from "../lib/log";
 import { deadLetter, recordDeadLetters } from "./dead-letter";
+import { consumeEvents } from "./events";
 
 /** Queue names from wrangler.toml. */
 export const QueueName = {
@@ -15,17 +16,17 @@ export const QueueName = {
 /** The Worker's `queue` handler. */
 export async function consumeQueue(batch: MessageBatch<unknown>, env: Env, _ctx: ExecutionContext): Promise<void> {
   const log = createLogger(loadConfig(env).logLevel, { queue: batch.queue, batchSize: batch.messages.length });
+  const db = createDb(env.DB);
   switch (batch.queue) {
+    case QueueName.events:
+      return consumeEvents(batch, { env, db, log });
     case QueueName.eventsDlq:
     case QueueName.tasksDlq:
-      return recordDeadLetters(batch, createDb(env.DB), log);
-    case QueueName.events:
-    case QueueName.tasks: {
-      // No event or job types are registered yet: each message is poison, not a retry loop.
-      const dlq = batch.queue === QueueName.events ? env.EVENTS_DLQ : env.TASKS_DLQ;
-      for (const message of batch.messages) await deadLetter(dlq, message, "unknown message type", log);
+      return recordDeadLetters(batch, db, log);
+    case QueueName.tasks:
+      // No job types are registered yet: each message is poison, not a retry loop.
+      for (const message of batch.messages) await deadLetter(env.TASKS_DLQ, message, "unknown message type", log);
       return;
-    }
     default:
       log.error("batch from an unknown queue; retrying later", {});
       batch.retryAll();

@@ -6,6 +6,7 @@ import { errors } from "../errors";
 import { bearerSecurity, createRouter, json, jsonBody, problems } from "../lib/openapi";
 import { clientIp, enforceRateLimit, rateLimit } from "../middleware/rate-limit";
 import { AuthResultSchema, LoginBodySchema, RefreshBodySchema, RegisterBodySchema, TokensSchema } from "../schemas/users";
+import { closeSessionSockets } from "../services/session-sockets";
 import { revokeSession, rotateRefreshToken, startSession } from "../services/sessions";
 import { createUser, findUserByUsername, toPublicUser, updatePasswordHash } from "../services/users";
 
@@ -116,7 +117,7 @@ export const authRoutes = createRouter()
   .openapi(logoutRoute, async (c) => {
     const { id, sid } = c.var.auth;
     await revokeSession(c.var.db, c.env.CACHE, c.var.config, sid, "logout");
-    await c.env.INBOX.get(c.env.INBOX.idFromName(id)).endSession(sid);
+    await closeSessionSockets(c.env, c.var.db, id, sid);
     c.var.log.info("user logged out", { userId: id });
     return c.body(null, 204);
   });

