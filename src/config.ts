@@ -31,6 +31,7 @@ const ConfigSchema = z.object({
   PASSWORD_ITERATIONS: int(100_000, 10_000, 100_000),
   MAX_BODY_BYTES: int(65_536, 1_024, 10_485_760),
   ALLOWED_ORIGINS: list("http://127.0.0.1:8787,http://localhost:8787"),
+  BENCH_ROUTES: z.enum(["on", "off"]).default("off"),
   JWT_SECRET: secret("JWT_SECRET"),
   PASSWORD_PEPPER: secret("PASSWORD_PEPPER"),
   BACKEND_TOKEN: secret("BACKEND_TOKEN"),
@@ -46,6 +47,8 @@ export interface Config {
   password: { iterations: number; pepper: string };
   maxBodyBytes: number;
   allowedOrigins: string[];
+  /** Serve the bare /__bench/json baseline route (benchmarks only). */
+  benchRoutes: boolean;
   backendToken: string;
 }
 
@@ -72,6 +75,7 @@ export function loadConfig(env: Env): Config {
     password: { iterations: raw.PASSWORD_ITERATIONS, pepper: raw.PASSWORD_PEPPER },
     maxBodyBytes: raw.MAX_BODY_BYTES,
     allowedOrigins: raw.ALLOWED_ORIGINS,
+    benchRoutes: raw.BENCH_ROUTES === "on",
     backendToken: raw.BACKEND_TOKEN,
   };
   cache.set(env, config);

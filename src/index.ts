@@ -1,6 +1,7 @@
 // Worker entry: HTTP (Hono), queue consumers (routed by queue name) and cron.
 // The Durable Object classes are exported here so the runtime can find them.
 import { app } from "./app";
+import { benchRoute } from "./bench-routes";
 import { runScheduled } from "./cron";
 import { consumeQueue } from "./queues";
 
@@ -9,7 +10,9 @@ export { Room } from "../durable/room";
 export { TaskRun } from "../durable/task-run";
 
 export default {
-  fetch: app.fetch,
+  async fetch(request, env, ctx) {
+    return (await benchRoute(request, env)) ?? app.fetch(request, env, ctx);
+  },
   queue: consumeQueue,
   scheduled: runScheduled,
 } satisfies ExportedHandler<Env>;
