@@ -4,6 +4,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
 import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
 import { version } from "../package.json";
 import type { AppEnv } from "./env";
 import { errors, handleError, problemResponse } from "./errors";
@@ -18,6 +19,7 @@ function buildApp() {
   const app = new OpenAPIHono<AppEnv>();
 
   app.use(requestId());
+  app.use(secureHeaders({ crossOriginResourcePolicy: false }));
   app.use(requestContext());
   app.use(
     "/v1/*",

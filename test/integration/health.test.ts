@@ -17,6 +17,13 @@ describe("operations routes", () => {
     expect(replaced.headers.get("X-Request-Id")).not.toBe("bad id with spaces");
   });
 
+  it("sets the standard security headers", async () => {
+    const res = await call("/healthz");
+    expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
+    expect(res.headers.get("X-Frame-Options")).toBe("SAMEORIGIN");
+    expect(res.headers.get("Strict-Transport-Security")).toContain("max-age=");
+  });
+
   it("unknown API paths are problem+json 404 with the request id", async () => {
     const res = await call("/v1/nope");
     const problem = await expectProblem(res, 404, "not_found");
