@@ -5,10 +5,10 @@ import { describe, expect, it } from "vitest";
 import type { Room } from "../../durable/room";
 import { call, expectProblem, json, registerUser } from "../support/api";
 import { channelWith, createRoom, framesOf, postMessage, roomObject, roomSocket, type TestMessage } from "../support/rooms";
-import { upgrade } from "../support/sockets";
+import { type Frame, upgrade } from "../support/sockets";
 
 const send = (clientMsgId: string, body: string) => ({ type: "send", clientMsgId, body });
-const seqsOf = (frames: { message?: unknown }[]) => frames.map((f) => (f.message as TestMessage).seq);
+const seqsOf = (frames: Frame[]) => frames.map((f) => (f.message as TestMessage).seq);
 
 describe("room socket: messages", () => {
   it("gives every socket the same messages in the same gap-free order", async () => {
