@@ -36,8 +36,8 @@ export function toPublicRoom(row: RoomRow, memberCount: number, role: MemberRole
   };
 }
 
-/** D1 allows 100 bound parameters; a room_members insert binds 3 per row. */
-const MEMBERS_PER_INSERT = 30;
+/** D1 allows 100 bound parameters; a room_members row binds up to 5 (drizzle binds defaults). */
+const MEMBERS_PER_INSERT = 20;
 
 /** Creates a channel or group owned by `ownerId`, with `memberIds` as members. */
 export async function createRoom(

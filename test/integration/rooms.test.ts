@@ -1,6 +1,7 @@
 // Rooms over HTTP: creating, visibility (404 for what a caller may not see), joining and
 // leaving, member management by role, history, read cursors and "my rooms".
 import { runDurableObjectAlarm } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, expectProblem, json, registerUser } from "../support/api";
 import { archivedCount, channelWith, createRoom, postMessage, roomObject, type TestMessage, type TestRoom } from "../support/rooms";
@@ -20,6 +21,15 @@ describe("creating and seeing rooms", () => {
     expect(group).toMatchObject({ kind: "group", memberCount: 2, role: "owner" });
     const seen = await json<TestRoom>(await call(`/v1/rooms/${group.id}`, { token: friend.accessToken }));
     expect(seen).toMatchObject({ id: group.id, role: "member", memberCount: 2 });
+  });
+
+  it("creates a group with 99 invited members within D1's bound-parameter limit", async () => {
+    const owner = await registerUser("rm");
+    const ids = Array.from({ length: 99 }, () => crypto.randomUUID());
+    const insert = env.DB.prepare("INSERT INTO users (id, username, display_name, password_hash) VALUES (?, ?, ?, 'x')");
+    await env.DB.batch(ids.map((id) => insert.bind(id, `m_${id.replace(/-/g, "").slice(0, 24)}`, "member")));
+    const group = await createRoom(owner, { kind: "group", memberIds: ids });
+    expect(group.memberCount).toBe(100);
   });
 
   it("validates the body", async () => {
