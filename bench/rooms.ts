@@ -34,12 +34,12 @@ interface RunResult {
   latency: ReturnType<typeof summarize>;
 }
 
-async function connectAll(rooms: TargetRooms, layout: Layout, onDelivery: (d: Delivery, room: number) => void, onError: () => void): Promise<Client[]> {
+async function connectAll(rooms: TargetRooms, layout: Layout, onDelivery: (d: Delivery, client: number) => void, onError: () => void): Promise<Client[]> {
   const slots = Array.from({ length: layout.rooms * layout.clientsPerRoom }, (_, i) => ({ room: Math.floor(i / layout.clientsPerRoom), index: i % layout.clientsPerRoom }));
-  return mapLimit(slots, 50, async ({ room, index }) => ({
+  return mapLimit(slots, 50, async ({ room, index }, i) => ({
     room,
     index,
-    socket: await rooms.connect(room, index, (d) => onDelivery(d, room), onError),
+    socket: await rooms.connect(room, index, (d) => onDelivery(d, i), onError),
   }));
 }
 
@@ -54,10 +54,14 @@ async function measure(
   let delivered = 0;
   let errors = 0;
   let measuring = false;
+  // Publisher p is client publisherClient[p]; it has outstanding[p] messages it has not seen come back.
+  const publisherClient: number[] = [];
+  const outstanding: number[] = [];
   const clients = await connectAll(
     rooms,
     layout,
-    (d) => {
+    (d, client) => {
+      if (publisherClient[d.publisher] === client) outstanding[d.publisher] = Math.max(0, (outstanding[d.publisher] ?? 1) - 1);
       if (!measuring) return;
       delivered++;
       latencies.push(nowMs() - d.sentAt);
@@ -70,16 +74,22 @@ async function measure(
   const rate = mode.kind === "saturate" ? 15 : mode.ratePerPublisher;
   let sent = 0;
   const stopAt = nowMs() + durationMs + 1_000;
+  publishers.forEach((c, p) => {
+    publisherClient[p] = clients.indexOf(c);
+    outstanding[p] = 0;
+  });
   const loops = publishers.map(async (client, p) => {
     const gap = 1000 / rate;
     let next = nowMs() + Math.random() * gap;
     for (let n = 0; nowMs() < stopAt && n < 100_000; n++) {
       const wait = next - nowMs();
       if (wait > 0) await sleep(wait);
-      next += gap;
+      next = Math.max(next + gap, nowMs() - gap);
       if (client.socket.ws.readyState !== 1) break;
-      // Saturation keeps the socket's send buffer small: a closed loop on buffered bytes.
-      if (mode.kind === "saturate" && client.socket.ws.bufferedAmount > 0) continue;
+      // Saturation is a closed loop: one message of each publisher in flight at a time, so
+      // the server never builds a backlog that outlives the measurement.
+      if (mode.kind === "saturate" && (outstanding[p] ?? 0) > 0) continue;
+      outstanding[p] = (outstanding[p] ?? 0) + 1;
       client.socket.send(rooms.frame(p, n, nowMs()));
       sent++;
     }
@@ -91,7 +101,8 @@ async function measure(
   measuring = false;
   const elapsed = (nowMs() - started) / 1000;
   await Promise.all(loops);
-  await sleep(500);
+  for (let i = 0; i < 100 && outstanding.some((o) => o > 0); i++) await sleep(50); // drain, bounded
+  await sleep(300);
   await closeAll(clients.map((c) => c.socket));
   return { delivered, perSecond: Math.round(delivered / elapsed), sent, errors, latency: summarize(latencies) };
 }
