@@ -17,8 +17,12 @@ import { nowMs, printTable, sleep, summarize } from "./lib/stats.ts";
 
 const base = process.env.PLAZA_URL ?? "http://127.0.0.1:8787";
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
-const TARGETS: TargetName[] = ["plaza", "echo", "party"];
-const LAYOUTS: Record<string, Layout> = { "1x100": { rooms: 1, clientsPerRoom: 100 }, "100x5": { rooms: 100, clientsPerRoom: 5 } };
+// Optional filters for a quicker run: BENCH_TARGETS=plaza,echo BENCH_LAYOUTS=1x100 BENCH_MEMORY=off
+const only = (name: string) => process.env[name]?.split(",").filter(Boolean);
+const TARGETS = (only("BENCH_TARGETS") ?? ["plaza", "echo", "party"]) as TargetName[];
+const ALL_LAYOUTS: Record<string, Layout> = { "1x100": { rooms: 1, clientsPerRoom: 100 }, "100x5": { rooms: 100, clientsPerRoom: 5 } };
+const LAYOUTS = Object.fromEntries(Object.entries(ALL_LAYOUTS).filter(([name]) => only("BENCH_LAYOUTS")?.includes(name) ?? true));
+const MODES = (only("BENCH_MODES") ?? ["saturate", "fixed"]) as ("saturate" | "fixed")[];
 
 interface Client {
   room: number;
@@ -129,7 +133,7 @@ async function main(): Promise<void> {
   const roomsFor = async (target: TargetName, layout: Layout) => (target === "plaza" ? plazaRooms(base, users, layout) : baselineRooms(base, target));
   const results: Record<string, unknown>[] = [];
   for (const [name, layout] of Object.entries(LAYOUTS)) {
-    for (const kind of ["saturate", "fixed"] as const) {
+    for (const kind of MODES) {
       for (const target of TARGETS) {
         // Fixed load is 100 msg/s in total: 10 x 10 msg/s in one room, 100 rooms x 1 msg/s.
         const mode = kind === "saturate" ? { kind } : { kind, publishers: layout.rooms === 1 ? 10 : 100, ratePerPublisher: layout.rooms === 1 ? 10 : 1 };
@@ -140,7 +144,7 @@ async function main(): Promise<void> {
     }
   }
   const memory: Record<string, unknown>[] = [];
-  for (const target of TARGETS) {
+  for (const target of process.env.BENCH_MEMORY === "off" ? [] : TARGETS) {
     console.log(`[bench] memory ${target}`);
     const mb = await idleMemory(await roomsFor(target, { rooms: 10, clientsPerRoom: 100 }), port);
     memory.push({ target, mbPer1000IdleConnections: mb ?? "n/a" });

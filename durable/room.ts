@@ -17,6 +17,7 @@ import { CloseCode, readIdentity, ROOM_ID_HEADER, SUBPROTOCOL, type SocketIdenti
 import { errorFrame, type Message, PING_FRAME, PONG_FRAME } from "../src/shared/protocol";
 import { parseRoomLimits, type RoomLimits } from "../src/shared/room-limits";
 import { decodeFrame } from "./room/frames";
+import { GroupCommit, type PendingSend } from "./room/group-commit";
 import { SendBucket, TypingThrottle } from "./room/limits";
 import {
   type Attachment,
@@ -44,6 +45,7 @@ export class Room extends DurableObject<Env> {
   private readonly log: Logger;
   private readonly buckets = new WeakMap<WebSocket, SendBucket>();
   private readonly typing: TypingThrottle;
+  private readonly commits: GroupCommit;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -54,6 +56,7 @@ export class Room extends DurableObject<Env> {
     this.store = new RoomStore(ctx.storage, newId);
     this.upkeep = new RoomUpkeep(ctx, env, this.store, this.limits, this.log);
     this.typing = new TypingThrottle(this.limits.typingThrottleMs);
+    this.commits = new GroupCommit((group) => this.commitGroup(group), this.limits.groupCommitMs);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
   }
 
@@ -208,22 +211,39 @@ export class Room extends DurableObject<Env> {
   }
 
   /**
-   * Stores (or finds) the message, acks the sending socket, then broadcasts a new message to
-   * everyone (the sender's sockets too). A resend gets the original ack and no broadcast.
-   * IM hook: once the message is durable, members' inboxes can be notified here.
+   * Queues the message for the next group commit; once stored (or found already stored) the
+   * sending socket gets its ack and a new message is broadcast to everyone (the sender's
+   * sockets too). A resend gets the original ack and no broadcast.
    */
   private async accept(sender: Sender, clientMsgId: string, body: string, replyTo?: WebSocket): Promise<PostResult> {
     if (body.length > this.limits.maxBodyChars) {
       return { ok: false, code: "body_too_long", detail: `A message body is at most ${this.limits.maxBodyChars} characters.` };
     }
-    const now = Date.now();
-    const { message, created } = this.store.append(sender, clientMsgId, body, now, newId());
-    if (replyTo) sendFrame(replyTo, { type: "ack", clientMsgId, seq: message.seq, id: message.id });
-    if (created) {
-      broadcast(this.ctx, { type: "message", message });
-      await this.upkeep.messageStored(now);
-    }
+    const { message, created } = await this.commits.enqueue({ sender: { userId: sender.userId, username: sender.username }, clientMsgId, body, replyTo });
     return { ok: true, message, created };
+  }
+
+  /**
+   * Stores a group in one transaction, then sends acks and broadcasts in seq order: the
+   * output gate holds them until the commit is durable. IM hook: members' inboxes can be
+   * notified here, once per durable message.
+   */
+  private commitGroup(group: PendingSend[]): void {
+    const now = Date.now();
+    const results = this.store.appendMany(group, now, newId);
+    let stored = 0;
+    group.forEach((send, i) => {
+      const { message, created } = results[i]!;
+      if (send.replyTo) sendFrame(send.replyTo, { type: "ack", clientMsgId: send.clientMsgId, seq: message.seq, id: message.id });
+      if (created) {
+        broadcast(this.ctx, { type: "message", message });
+        stored++;
+      }
+      send.resolve({ message, created });
+    });
+    if (stored > 0) {
+      this.upkeep.messageStored(now).catch((err: unknown) => this.log.error("archive scheduling failed", { error: String(err) }));
+    }
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {

@@ -23,6 +23,13 @@ interface StateRow extends Record<string, SqlStorageValue> {
   floor_seq: number;
 }
 
+/** A message to store. */
+export interface NewMessage {
+  sender: Sender;
+  clientMsgId: string;
+  body: string;
+}
+
 /** The room's counters. `floorSeq`: every seq <= floor has left this storage (it is in D1). */
 export interface RoomState {
   roomId: string | null;
@@ -93,33 +100,40 @@ export class RoomStore {
   }
 
   /**
-   * Stores a message with the room's next seq, or returns the one this sender already stored
-   * under `clientMsgId`. The seq comes from the state row, never MAX(seq): trimmed rows would
+   * Stores messages with the room's next seqs in one transaction (one commit for the whole
+   * group), or returns the one a sender already stored under the same `clientMsgId` (also
+   * within the group). Seqs come from the state row, never MAX(seq): trimmed rows would
    * otherwise hand out old numbers again.
    */
-  append(sender: Sender, clientMsgId: string, body: string, now: number, id: string): { message: Message; created: boolean } {
-    const existing = this.sql
-      .exec<MessageRow>("SELECT * FROM messages WHERE sender_id = ? AND client_msg_id = ?", sender.userId, clientMsgId)
-      .toArray()[0];
-    if (existing) return { message: this.toMessage(existing), created: false };
-    const seq = this.#state.lastSeq + 1;
-    this.storage.transactionSync(() => {
-      this.sql.exec(
-        `INSERT INTO messages (seq, id, client_msg_id, sender_id, sender_username, body, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        seq,
-        id,
-        clientMsgId,
-        sender.userId,
-        sender.username,
-        body,
-        now,
-      );
-      this.sql.exec("UPDATE room_state SET last_seq = ? WHERE id = 1", seq);
+  appendMany(items: readonly NewMessage[], now: number, newId: () => string): { message: Message; created: boolean }[] {
+    return this.storage.transactionSync(() => {
+      let seq = this.#state.lastSeq;
+      const results = items.map(({ sender, clientMsgId, body }) => {
+        const existing = this.sql
+          .exec<MessageRow>("SELECT * FROM messages WHERE sender_id = ? AND client_msg_id = ?", sender.userId, clientMsgId)
+          .toArray()[0];
+        if (existing) return { message: this.toMessage(existing), created: false };
+        seq++;
+        const row = { seq, id: newId(), client_msg_id: clientMsgId, sender_id: sender.userId, sender_username: sender.username, body, created_at: now };
+        this.sql.exec(
+          `INSERT INTO messages (seq, id, client_msg_id, sender_id, sender_username, body, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          row.seq,
+          row.id,
+          row.client_msg_id,
+          row.sender_id,
+          row.sender_username,
+          row.body,
+          row.created_at,
+        );
+        return { message: this.toMessage(row), created: true };
+      });
+      if (seq !== this.#state.lastSeq) {
+        this.sql.exec("UPDATE room_state SET last_seq = ? WHERE id = 1", seq);
+        this.#state = { ...this.#state, lastSeq: seq };
+      }
+      return results;
     });
-    this.#state = { ...this.#state, lastSeq: seq };
-    const message = { seq, id, client_msg_id: clientMsgId, sender_id: sender.userId, sender_username: sender.username, body, created_at: now };
-    return { message: this.toMessage(message), created: true };
   }
 
   /** Up to `limit` messages with seq > `after`, oldest first. */

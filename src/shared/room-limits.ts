@@ -16,6 +16,7 @@ const RoomVarsSchema = z.object({
   ROOM_ARCHIVE_BATCH: int(100, 1, 100),
   ROOM_ARCHIVE_DELAY_MS: int(5_000, 100, 60_000),
   ROOM_REPLAY_LIMIT: int(1_000, 1, 100_000),
+  ROOM_GROUP_COMMIT_MS: int(10, 0, 1_000),
 });
 
 /** How a room behaves; see the README's configuration table. */
@@ -40,6 +41,8 @@ export interface RoomLimits {
   archiveDelayMs: number;
   /** A resume that would replay more messages than this gets `resync` instead. */
   replayLimit: number;
+  /** While busy, a send waits up to this long to share one storage commit with others. */
+  groupCommitMs: number;
 }
 
 /** Parses the room settings from the Worker's or the object's env; throws on a malformed value. */
@@ -56,5 +59,6 @@ export function parseRoomLimits(env: object): RoomLimits {
     archiveBatch: raw.ROOM_ARCHIVE_BATCH,
     archiveDelayMs: raw.ROOM_ARCHIVE_DELAY_MS,
     replayLimit: raw.ROOM_REPLAY_LIMIT,
+    groupCommitMs: raw.ROOM_GROUP_COMMIT_MS,
   };
 }

@@ -42,8 +42,15 @@ describe("room socket: messages", () => {
     expect(again).toEqual(ack);
     a!.send(send("c2", "next"));
     await a!.next((f) => f.type === "ack" && f.clientMsgId === "c2");
-    const bodies = (await framesOf(b!, "message", 2)).map((f) => (f.message as TestMessage).body);
-    expect(bodies).toEqual(["hello", "next"]);
+    // Two copies in the same instant (the same group commit) still make one message.
+    a!.send(send("c3", "twice"));
+    a!.send(send("c3", "twice"));
+    const [first, second] = await framesOf(a!, "ack", 2);
+    expect(second).toEqual(first);
+    expect(first).toMatchObject({ clientMsgId: "c3", seq: 3 });
+    a!.send(send("c4", "last"));
+    const bodies = (await framesOf(b!, "message", 4)).map((f) => (f.message as TestMessage).body);
+    expect(bodies).toEqual(["hello", "next", "twice", "last"]);
     a!.close();
     b!.close();
   });
