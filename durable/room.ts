@@ -1,146 +1,302 @@
-// Room: one Durable Object per chat room. It owns the room's sockets and its ordered,
-// durable message log.
+// Room: one Durable Object per chat room (the seed's online user pool, room member map and
+// broadcast queue in one single-threaded owner).
 //
-// Responsibilities (this first version):
-// - accept sockets the Worker has authenticated (hibernation API, identity in the attachment);
-// - give every message the room's next gap-free `seq`, write it to SQLite storage, and only
-//   then ack the sender and broadcast it;
-// - never create a second message for the same sender and `clientMsgId`: the resend gets
-//   the original ack.
+// Responsibilities:
+// - accept sockets the Worker has authenticated and checked (hibernation API; identity in a
+//   small attachment; ping/pong answered by the runtime without waking the room);
+// - give every message the room's next gap-free `seq`, store it, and only then ack the sender
+//   and broadcast it (the output gate holds both frames until the write is durable);
+// - dedupe resends by sender + `clientMsgId`; replay `?since=` in order before live traffic;
+// - presence, typing, read cursors; limits on frame size, body length and send rate;
+// - keep a member set of its own, synced by the Worker, and check it on every frame;
+// - archive messages to D1 through the EVENTS queue and trim its own copy after retention.
 import { DurableObject } from "cloudflare:workers";
+import { createLogger, type Logger, type LogLevel } from "../src/lib/log";
 import { newId } from "../src/lib/ids";
-import { readIdentity, SUBPROTOCOL, type SocketIdentity } from "../src/shared/identity";
+import { CloseCode, readIdentity, ROOM_ID_HEADER, SUBPROTOCOL, type SocketIdentity } from "../src/shared/identity";
+import { errorFrame, type Message, PING_FRAME, PONG_FRAME } from "../src/shared/protocol";
+import { parseRoomLimits, type RoomLimits } from "../src/shared/room-limits";
+import { decodeFrame } from "./room/frames";
+import { GroupCommit, type PendingSend } from "./room/group-commit";
+import { SendBucket, TypingThrottle } from "./room/limits";
 import {
-  errorFrame,
-  type Message,
-  parseJsonFrame,
-  PING_FRAME,
-  PONG_FRAME,
-  RoomClientFrameSchema,
-  type RoomServerFrame,
-} from "../src/shared/protocol";
+  type Attachment,
+  broadcast,
+  isOnlineElsewhere,
+  liveSockets,
+  onlineUsers,
+  readAttachment,
+  retire,
+  sendFrame,
+  sessionTag,
+  userTag,
+} from "./room/sockets";
+import type { PostResult, RecentMessages, RoomKind, RoomMember, RoomRefusal, Sender } from "../src/shared/rooms";
+import { RoomStore } from "./room/storage";
+import { RoomUpkeep } from "./room/upkeep";
 
-type Attachment = SocketIdentity & { roomId: string };
-
-/** Frames larger than this close the socket with 1009 (message too big). */
-const MAX_FRAME_BYTES = 16_384;
-const MAX_BODY_CHARS = 4_000;
-
-interface MessageRow extends Record<string, SqlStorageValue> {
-  seq: number;
-  id: string;
-  client_msg_id: string;
-  sender_id: string;
-  sender_username: string;
-  body: string;
-  created_at: number;
-}
+const LOG_LEVELS: readonly string[] = ["debug", "info", "warn", "error"];
+const REPLAY_CHUNK = 500;
 
 export class Room extends DurableObject<Env> {
+  private readonly store: RoomStore;
+  private readonly limits: RoomLimits;
+  private readonly upkeep: RoomUpkeep;
+  private readonly log: Logger;
+  private readonly buckets = new WeakMap<WebSocket, SendBucket>();
+  private readonly typing: TypingThrottle;
+  private readonly commits: GroupCommit;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.limits = parseRoomLimits(env);
+    const level = LOG_LEVELS.includes(env.LOG_LEVEL) ? (env.LOG_LEVEL as LogLevel) : "info";
+    this.log = createLogger(level, { object: "Room" });
+    // SQLite calls are synchronous, so the state is rebuilt before any event runs.
+    this.store = new RoomStore(ctx.storage, newId);
+    this.upkeep = new RoomUpkeep(ctx, env, this.store, this.limits, this.log);
+    this.typing = new TypingThrottle(this.limits.typingThrottleMs);
+    this.commits = new GroupCommit((group) => this.commitGroup(group), this.limits.groupCommitMs);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
-    ctx.blockConcurrencyWhile(async () => {
-      ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS messages (
-        seq INTEGER PRIMARY KEY,
-        id TEXT NOT NULL UNIQUE,
-        client_msg_id TEXT NOT NULL,
-        sender_id TEXT NOT NULL,
-        sender_username TEXT NOT NULL,
-        body TEXT NOT NULL,
-        created_at INTEGER NOT NULL,
-        UNIQUE (sender_id, client_msg_id)
-      )`);
-    });
   }
 
-  /** Only upgrades. `X-Plaza-Room-Id` names the room (ids are not recoverable from the object id). */
+  // ---------------------------------------------------------------- RPC (called by the Worker)
+
+  /** Names the room and adds its first members; idempotent. False if it was set up as another room. */
+  async setup(roomId: string, kind: RoomKind, members: RoomMember[]): Promise<boolean> {
+    if (!this.store.setup(roomId, kind)) return false;
+    this.store.upsertMembers(members);
+    return true;
+  }
+
+  /** Adds members or changes roles (join, invite, promotion). */
+  async addMembers(members: RoomMember[]): Promise<void> {
+    this.store.upsertMembers(members);
+  }
+
+  /** Removes a member (leave, removal) and closes their sockets with 4003; returns sockets closed. */
+  async removeMember(userId: string): Promise<number> {
+    this.store.removeMember(userId);
+    return this.retireAll(liveSockets(this.ctx, userTag(userId)), CloseCode.accessRevoked, "access revoked");
+  }
+
+  /** Closes the sockets of session `sid` (logout) with 4001; returns how many. */
+  async endSession(sid: string): Promise<number> {
+    return this.retireAll(liveSockets(this.ctx, sessionTag(sid)), CloseCode.sessionEnded, "session ended");
+  }
+
+  /** Sends a message over HTTP with exactly the socket's semantics (dedupe, seq, broadcast). */
+  async post(sender: Sender, clientMsgId: string, body: string): Promise<PostResult> {
+    if (!this.store.role(sender.userId)) return notMember();
+    return this.accept(sender, clientMsgId, body);
+  }
+
+  /** Messages this room keeps: `after` a seq (oldest first) or `before` one (the newest below it). */
+  async recent(userId: string, query: { after?: number; before?: number; limit: number }): Promise<RecentMessages | RoomRefusal> {
+    if (!this.store.role(userId)) return notMember();
+    const { floorSeq, lastSeq } = this.store.state;
+    const items =
+      query.after !== undefined ? this.store.after(query.after, query.limit) : this.store.before(query.before ?? lastSeq + 1, query.limit);
+    return { items, floorSeq, lastSeq };
+  }
+
+  /** Moves a member's read cursor forward; returns the cursor. */
+  async markRead(userId: string, seq: number): Promise<{ ok: true; readSeq: number } | RoomRefusal> {
+    if (!this.store.role(userId)) return notMember();
+    if (seq > this.store.state.lastSeq) return { ok: false, code: "seq_ahead", detail: "The room has no message with that seq yet." };
+    const readSeq = this.store.markRead(userId, seq);
+    await this.upkeep.alarmBy(Date.now() + this.limits.archiveDelayMs);
+    return { ok: true, readSeq };
+  }
+
+  /** Users connected now (each once). */
+  async online(): Promise<string[]> {
+    return onlineUsers(this.ctx);
+  }
+
+  // ---------------------------------------------------------------- sockets
+
+  /** Only upgrades. The Worker has verified the caller, the Origin and membership. */
   override async fetch(request: Request): Promise<Response> {
     const identity = readIdentity(request);
-    const roomId = request.headers.get("X-Plaza-Room-Id");
+    const roomId = request.headers.get(ROOM_ID_HEADER);
     if (!identity || !roomId || request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
       return new Response("expected an authenticated websocket upgrade", { status: 400 });
     }
+    if (roomId !== this.store.state.roomId || !this.store.role(identity.userId)) {
+      return new Response("no such room", { status: 404 });
+    }
     const { 0: client, 1: server } = new WebSocketPair();
-    this.ctx.acceptWebSocket(server, [`user:${identity.userId}`]);
-    server.serializeAttachment({ ...identity, roomId } satisfies Attachment);
+    this.ctx.acceptWebSocket(server, [userTag(identity.userId), sessionTag(identity.sid)]);
+    const now = Date.now();
+    server.serializeAttachment({ ...identity, connectedAt: now, seenAt: now } satisfies Attachment);
+    this.welcome(server, identity, new URL(request.url).searchParams);
+    if (!isOnlineElsewhere(this.ctx, identity.userId, server)) {
+      broadcast(this.ctx, { type: "presence", userId: identity.userId, status: "online" }, server);
+    }
+    await this.upkeep.alarmBy(now + Math.ceil(this.limits.idleTimeoutMs / 2));
     return new Response(null, { status: 101, webSocket: client, headers: { "Sec-WebSocket-Protocol": SUBPROTOCOL } });
   }
 
+  /**
+   * `welcome`, then the replay of everything after `since`, all before this call returns:
+   * no other event can run in between, so live messages follow with no gap and no duplicate.
+   */
+  private welcome(ws: WebSocket, identity: SocketIdentity, params: URLSearchParams): void {
+    const { roomId, lastSeq, floorSeq, epoch } = this.store.state;
+    const readSeq = this.store.readSeq(identity.userId);
+    sendFrame(ws, { type: "welcome", roomId: roomId ?? "", seq: lastSeq, epoch, online: onlineUsers(this.ctx), readSeq });
+    const sinceText = params.get("since");
+    if (sinceText === null) return;
+    const since = Number(sinceText);
+    const clientEpoch = params.get("epoch");
+    let reason: string | undefined;
+    if (!Number.isSafeInteger(since) || since < 0) reason = "bad_since";
+    else if (clientEpoch !== null && clientEpoch !== epoch) reason = "epoch_changed";
+    else if (since > lastSeq) reason = "ahead_of_log";
+    else if (since < floorSeq) reason = "trimmed";
+    else if (lastSeq - since > this.limits.replayLimit) reason = "too_far_behind";
+    if (reason) {
+      sendFrame(ws, { type: "resync", reason });
+      return;
+    }
+    for (let after = since; after < lastSeq; ) {
+      const chunk = this.store.after(after, REPLAY_CHUNK);
+      const last = chunk.at(-1);
+      if (!last) break;
+      for (const message of chunk) sendFrame(ws, { type: "message", message });
+      after = last.seq;
+    }
+  }
+
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
-    const size = typeof data === "string" ? new TextEncoder().encode(data).byteLength : data.byteLength;
-    if (size > MAX_FRAME_BYTES) {
-      ws.close(1009, "frame too large");
-      return;
+    const attachment = readAttachment(ws);
+    if (!attachment || attachment.gone) return;
+    try {
+      await this.handleFrame(ws, attachment, data, Date.now());
+    } catch (err) {
+      // Never let one frame take the room down; the client sees a bland error.
+      this.log.error("room frame failed", { roomId: this.store.state.roomId, error: String(err) });
+      sendFrame(ws, errorFrame("internal_error", "Something went wrong on our side."));
     }
-    if (typeof data !== "string") {
-      ws.send(errorFrame("invalid_frame", "Frames are JSON text."));
-      return;
+  }
+
+  private async handleFrame(ws: WebSocket, sender: Attachment, data: string | ArrayBuffer, now: number): Promise<void> {
+    if (now - sender.seenAt > this.limits.idleTimeoutMs / 4) ws.serializeAttachment({ ...sender, seenAt: now } satisfies Attachment);
+    const decoded = decodeFrame(data, this.limits.maxFrameBytes);
+    if (decoded.kind === "too_large") return this.retireOne(ws, 1009, "frame too large");
+    if (!this.store.role(sender.userId)) return this.retireOne(ws, CloseCode.accessRevoked, "access revoked");
+    const verdict = this.bucket(ws, now).take(now);
+    if (verdict === "close") return this.retireOne(ws, CloseCode.rateLimited, "too many frames");
+    if (verdict === "reject") return sendFrame(ws, errorFrame("rate_limited", "Too many frames; slow down."));
+    if (decoded.kind === "invalid") return sendFrame(ws, errorFrame("invalid_frame", decoded.detail));
+    const frame = decoded.frame;
+    switch (frame.type) {
+      case "send": {
+        const result = await this.accept(sender, frame.clientMsgId, frame.body, ws);
+        if (!result.ok) sendFrame(ws, errorFrame(result.code, result.detail));
+        return;
+      }
+      case "typing":
+        if (this.typing.allow(sender.userId, now)) broadcast(this.ctx, { type: "typing", userId: sender.userId }, ws);
+        return;
+      case "read": {
+        const result = await this.markRead(sender.userId, frame.seq);
+        if (!result.ok) sendFrame(ws, errorFrame(result.code, result.detail));
+        return;
+      }
+      case "ping":
+        return sendFrame(ws, PONG_FRAME);
     }
-    const parsed = RoomClientFrameSchema.safeParse(parseJsonFrame(data));
-    if (!parsed.success) {
-      ws.send(errorFrame("invalid_frame", parsed.error.issues[0]?.message ?? "Invalid frame."));
-      return;
+  }
+
+  /**
+   * Queues the message for the next group commit; once stored (or found already stored) the
+   * sending socket gets its ack and a new message is broadcast to everyone (the sender's
+   * sockets too). A resend gets the original ack and no broadcast.
+   */
+  private async accept(sender: Sender, clientMsgId: string, body: string, replyTo?: WebSocket): Promise<PostResult> {
+    if (body.length > this.limits.maxBodyChars) {
+      return { ok: false, code: "body_too_long", detail: `A message body is at most ${this.limits.maxBodyChars} characters.` };
     }
-    const frame = parsed.data;
-    if (frame.type !== "send") return;
-    if (frame.body.length > MAX_BODY_CHARS) {
-      ws.send(errorFrame("body_too_long", `A message body is at most ${MAX_BODY_CHARS} characters.`));
-      return;
+    const { message, created } = await this.commits.enqueue({ sender: { userId: sender.userId, username: sender.username }, clientMsgId, body, replyTo });
+    return { ok: true, message, created };
+  }
+
+  /**
+   * Stores a group in one transaction, then sends acks and broadcasts in seq order: the
+   * output gate holds them until the commit is durable. IM hook: members' inboxes can be
+   * notified here, once per durable message.
+   */
+  private commitGroup(group: PendingSend[]): void {
+    const now = Date.now();
+    const results = this.store.appendMany(group, now, newId);
+    let stored = 0;
+    group.forEach((send, i) => {
+      const { message, created } = results[i]!;
+      if (send.replyTo) sendFrame(send.replyTo, { type: "ack", clientMsgId: send.clientMsgId, seq: message.seq, id: message.id });
+      if (created) {
+        broadcast(this.ctx, { type: "message", message });
+        stored++;
+      }
+      send.resolve({ message, created });
+    });
+    if (stored > 0) {
+      this.upkeep.messageStored(now).catch((err: unknown) => this.log.error("archive scheduling failed", { error: String(err) }));
     }
-    const sender = ws.deserializeAttachment() as Attachment;
-    const { message, created } = this.append(sender, frame.clientMsgId, frame.body);
-    const ack: RoomServerFrame = { type: "ack", clientMsgId: message.clientMsgId, seq: message.seq, id: message.id };
-    ws.send(JSON.stringify(ack));
-    if (created) this.broadcast({ type: "message", message });
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
-    if (code !== 1005 && code !== 1006) ws.close(code, "closing");
-  }
-
-  /** Stores a message (synchronously, so seq assignment cannot interleave) or finds the earlier one. */
-  private append(sender: Attachment, clientMsgId: string, body: string): { message: Message; created: boolean } {
-    const sql = this.ctx.storage.sql;
-    const existing = sql
-      .exec<MessageRow>("SELECT * FROM messages WHERE sender_id = ? AND client_msg_id = ?", sender.userId, clientMsgId)
-      .toArray()[0];
-    if (existing) return { message: toMessage(sender.roomId, existing), created: false };
-    const row = sql
-      .exec<MessageRow>(
-        `INSERT INTO messages (seq, id, client_msg_id, sender_id, sender_username, body, created_at)
-         VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM messages), ?, ?, ?, ?, ?, ?) RETURNING *`,
-        newId(),
-        clientMsgId,
-        sender.userId,
-        sender.username,
-        body,
-        Date.now(),
-      )
-      .one();
-    return { message: toMessage(sender.roomId, row), created: true };
-  }
-
-  private broadcast(frame: RoomServerFrame): void {
-    const text = JSON.stringify(frame);
-    for (const ws of this.ctx.getWebSockets()) {
-      try {
-        ws.send(text);
-      } catch {
-        // Closing sockets are dropped by the runtime.
-      }
+    // Complete the close handshake; 1005/1006 are reserved and cannot be sent back.
+    const attachment = readAttachment(ws);
+    try {
+      if (code !== 1005 && code !== 1006) ws.close(code, "closing");
+    } catch {
+      // already closed
     }
+    if (attachment && !attachment.gone) this.departed(ws, attachment.userId);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    const attachment = readAttachment(ws);
+    if (attachment && !attachment.gone) this.departed(ws, attachment.userId);
+  }
+
+  override async alarm(): Promise<void> {
+    await this.upkeep.run(Date.now(), (ws) => {
+      const userId = readAttachment(ws)?.userId;
+      if (userId) this.departed(ws, userId);
+    });
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private bucket(ws: WebSocket, now: number): SendBucket {
+    let bucket = this.buckets.get(ws);
+    if (!bucket) {
+      bucket = new SendBucket(this.limits.sendRatePerSecond, this.limits.sendBurst, now);
+      this.buckets.set(ws, bucket);
+    }
+    return bucket;
+  }
+
+  /** Announces `offline` when the user's last live socket is gone. */
+  private departed(ws: WebSocket, userId: string): void {
+    if (!isOnlineElsewhere(this.ctx, userId, ws)) broadcast(this.ctx, { type: "presence", userId, status: "offline" }, ws);
+  }
+
+  private retireOne(ws: WebSocket, code: number, reason: string): void {
+    const userId = readAttachment(ws)?.userId;
+    retire(ws, code, reason);
+    if (userId) this.departed(ws, userId);
+  }
+
+  private retireAll(sockets: WebSocket[], code: number, reason: string): number {
+    for (const ws of sockets) this.retireOne(ws, code, reason);
+    return sockets.length;
   }
 }
 
-function toMessage(roomId: string, row: MessageRow): Message {
-  return {
-    id: row.id,
-    roomId,
-    seq: row.seq,
-    clientMsgId: row.client_msg_id,
-    sender: { id: row.sender_id, username: row.sender_username },
-    body: row.body,
-    createdAt: new Date(row.created_at).toISOString(),
-  };
+function notMember(): RoomRefusal {
+  return { ok: false, code: "not_member", detail: "No such room." };
 }

@@ -36,7 +36,33 @@ export async function seed(base: string): Promise<void> {
     const res = await post(base, `/v1/users/${whom.user.id}/follow`, undefined, who.accessToken);
     if (res.status !== 204) throw new Error(`seeding follows: ${res.status} ${await res.text()}`);
   }
+  await seedLobby(base, alice, [bob, carol]);
   console.log(`[seed] demo users: ${DEMO_USERS.map((u) => u.username).join(", ")} (password: ${DEMO_PASSWORD})`);
+}
+
+// ---- rooms: a public channel "lobby" owned by alice with bob and carol, and a few messages.
+async function seedLobby(base: string, owner: Session, members: Session[]): Promise<void> {
+  const auth = (s: Session) => ({ Authorization: `Bearer ${s.accessToken}` });
+  const mine = await fetch(`${base}/v1/rooms?limit=100`, { headers: auth(owner) });
+  const rooms = ((await mine.json()) as { items: { id: string; name: string; kind: string }[] }).items;
+  let lobby = rooms.find((r) => r.name === "lobby" && r.kind === "channel");
+  if (!lobby) {
+    const res = await post(base, "/v1/rooms", { kind: "channel", name: "lobby", memberIds: members.map((m) => m.user.id) }, owner.accessToken);
+    if (res.status !== 201) throw new Error(`seeding lobby: ${res.status} ${await res.text()}`);
+    lobby = (await res.json()) as { id: string; name: string; kind: string };
+  }
+  const history = await fetch(`${base}/v1/rooms/${lobby.id}/messages?limit=1`, { headers: auth(owner) });
+  if (((await history.json()) as { items: unknown[] }).items.length > 0) return;
+  const lines: [Session, string][] = [
+    [owner, "Welcome to the lobby! Messages here are ordered, acked and resumable."],
+    [members[0]!, "Hi alice. Reconnect with ?since=<seq> and you miss nothing."],
+    [members[1]!, "And typing, presence and read cursors work too."],
+  ];
+  for (const [i, [who, body]] of lines.entries()) {
+    const res = await post(base, `/v1/rooms/${lobby.id}/messages`, { clientMsgId: `seed-lobby-${i + 1}`, body }, who.accessToken);
+    if (res.status !== 201) throw new Error(`seeding lobby messages: ${res.status} ${await res.text()}`);
+  }
+  console.log(`[seed] channel "lobby": ${lobby.id}`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await seed(process.argv[2] ?? "http://127.0.0.1:8787");

@@ -21,8 +21,14 @@ async function waitForHealth(timeoutMs: number): Promise<void> {
   throw new Error(`Plaza did not answer ${base}/healthz within ${timeoutMs} ms`);
 }
 
+// ---- rooms: benchmarks turn on the /__bench/ baselines and tune room limits from the
+// environment (`BENCH_ROUTES=on npm start`); these override wrangler.toml [vars].
+const varOverrides = Object.entries(process.env)
+  .filter(([name]) => name === "BENCH_ROUTES" || name.startsWith("ROOM_"))
+  .flatMap(([name, value]) => ["--var", `${name}:${value}`]);
+
 await setup();
-const server = spawn(bin("wrangler"), ["dev", "--ip", host, "--port", String(port), "--show-interactive-dev-session=false"], {
+const server = spawn(bin("wrangler"), ["dev", "--ip", host, "--port", String(port), "--show-interactive-dev-session=false", ...varOverrides], {
   cwd: root,
   stdio: "inherit",
 });

@@ -13,6 +13,7 @@ import { requestContext } from "./middleware/context";
 import { authRoutes } from "./routes/auth";
 import { healthRoutes } from "./routes/health";
 import { inboxRoutes } from "./routes/inbox";
+import { roomRoutes } from "./routes/rooms";
 import { userRoutes } from "./routes/users";
 
 function buildApp() {
@@ -40,7 +41,9 @@ function buildApp() {
     .route("/", healthRoutes)
     .route("/v1/auth", authRoutes)
     .route("/v1", userRoutes)
-    .route("/v1/inbox", inboxRoutes);
+    .route("/v1/inbox", inboxRoutes)
+    // ---- rooms
+    .route("/v1/rooms", roomRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -4,16 +4,25 @@
 //
 // POST /__bench/json  stores a JSON body (<= 64 KiB) in this isolate
 // GET  /__bench/json  returns the stored body
+// GET  /__bench/rooms/echo/<name>/ws   a bare hibernating broadcast object (BENCH_ECHO_ROOM)
+// GET  /__bench/rooms/party/<name>/ws  the same room written with partyserver (BENCH_PARTY_ROOM)
 
 import { loadConfig } from "./config";
 
 let stored = '{"ok":true}';
 const MAX_BYTES = 65_536;
+const BENCH_ROOM = /^\/__bench\/rooms\/(echo|party)\/([A-Za-z0-9_-]{1,64})\/ws$/;
 
 /** Handles `/__bench/*` when enabled; returns undefined for every other request. */
 export async function benchRoute(request: Request, env: Env): Promise<Response | undefined> {
   const { pathname } = new URL(request.url);
-  if (pathname !== "/__bench/json" || !loadConfig(env).benchRoutes) return undefined;
+  if (!pathname.startsWith("/__bench/") || !loadConfig(env).benchRoutes) return undefined;
+  const room = BENCH_ROOM.exec(pathname);
+  if (room) {
+    const namespace = room[1] === "echo" ? env.BENCH_ECHO_ROOM : env.BENCH_PARTY_ROOM;
+    return namespace.get(namespace.idFromName(room[2]!)).fetch(request);
+  }
+  if (pathname !== "/__bench/json") return undefined;
   if (request.method === "POST") {
     const text = await request.text();
     if (text.length > MAX_BYTES) return new Response("too large", { status: 413 });

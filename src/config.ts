@@ -1,6 +1,7 @@
 // Typed configuration: every limit and setting comes from wrangler.toml [vars] (strings),
 // parsed once per isolate with a safe default for each. Secrets are checked here too.
 import { z } from "zod";
+import { parseRoomLimits, type RoomLimits } from "./shared/room-limits";
 
 const int = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -50,6 +51,9 @@ export interface Config {
   /** Serve the bare /__bench/json baseline route (benchmarks only). */
   benchRoutes: boolean;
   backendToken: string;
+  // ---- rooms
+  /** Chat room limits (ROOM_* vars), shared with the Room object. */
+  rooms: RoomLimits;
 }
 
 const cache = new WeakMap<object, Config>();
@@ -77,6 +81,7 @@ export function loadConfig(env: Env): Config {
     allowedOrigins: raw.ALLOWED_ORIGINS,
     benchRoutes: raw.BENCH_ROUTES === "on",
     backendToken: raw.BACKEND_TOKEN,
+    rooms: parseRoomLimits(env),
   };
   cache.set(env, config);
   return config;

@@ -68,6 +68,62 @@ export const follows = sqliteTable(
   (t) => [primaryKey({ columns: [t.followerId, t.followeeId] }), index("follows_followee_idx").on(t.followeeId)],
 );
 
+// ---------------------------------------------------------------- rooms
+
+/** Chat rooms: public channels, invite-only groups, and (later) direct conversations. */
+export const rooms = sqliteTable(
+  "rooms",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind", { enum: ["channel", "group", "direct"] }).notNull(),
+    name: text("name").notNull(),
+    ownerId: text("owner_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+  },
+  (t) => [index("rooms_kind_idx").on(t.kind, t.id)],
+);
+
+/** Who belongs to a room, with what role, and how far they have read. */
+export const roomMembers = sqliteTable(
+  "room_members",
+  {
+    roomId: text("room_id")
+      .notNull()
+      .references(() => rooms.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    role: text("role", { enum: ["owner", "admin", "member"] }).notNull(),
+    /** Read cursor: the highest seq this member has read (drives `unread`). */
+    readSeq: integer("read_seq").notNull().default(0),
+    joinedAt: integer("joined_at", { mode: "timestamp_ms" })
+      .notNull()
+      .default(sql`(unixepoch('subsec') * 1000)`),
+  },
+  (t) => [primaryKey({ columns: [t.roomId, t.userId] }), index("room_members_user_idx").on(t.userId, t.joinedAt)],
+);
+
+/**
+ * The archive of every room message, written from the room objects through the EVENTS
+ * queue (idempotent by room and seq). Recent messages are also kept in the room object.
+ */
+export const messages = sqliteTable(
+  "messages",
+  {
+    roomId: text("room_id").notNull(),
+    seq: integer("seq").notNull(),
+    id: text("id").notNull(),
+    clientMsgId: text("client_msg_id").notNull(),
+    senderId: text("sender_id").notNull(),
+    senderUsername: text("sender_username").notNull(),
+    body: text("body").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.roomId, t.seq] })],
+);
+
 // ---------------------------------------------------------------- operations
 
 /** Queue messages that could not be processed, kept for operators to inspect. */

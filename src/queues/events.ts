@@ -4,6 +4,7 @@
 import type { Db } from "../db/client";
 import type { Logger } from "../lib/log";
 import { deadLetter } from "./dead-letter";
+import { roomArchiveConsumer } from "./room-archive";
 
 /** What a consumer gets besides its messages. */
 export interface EventContext {
@@ -25,7 +26,10 @@ export interface EventConsumer {
 }
 
 /** Every EVENTS consumer. Add new consumers here. */
-const consumers: readonly EventConsumer[] = [];
+const consumers: readonly EventConsumer[] = [
+  // ---- rooms
+  roomArchiveConsumer,
+];
 
 function eventType(body: unknown): string | undefined {
   if (typeof body !== "object" || body === null || !("type" in body)) return undefined;

@@ -37,4 +37,9 @@ export const CloseCode = {
   accessRevoked: 4003,
   /** Too many frames. */
   rateLimited: 4029,
+  /** No ping or frame within the idle timeout. */
+  idleTimeout: 4008,
 } as const;
+
+/** The header naming the room on an upgrade the Worker forwards to a Room object. */
+export const ROOM_ID_HEADER = "X-Plaza-Room-Id";

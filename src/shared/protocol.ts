@@ -42,7 +42,7 @@ export const RoomClientFrameSchema = z.discriminatedUnion("type", [
 export type RoomClientFrame = z.infer<typeof RoomClientFrameSchema>;
 
 export type RoomServerFrame =
-  | { type: "welcome"; roomId: string; seq: number; epoch: string; online: string[] }
+  | { type: "welcome"; roomId: string; seq: number; epoch: string; online: string[]; readSeq: number }
   | { type: "message"; message: Message }
   | { type: "ack"; clientMsgId: string; seq: number; id: string }
   | { type: "presence"; userId: string; status: "online" | "offline" }

@@ -1,0 +1,117 @@
+// The three rooms bench/rooms.ts compares, behind one interface: Plaza's Room (real users,
+// channels and tokens), a bare hibernating broadcast object, and the same room in
+// partyserver. The baselines receive frames shaped like Plaza's `message` frames, so every
+// client parses the same amount of JSON whichever room it listens to.
+import { api, type BenchUser, ensureUser, mapLimit, syntheticIp } from "./plaza-api.ts";
+import { type BenchSocket, openSocket } from "./sockets.ts";
+
+export type TargetName = "plaza" | "echo" | "party";
+
+/** A delivered broadcast: which publisher, which of its messages, when it was sent. */
+export interface Delivery {
+  publisher: number;
+  n: number;
+  sentAt: number;
+}
+
+/** A target's rooms for one layout: connect a client and build the frame a publisher sends. */
+export interface TargetRooms {
+  connect(room: number, client: number, onDelivery: (d: Delivery) => void, onError: () => void): Promise<BenchSocket>;
+  frame(publisher: number, n: number, sentAt: number): string;
+}
+
+export interface Layout {
+  rooms: number;
+  clientsPerRoom: number;
+}
+
+const PASSWORD = "bench-password-123";
+
+/** Creates (or logs into) `count` bench users. */
+export function benchUsers(base: string, count: number): Promise<BenchUser[]> {
+  const names = Array.from({ length: count }, (_, i) => `bench_r${String(i).padStart(3, "0")}`);
+  return mapLimit(names, 6, (name, i) => ensureUser(base, name, PASSWORD, syntheticIp(1_000 + i)));
+}
+
+/** The user behind client `client` of room `room` (users are reused across rooms). */
+const userFor = (users: readonly BenchUser[], layout: Layout, room: number, client: number) =>
+  users[(room * layout.clientsPerRoom + client) % users.length]!;
+
+function parseDelivery(text: string): Delivery | undefined {
+  if (!text.startsWith('{"type":"message"')) return undefined;
+  const frame = JSON.parse(text) as { message: { body: string } };
+  const [publisher, n, sentAt] = frame.message.body.split(":").map(Number);
+  return publisher === undefined || n === undefined || sentAt === undefined ? undefined : { publisher, n, sentAt };
+}
+
+function listener(onDelivery: (d: Delivery) => void, onError: () => void) {
+  return (text: string) => {
+    const delivery = parseDelivery(text);
+    if (delivery) onDelivery(delivery);
+    else if (text.startsWith('{"type":"error"')) onError();
+  };
+}
+
+/** Plaza: one channel per room, owned by one member, the others added at creation. */
+export async function plazaRooms(base: string, users: readonly BenchUser[], layout: Layout): Promise<TargetRooms> {
+  if (layout.clientsPerRoom > 100) throw new Error("a channel is created with at most 99 invited members");
+  const roomIds = await mapLimit(Array.from({ length: layout.rooms }, (_, r) => r), 8, async (r) => {
+    const members = new Set(Array.from({ length: layout.clientsPerRoom }, (_, c) => userFor(users, layout, r, c)));
+    const [owner, ...rest] = [...members];
+    const res = await api<{ id: string }>(base, "/v1/rooms", {
+      token: owner!.token,
+      body: { kind: "channel", name: `bench ${r}`, memberIds: rest.map((u) => u.id) },
+    });
+    if (res.status !== 201) throw new Error(`create room: ${res.status} ${JSON.stringify(res.data)}`);
+    return res.data.id;
+  });
+  return {
+    async connect(room, client, onDelivery, onError) {
+      const user = userFor(users, layout, room, client);
+      let welcomed!: () => void;
+      const welcome = new Promise<void>((r) => (welcomed = r));
+      const onFrame = listener(onDelivery, onError);
+      const socket = await openSocket(`${base}/v1/rooms/${roomIds[room]}/ws`, {
+        token: user.token,
+        onMessage: (text) => (text.startsWith('{"type":"welcome"') ? welcomed() : onFrame(text)),
+      });
+      await Promise.race([welcome, new Promise((_, reject) => setTimeout(() => reject(new Error("no welcome")), 15_000))]);
+      return socket;
+    },
+    frame: (publisher, n, sentAt) => JSON.stringify({ type: "send", clientMsgId: `${publisher}-${n}-${sentAt}`, body: `${publisher}:${n}:${sentAt}` }),
+  };
+}
+
+/** A baseline room (`echo` or `party`), reached through /__bench/ (BENCH_ROUTES = on). */
+export function baselineRooms(base: string, target: "echo" | "party"): TargetRooms {
+  const run = Math.random().toString(36).slice(2, 8);
+  return {
+    connect: (room, _client, onDelivery, onError) =>
+      openSocket(`${base}/__bench/rooms/${target}/${run}-${room}/ws`, { onMessage: listener(onDelivery, onError) }),
+    // The same shape and size as the frame Plaza broadcasts for a message.
+    frame: (publisher, n, sentAt) =>
+      JSON.stringify({
+        type: "message",
+        message: {
+          id: "01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d",
+          roomId: "01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1e",
+          seq: n,
+          clientMsgId: `${publisher}-${n}-${sentAt}`,
+          sender: { id: "01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1f", username: "bench_r000" },
+          body: `${publisher}:${n}:${sentAt}`,
+          createdAt: new Date(sentAt).toISOString(),
+        },
+      }),
+  };
+}
+
+/** True when the server answers the bench baseline routes. */
+export async function baselinesEnabled(base: string): Promise<boolean> {
+  try {
+    const socket = await openSocket(`${base}/__bench/rooms/echo/probe/ws`, { timeoutMs: 5_000 });
+    socket.ws.close();
+    return true;
+  } catch {
+    return false;
+  }
+}

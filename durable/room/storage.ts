@@ -1,0 +1,267 @@
+// The Room object's SQLite storage: its message log, its member set with read cursors, and
+// one state row (room id, epoch, last/archived/floor seq). Every method is synchronous, so a
+// caller's read-modify-write can never interleave with another event.
+import type { Message } from "../../src/shared/protocol";
+import type { MemberRole, RoomKind, RoomMember, Sender } from "../../src/shared/rooms";
+
+interface MessageRow extends Record<string, SqlStorageValue> {
+  seq: number;
+  id: string;
+  client_msg_id: string;
+  sender_id: string;
+  sender_username: string;
+  body: string;
+  created_at: number;
+}
+
+interface StateRow extends Record<string, SqlStorageValue> {
+  room_id: string | null;
+  kind: string | null;
+  epoch: string;
+  last_seq: number;
+  archived_seq: number;
+  floor_seq: number;
+}
+
+/** A message to store. */
+export interface NewMessage {
+  sender: Sender;
+  clientMsgId: string;
+  body: string;
+}
+
+/** The room's counters. `floorSeq`: every seq <= floor has left this storage (it is in D1). */
+export interface RoomState {
+  roomId: string | null;
+  kind: RoomKind | null;
+  /** Changes only if the log is ever reset; a client's `since` from another epoch is meaningless. */
+  epoch: string;
+  lastSeq: number;
+  archivedSeq: number;
+  floorSeq: number;
+}
+
+const SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS messages (
+    seq INTEGER PRIMARY KEY, id TEXT NOT NULL, client_msg_id TEXT NOT NULL, sender_id TEXT NOT NULL,
+    sender_username TEXT NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL,
+    UNIQUE (sender_id, client_msg_id))`,
+  `CREATE TABLE IF NOT EXISTS members (
+    user_id TEXT PRIMARY KEY, role TEXT NOT NULL,
+    read_seq INTEGER NOT NULL DEFAULT 0, read_synced INTEGER NOT NULL DEFAULT 1)`,
+  `CREATE TABLE IF NOT EXISTS room_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1), room_id TEXT, kind TEXT, epoch TEXT NOT NULL,
+    last_seq INTEGER NOT NULL, archived_seq INTEGER NOT NULL, floor_seq INTEGER NOT NULL)`,
+];
+
+export class RoomStore {
+  #state: RoomState;
+
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    newId: () => string,
+  ) {
+    for (const statement of SCHEMA) this.sql.exec(statement);
+    // A room written by the first version has messages but no state row: its last seq is MAX(seq).
+    this.sql.exec(
+      `INSERT OR IGNORE INTO room_state (id, epoch, last_seq, archived_seq, floor_seq)
+       SELECT 1, ?, COALESCE(MAX(seq), 0), 0, COALESCE(MIN(seq) - 1, 0) FROM messages`,
+      newId(),
+    );
+    this.#state = this.readState();
+  }
+
+  private get sql(): SqlStorage {
+    return this.storage.sql;
+  }
+
+  get state(): Readonly<RoomState> {
+    return this.#state;
+  }
+
+  private readState(): RoomState {
+    const row = this.sql.exec<StateRow>("SELECT * FROM room_state WHERE id = 1").one();
+    return {
+      roomId: row.room_id,
+      kind: row.kind as RoomKind | null,
+      epoch: row.epoch,
+      lastSeq: row.last_seq,
+      archivedSeq: row.archived_seq,
+      floorSeq: row.floor_seq,
+    };
+  }
+
+  /** Names the room once; a later call with another id is refused. */
+  setup(roomId: string, kind: RoomKind): boolean {
+    if (this.#state.roomId !== null) return this.#state.roomId === roomId;
+    this.sql.exec("UPDATE room_state SET room_id = ?, kind = ? WHERE id = 1", roomId, kind);
+    this.#state = this.readState();
+    return true;
+  }
+
+  /**
+   * Stores messages with the room's next seqs in one transaction (one commit for the whole
+   * group), or returns the one a sender already stored under the same `clientMsgId` (also
+   * within the group). Seqs come from the state row, never MAX(seq): trimmed rows would
+   * otherwise hand out old numbers again.
+   */
+  appendMany(items: readonly NewMessage[], now: number, newId: () => string): { message: Message; created: boolean }[] {
+    return this.storage.transactionSync(() => {
+      let seq = this.#state.lastSeq;
+      const results = items.map(({ sender, clientMsgId, body }) => {
+        const existing = this.sql
+          .exec<MessageRow>("SELECT * FROM messages WHERE sender_id = ? AND client_msg_id = ?", sender.userId, clientMsgId)
+          .toArray()[0];
+        if (existing) return { message: this.toMessage(existing), created: false };
+        seq++;
+        const row = { seq, id: newId(), client_msg_id: clientMsgId, sender_id: sender.userId, sender_username: sender.username, body, created_at: now };
+        this.sql.exec(
+          `INSERT INTO messages (seq, id, client_msg_id, sender_id, sender_username, body, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          row.seq,
+          row.id,
+          row.client_msg_id,
+          row.sender_id,
+          row.sender_username,
+          row.body,
+          row.created_at,
+        );
+        return { message: this.toMessage(row), created: true };
+      });
+      if (seq !== this.#state.lastSeq) {
+        this.sql.exec("UPDATE room_state SET last_seq = ? WHERE id = 1", seq);
+        this.#state = { ...this.#state, lastSeq: seq };
+      }
+      return results;
+    });
+  }
+
+  /** Up to `limit` messages with seq > `after`, oldest first. */
+  after(after: number, limit: number): Message[] {
+    return this.sql
+      .exec<MessageRow>("SELECT * FROM messages WHERE seq > ? ORDER BY seq LIMIT ?", after, limit)
+      .toArray()
+      .map((row) => this.toMessage(row));
+  }
+
+  /** The `limit` newest messages with seq < `before`, oldest first. */
+  before(before: number, limit: number): Message[] {
+    return this.sql
+      .exec<MessageRow>("SELECT * FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT ?", before, limit)
+      .toArray()
+      .reverse()
+      .map((row) => this.toMessage(row));
+  }
+
+  /** Records that every message up to `seq` has been handed to the archive queue. */
+  markArchived(seq: number): void {
+    if (seq <= this.#state.archivedSeq) return;
+    this.sql.exec("UPDATE room_state SET archived_seq = ? WHERE id = 1", seq);
+    this.#state = { ...this.#state, archivedSeq: seq };
+  }
+
+  /** Archives again from `seq` (the D1 archive was found missing rows). */
+  rewindArchive(seq: number): void {
+    this.sql.exec("UPDATE room_state SET archived_seq = ? WHERE id = 1", seq);
+    this.#state = { ...this.#state, archivedSeq: seq };
+  }
+
+  /** Created time of the oldest message still kept here, if any. */
+  oldestCreatedAt(): number | undefined {
+    return this.sql.exec<{ t: number }>("SELECT created_at AS t FROM messages ORDER BY seq LIMIT 1").toArray()[0]?.t;
+  }
+
+  /**
+   * The highest seq that may be trimmed: older than `cutoff`, contiguous from the floor, and
+   * already handed to the archive. Returns the floor when nothing may go.
+   */
+  trimmableThrough(cutoff: number): number {
+    const firstKept = this.sql
+      .exec<{ seq: number }>("SELECT seq FROM messages WHERE created_at >= ? ORDER BY seq LIMIT 1", cutoff)
+      .toArray()[0]?.seq;
+    const olderThrough = firstKept === undefined ? this.#state.lastSeq : firstKept - 1;
+    return Math.max(this.#state.floorSeq, Math.min(olderThrough, this.#state.archivedSeq));
+  }
+
+  /** Deletes every message with seq <= `seq` and raises the floor. */
+  trimThrough(seq: number): number {
+    if (seq <= this.#state.floorSeq) return 0;
+    const deleted = this.storage.transactionSync(() => {
+      const cursor = this.sql.exec("DELETE FROM messages WHERE seq <= ?", seq);
+      this.sql.exec("UPDATE room_state SET floor_seq = ? WHERE id = 1", seq);
+      return cursor.rowsWritten;
+    });
+    this.#state = { ...this.#state, floorSeq: seq };
+    return deleted;
+  }
+
+  // ---------------------------------------------------------------- members
+
+  /** The member's role, or undefined for a non-member. */
+  role(userId: string): MemberRole | undefined {
+    return this.sql.exec<{ role: string }>("SELECT role FROM members WHERE user_id = ?", userId).toArray()[0]?.role as
+      | MemberRole
+      | undefined;
+  }
+
+  /** Adds members or changes their roles; read cursors are kept. */
+  upsertMembers(members: readonly RoomMember[]): void {
+    this.storage.transactionSync(() => {
+      for (const m of members) {
+        this.sql.exec(
+          "INSERT INTO members (user_id, role) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET role = excluded.role",
+          m.userId,
+          m.role,
+        );
+      }
+    });
+  }
+
+  /** Removes a member; returns whether they were one. */
+  removeMember(userId: string): boolean {
+    return this.sql.exec("DELETE FROM members WHERE user_id = ?", userId).rowsWritten > 0;
+  }
+
+  /** The member's read cursor (0 for a non-member). */
+  readSeq(userId: string): number {
+    return this.sql.exec<{ s: number }>("SELECT read_seq AS s FROM members WHERE user_id = ?", userId).toArray()[0]?.s ?? 0;
+  }
+
+  /** Moves a read cursor forward (never back) and marks it for the D1 copy; returns the cursor. */
+  markRead(userId: string, seq: number): number {
+    this.sql.exec(
+      "UPDATE members SET read_seq = ?, read_synced = 0 WHERE user_id = ? AND read_seq < ?",
+      seq,
+      userId,
+      seq,
+    );
+    return this.readSeq(userId);
+  }
+
+  /** Read cursors not yet copied to D1. */
+  unsyncedReads(limit: number): { userId: string; seq: number }[] {
+    return this.sql
+      .exec<{ user_id: string; read_seq: number }>("SELECT user_id, read_seq FROM members WHERE read_synced = 0 LIMIT ?", limit)
+      .toArray()
+      .map((r) => ({ userId: r.user_id, seq: r.read_seq }));
+  }
+
+  /** Marks cursors as copied, unless they moved again since they were read. */
+  markReadsSynced(cursors: readonly { userId: string; seq: number }[]): void {
+    for (const c of cursors) {
+      this.sql.exec("UPDATE members SET read_synced = 1 WHERE user_id = ? AND read_seq = ?", c.userId, c.seq);
+    }
+  }
+
+  private toMessage(row: MessageRow): Message {
+    return {
+      id: row.id,
+      roomId: this.#state.roomId ?? "",
+      seq: row.seq,
+      clientMsgId: row.client_msg_id,
+      sender: { id: row.sender_id, username: row.sender_username },
+      body: row.body,
+      createdAt: new Date(row.created_at).toISOString(),
+    };
+  }
+}
