@@ -8,6 +8,7 @@ import { consumeQueue } from "./queues";
 export { Inbox } from "../durable/inbox";
 export { Room } from "../durable/room";
 export { TaskRun } from "../durable/task-run";
+export { BackendPool } from "../durable/backend-pool";
 
 export default {
   async fetch(request, env, ctx) {

@@ -1,11 +1,15 @@
 // Closing every socket of a session (logout, revocation), wherever it is connected.
 import type { Db } from "../db/client";
+import { activeTaskIds, taskObject } from "./tasks";
 
 /**
  * Closes the sockets that session `sid` of user `userId` holds: its inbox sockets, and the
  * room and task sockets of the objects the user can reach. Each object closes only the
  * sockets tagged with that session.
  */
-export async function closeSessionSockets(env: Env, _db: Db, userId: string, sid: string): Promise<void> {
+export async function closeSessionSockets(env: Env, db: Db, userId: string, sid: string): Promise<void> {
   await env.INBOX.get(env.INBOX.idFromName(userId)).endSession(sid);
+  // ---- tasks: a finished task closes its sockets itself, so only queued and running ones can hold any.
+  const taskIds = await activeTaskIds(db, userId);
+  await Promise.all(taskIds.map((id) => taskObject(env, id).endSession(sid)));
 }
