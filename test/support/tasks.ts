@@ -75,15 +75,15 @@ const toBase64 = (bytes: Uint8Array) => btoa(Array.from(bytes, (b) => String.fro
  * Takes the backend's requests for the watched tasks off the relay and replays them through
  * the real Worker, answering with the Worker's response. Call `watch(taskId)` after submitting.
  */
-export function startRelayPump(): { watch(taskId: string): void; stop(): Promise<void>; replayed: Relayed[] } {
+export function startRelayPump(): { watch(taskId: string): void; stop(): Promise<void>; replayed: (Relayed & { answer: string })[] } {
   const ids = new Set<string>();
-  const replayed: Relayed[] = [];
+  const replayed: (Relayed & { answer: string })[] = [];
   let running = true;
   const forward = async (r: Relayed) => {
-    replayed.push(r);
     const body = r.method === "GET" || r.method === "HEAD" ? undefined : fromBase64(r.bodyBase64);
     const res = await exports.default.fetch(new Request(`${BASE}${r.path}`, { method: r.method, headers: r.headers, body }));
     const bytes = new Uint8Array(await res.arrayBuffer());
+    replayed.push({ ...r, answer: `${res.status} ${res.headers.get("Content-Type")?.includes("json") ? new TextDecoder().decode(bytes) : ""}` });
     await fetch(`${env.TEST_RELAY_URL}/__relay/answer/${r.id}`, {
       method: "POST",
       body: JSON.stringify({ status: res.status, headers: Object.fromEntries(res.headers), bodyBase64: toBase64(bytes) }),
