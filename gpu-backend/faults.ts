@@ -6,7 +6,7 @@
 //   die         openai: 3 tokens then the connection is destroyed; plaza-job: connection destroyed
 //   dup         plaza-job: every callback sent twice, and a stale progress after a newer one
 //   late        plaza-job: callbacks keep coming after the result
-//   fail-first-N  the first N jobs/completions on this prefix answer 500, then it behaves
+//   fail-first-N[-tag]  the first N jobs/completions on this prefix answer 500, then it behaves
 //   down        everything, health included, answers 503
 
 export type Fault = "none" | "500" | "hang" | "stall" | "die" | "dup" | "late" | "down" | "fail-first";
@@ -29,7 +29,7 @@ export function route(pathname: string): Routed {
   if (!m?.[1]) return { fault: "none", count: 0, prefix: "", path: pathname };
   const mode = m[1];
   const path = m[2] ?? "/";
-  const ff = /^fail-first-(\d+)$/.exec(mode);
+  const ff = /^fail-first-(\d+)(-[a-z0-9]+)?$/.exec(mode);
   if (ff?.[1]) return { fault: "fail-first", count: Number(ff[1]), prefix: `/fault/${mode}`, path };
   const known: Fault[] = ["500", "hang", "stall", "die", "dup", "late", "down"];
   return { fault: known.includes(mode as Fault) ? (mode as Fault) : "none", count: 0, prefix: `/fault/${mode}`, path };
