@@ -1,7 +1,7 @@
 // llm.chat end to end against the reference backend's real OpenAI-compatible SSE stream:
 // submit, watch the task socket stream tokens, end succeeded.
 import { describe, expect, it } from "vitest";
-import { call, json, registerUser } from "../support/api";
+import { call, expectProblem, json, registerUser } from "../support/api";
 import { openSocket } from "../support/sockets";
 import { chatInput, finished, submitTask, waitForTask } from "../support/tasks";
 
@@ -31,5 +31,12 @@ describe("llm.chat on an openai backend", () => {
     const done = await waitForTask(u.accessToken, task.id, finished);
     expect(done).toMatchObject({ status: "succeeded", progress: 1, attempts: 1 });
     expect(done.result).toMatchObject({ text, finishReason: "length", model: "plaza-echo-1" });
+    const inline = await call(`/v1/tasks/${task.id}/result`, { token: u.accessToken });
+    expect(await json(inline)).toEqual(done.result);
+    await expectProblem(await call(`/v1/tasks/${task.id}/cancel`, { method: "POST", token: u.accessToken }), 409, "task_finished");
+    // A finished task's socket replays the whole log, then closes.
+    const late = await openSocket(`/v1/tasks/${task.id}/ws?since=${seqs.at(-3)}`, { token: u.accessToken });
+    expect((await late.closed).code).toBe(1000);
+    expect(late.received.map((f) => f.type)).toEqual(["snapshot", "event", "event"]);
   });
 });
