@@ -264,7 +264,7 @@ export class TaskRun extends DurableObject<Env> {
         this.lastActivity = Date.now();
         const input = s.input as LlmChatInput;
         let deltas = 0;
-        const result = await streamChat(job.backend, input, controller.signal, (text) => {
+        const result = await streamChat(job.backend, job.jobId, input, controller.signal, (text) => {
           if (!this.isCurrent(job)) return;
           this.lastActivity = Date.now();
           s.phase = "active";

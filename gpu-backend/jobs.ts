@@ -6,7 +6,7 @@ import sharp from "sharp";
 import type { Routed } from "./faults.ts";
 import { failsFirst } from "./faults.ts";
 import type { Stats } from "./stats.ts";
-import { track } from "./stats.ts";
+import { noteJob, track } from "./stats.ts";
 
 export interface JobRequest {
   jobId: string;
@@ -33,6 +33,7 @@ function isJob(body: unknown): body is JobRequest {
 export function acceptJob(res: ServerResponse, body: unknown, r: Routed, stats: Stats): void {
   if (!isJob(body)) return json(res, 400, { error: "not a plaza-job request" });
   if (body.type !== "image.thumbnail") return json(res, 422, { error: `unsupported job type ${body.type}` });
+  noteJob(stats, body.jobId);
   if (r.fault === "500" || failsFirst(r)) {
     track(stats)("failed");
     return json(res, 500, { error: "injected failure" });

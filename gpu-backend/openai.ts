@@ -5,7 +5,7 @@ import type { Routed } from "./faults.ts";
 import { failsFirst } from "./faults.ts";
 import { generate, MODEL_ID, MODEL_NOTE } from "./generator.ts";
 import type { Stats } from "./stats.ts";
-import { track } from "./stats.ts";
+import { noteJob, track } from "./stats.ts";
 
 export interface ChatBody {
   model?: string;
@@ -30,6 +30,8 @@ export async function chatCompletion(req: IncomingMessage, res: ServerResponse, 
     res.end(JSON.stringify({ error: { message: "messages is required", type: "invalid_request_error" } }));
     return;
   }
+  const jobId = req.headers["x-plaza-job-id"];
+  noteJob(stats, typeof jobId === "string" ? jobId : undefined);
   const done = track(stats);
   if (r.fault === "500" || failsFirst(r)) {
     done("failed");

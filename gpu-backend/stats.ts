@@ -8,10 +8,21 @@ export interface Stats {
   completed: number;
   failed: number;
   canceled: number;
+  /** Jobs that arrived with a job id already seen (a dispatcher sending one job twice). */
+  duplicateJobs: number;
+}
+
+const seenJobs = new Set<string>();
+
+/** Records a job id (X-Plaza-Job-Id or the plaza-job body); counts repeats as duplicates. */
+export function noteJob(stats: Stats, jobId: string | undefined): void {
+  if (!jobId) return;
+  if (seenJobs.has(jobId)) stats.duplicateJobs++;
+  else seenJobs.add(jobId);
 }
 
 export function newStats(): Stats {
-  return { inFlight: 0, maxInFlight: 0, started: 0, completed: 0, failed: 0, canceled: 0 };
+  return { inFlight: 0, maxInFlight: 0, started: 0, completed: 0, failed: 0, canceled: 0, duplicateJobs: 0 };
 }
 
 /** Counts a job in; the returned function counts it out (once) with how it ended. */

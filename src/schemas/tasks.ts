@@ -32,7 +32,7 @@ export const IdempotencyHeaderSchema = z.object({
     .string()
     .regex(/^[\x21-\x7e]{1,128}$/, "1-128 visible ASCII characters")
     .optional()
-    .openapi({ param: { name: "Idempotency-Key", in: "header" } }),
+    .openapi({ param: { name: "idempotency-key", in: "header", description: "Idempotency-Key: the same key from the same user returns the first task" } }),
 });
 
 export const TaskListQuerySchema = z.object({
