@@ -9,32 +9,20 @@
 // - retries transient failures itself (its own failure budget), fails past the budget;
 // - an alarm watchdog for deadlines, silent backends and lost streams;
 // - hibernating subscriber sockets with `since` resume; D1 row and owner's inbox kept current.
-import { DurableObject } from "cloudflare:workers";
-import { signTaskToken } from "../src/auth/tokens";
 import { loadConfig } from "../src/config";
 import { readIdentity } from "../src/shared/identity";
 import type { JsonValue } from "../src/shared/json";
 import { PING_FRAME, PONG_FRAME, errorFrame } from "../src/shared/protocol";
-import { findTaskType, type LlmChatInput, retryDelaySeconds, type TaskType } from "../src/shared/task-types";
-import {
-  canTransition,
-  isTerminal,
-  type CallbackOutcome,
-  type JobCallback,
-  type Task,
-  type TaskError,
-  type TaskEventBody,
-  type TaskPriority,
-  type TaskStatus,
-} from "../src/shared/tasks";
-import type { JobOutcome } from "./backend-pool";
+import { findTaskType, type LlmChatInput, type TaskType } from "../src/shared/task-types";
+import type { CallbackOutcome, JobCallback, Task, TaskPriority } from "../src/shared/tasks";
 import { AttemptError, toAttemptError } from "./task/attempt-error";
 import { streamChat } from "./task/openai";
-import { cancelJob, postJob } from "./task/plaza-job";
-import { notifyOwner, writeTaskRow } from "./task/publish";
-import { storeResult } from "./task/results";
-import { acceptSubscriber, broadcast, closeSubscribers, eventFrame, FINISHED_CLOSE, sinceParam } from "./task/sockets";
-import { appendEvent, eventsSince, initStore, type JobState, lastSeq, loadState, saveState, type TaskState, toTask } from "./task/store";
+import { cancelJob, startPlazaJob } from "./task/plaza-job";
+import { OutputBuffer } from "./task/output-buffer";
+import { acceptSubscriber, closeSubscribers, sinceParam } from "./task/sockets";
+import { eventsSince, initStore, type JobState, lastSeq, loadState, saveState, toTask } from "./task/store";
+import { D1_RETRY_MS, RETRY_RESEND_GRACE_MS, TaskLifecycle } from "./task/lifecycle";
+import { watchdogVerdict } from "./task/watchdog";
 
 /** What the Worker knows when it creates a task. */
 export interface NewTask {
@@ -51,14 +39,8 @@ export type DispatchOutcome =
   | { outcome: "started" | "running" | "finished" | "missing" }
   | { outcome: "wait"; delaySeconds: number };
 
-const RETRY_RESEND_GRACE_MS = 30_000;
-const D1_RETRY_MS = 5_000;
 
-export class TaskRun extends DurableObject<Env> {
-  private state: TaskState | undefined;
-  /** The live OpenAI stream of this instance (gone if the object restarts: the watchdog notices). */
-  private stream: AbortController | undefined;
-  private lastActivity = 0;
+export class TaskRun extends TaskLifecycle {
   private dispatching = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -205,32 +187,30 @@ export class TaskRun extends DurableObject<Env> {
     if (!s) return;
     if (s.d1Dirty) await this.publish(false);
     const now = Date.now();
-    if (s.phase === "retry_wait") {
-      if (now >= (s.retryAt ?? 0)) await this.env.TASKS.send({ taskId: s.id });
-      return this.ctx.storage.setAlarm(now + RETRY_RESEND_GRACE_MS);
-    }
-    const job = s.job;
-    if ((s.phase !== "starting" && s.phase !== "active") || !job) {
-      if (s.d1Dirty) await this.ctx.storage.setAlarm(now + D1_RETRY_MS);
-      return;
-    }
     const silenceMs = loadConfig(this.env).tasks.silenceSeconds * 1000;
-    if (s.deadline !== undefined && now >= s.deadline) {
-      const type = findTaskType(s.type);
-      await this.finish("failed", { error: { code: "timeout", message: `The task exceeded its ${type?.timeoutSeconds ?? "?"} s limit.` } });
-      if (job.backend.protocol === "plaza-job") this.ctx.waitUntil(cancelJob(job.backend, job.jobId));
-      return;
+    const verdict = watchdogVerdict(s, { now, silenceMs, streamAlive: this.stream !== undefined, streamActivity: this.lastActivity, resendGraceMs: RETRY_RESEND_GRACE_MS });
+    const job = s.job;
+    switch (verdict.action) {
+      case "idle":
+        if (s.d1Dirty) await this.ctx.storage.setAlarm(now + D1_RETRY_MS);
+        return;
+      case "resend":
+        await this.env.TASKS.send({ taskId: s.id });
+        return this.ctx.storage.setAlarm(verdict.next);
+      case "rearm":
+        return this.ctx.storage.setAlarm(verdict.at);
+      case "timeout": {
+        const limit = findTaskType(s.type)?.timeoutSeconds ?? 0;
+        await this.finish("failed", { error: { code: "timeout", message: `The task exceeded its ${limit} s limit.` } });
+        if (job?.backend.protocol === "plaza-job") this.ctx.waitUntil(cancelJob(job.backend, job.jobId));
+        return;
+      }
+      case "interrupted":
+        return this.attemptFailed(job!, new AttemptError("interrupted", "The stream was lost when the task's object restarted.", true, "none"));
+      case "silent":
+        if (job!.backend.protocol === "plaza-job") this.ctx.waitUntil(cancelJob(job!.backend, job!.jobId));
+        return this.attemptFailed(job!, new AttemptError("backend_silent", `Backend ${job!.backend.id} sent nothing for ${silenceMs / 1000} s.`, true, "backend"));
     }
-    const isStream = job.backend.protocol === "openai";
-    if (isStream && !this.stream) {
-      return this.attemptFailed(job, new AttemptError("interrupted", "The stream was lost when the task's object restarted.", true, "none"));
-    }
-    const last = isStream ? Math.max(this.lastActivity, job.startedAt) : job.lastActivityAt;
-    if (now - last >= silenceMs) {
-      if (!isStream) this.ctx.waitUntil(cancelJob(job.backend, job.jobId));
-      return this.attemptFailed(job, new AttemptError("backend_silent", `Backend ${job.backend.id} sent nothing for ${silenceMs / 1000} s.`, true, "backend"));
-    }
-    await this.ctx.storage.setAlarm(Math.min(s.deadline ?? Infinity, last + silenceMs));
   }
 
   private async startAttempt(type: TaskType, backend: JobState["backend"]): Promise<void> {
@@ -258,34 +238,24 @@ export class TaskRun extends DurableObject<Env> {
   private async runAttempt(type: TaskType, job: JobState): Promise<void> {
     const s = this.state!;
     try {
+      const cfg = loadConfig(this.env);
       if (job.backend.protocol === "openai") {
         const controller = new AbortController();
         this.stream = controller;
         this.lastActivity = Date.now();
         const input = s.input as LlmChatInput;
+        const output = new OutputBuffer(cfg.tasks.outputFlushMs, (text) => this.isCurrent(job) && this.emit({ kind: "output", text }));
         let deltas = 0;
         const result = await streamChat(job.backend, job.jobId, input, controller.signal, (text) => {
           if (!this.isCurrent(job)) return;
           this.lastActivity = Date.now();
           s.phase = "active";
           s.progress = Math.min(0.99, ++deltas / input.maxTokens);
-          this.emit({ kind: "output", text });
-        });
+          output.add(text);
+        }).finally(() => output.flush());
         if (this.isCurrent(job)) await this.succeed(type, job, result);
       } else {
-        const cfg = loadConfig(this.env);
-        const base = cfg.tasks.publicUrl;
-        const token = await signTaskToken({ taskId: s.id, jobId: job.jobId }, cfg.jwt, type.timeoutSeconds + 600);
-        await postJob(job.backend, {
-          jobId: job.jobId,
-          taskId: s.id,
-          type: s.type,
-          input: s.input,
-          callbackUrl: `${base}/v1/tasks/${s.id}/callback`,
-          callbackToken: token,
-          sourceUrl: `${base}/v1/tasks/${s.id}/source`,
-          deadline: new Date(s.deadline ?? Date.now()).toISOString(),
-        });
+        await startPlazaJob(s, job, { publicUrl: cfg.tasks.publicUrl, jwt: cfg.jwt, tokenTtlSeconds: type.timeoutSeconds + 600 });
         if (this.isCurrent(job) && s.phase === "starting") {
           s.phase = "active";
           await saveState(this.ctx.storage, s);
@@ -296,99 +266,5 @@ export class TaskRun extends DurableObject<Env> {
     } finally {
       if (job.backend.protocol === "openai" && this.state?.job?.jobId !== job.jobId) this.stream = undefined;
     }
-  }
-
-  private isCurrent(job: JobState): boolean {
-    return this.state?.phase !== "done" && this.state?.job?.jobId === job.jobId;
-  }
-
-  private async succeed(type: TaskType, job: JobState, raw: unknown): Promise<void> {
-    let result: JsonValue;
-    try {
-      result = await storeResult(this.env.MEDIA, type, this.state!.id, raw, loadConfig(this.env).tasks.resultInlineBytes);
-    } catch (err) {
-      if (this.isCurrent(job)) await this.attemptFailed(job, toAttemptError(err));
-      return;
-    }
-    if (this.isCurrent(job)) await this.finish("succeeded", { result }, "success");
-  }
-
-  private async attemptFailed(job: JobState, err: AttemptError): Promise<void> {
-    const s = this.state!;
-    const type = findTaskType(s.type)!;
-    this.stream?.abort();
-    this.stream = undefined;
-    s.job = undefined;
-    await this.releaseSlot(err.blame === "backend" ? "failure" : "neutral");
-    s.failures++;
-    const now = Date.now();
-    const budgetLeft = s.failures < type.retry.maxAttempts && (s.deadline === undefined || now < s.deadline);
-    if (!err.retryable || !budgetLeft) {
-      const message = `${err.message} (attempt ${s.attempts} of at most ${type.retry.maxAttempts})`;
-      await this.finish("failed", { error: { code: err.code, message } });
-      return;
-    }
-    const delay = retryDelaySeconds(type.retry, s.failures);
-    s.phase = "retry_wait";
-    s.retryAt = now + delay * 1000;
-    await saveState(this.ctx.storage, s);
-    this.emit({ kind: "log", message: `attempt ${s.attempts} on ${job.backend.id} failed (${err.code}): ${err.message}; retrying in ${delay} s` });
-    await this.ctx.storage.setAlarm(s.retryAt + RETRY_RESEND_GRACE_MS);
-    try {
-      await this.env.TASKS.send({ taskId: s.id }, { delaySeconds: delay });
-    } catch {
-      // The watchdog re-sends it after the grace period.
-    }
-    await this.publish(false);
-  }
-
-  /** Moves to a terminal status (if that is forward); returns whether it moved. */
-  private async finish(status: TaskStatus, extra: { result?: JsonValue; error?: TaskError }, outcome: JobOutcome = "neutral"): Promise<boolean> {
-    const s = this.state!;
-    if (!isTerminal(status) || !canTransition(s.status, status)) return false;
-    const hadJob = s.job !== undefined;
-    this.stream?.abort();
-    this.stream = undefined;
-    Object.assign(s, { status, phase: "done", finishedAt: Date.now(), job: undefined, retryAt: undefined }, extra);
-    if (status === "succeeded") s.progress = 1;
-    await saveState(this.ctx.storage, s);
-    this.emit({ kind: "status", status, ...(extra.error ? { error: extra.error } : {}) });
-    if (hadJob) await this.releaseSlot(outcome);
-    await this.publish(true);
-    closeSubscribers(this.ctx, FINISHED_CLOSE.code, FINISHED_CLOSE.reason);
-    if (!s.d1Dirty) await this.ctx.storage.deleteAlarm();
-    return true;
-  }
-
-  private async releaseSlot(outcome: JobOutcome): Promise<void> {
-    try {
-      await this.env.BACKENDS_POOL.get(this.env.BACKENDS_POOL.idFromName("pool")).release(this.state!.id, outcome);
-    } catch (err) {
-      // The pool reclaims the lease when it expires.
-      console.warn(JSON.stringify({ level: "warn", msg: "lease release failed", taskId: this.state!.id, error: String(err) }));
-    }
-  }
-
-  /** D1 row always; the owner's inbox when the status changed. A D1 failure is retried by the alarm. */
-  private async publish(statusChanged: boolean): Promise<void> {
-    const s = this.state!;
-    try {
-      await writeTaskRow(this.env.DB, s);
-      s.d1Dirty = false;
-    } catch {
-      s.d1Dirty = true;
-      await this.ctx.storage.setAlarm(Date.now() + D1_RETRY_MS);
-    }
-    await saveState(this.ctx.storage, s);
-    if (!statusChanged) return;
-    try {
-      await notifyOwner(this.env.INBOX, s);
-    } catch {
-      // Best effort: the task row and the task socket still tell the truth.
-    }
-  }
-
-  private emit(body: TaskEventBody): void {
-    broadcast(this.ctx, eventFrame(appendEvent(this.ctx.storage, body)));
   }
 }

@@ -77,7 +77,10 @@ export function startBackend(options: BackendOptions): Promise<{ server: Server;
       else res.destroy();
     });
   });
-  server.keepAliveTimeout = 5_000;
+  // Longer than any client's idle-connection reuse, so a pooled connection is never closed
+  // under a request that is being sent on it (that race shows up as "unreachable" under load).
+  server.keepAliveTimeout = 75_000;
+  server.headersTimeout = 76_000;
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, host, () => {

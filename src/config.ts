@@ -54,6 +54,7 @@ const ConfigSchema = z.object({
   TASK_NO_BACKEND_DELAY_SECONDS: int(2, 1, 300),
   TASK_MAX_QUEUE_SECONDS: int(900, 10, 86_400),
   TASK_SILENCE_SECONDS: int(30, 1, 3600),
+  TASK_OUTPUT_FLUSH_MS: int(50, 0, 5000),
   BACKEND_HEALTH_INTERVAL_SECONDS: int(15, 5, 3600),
   BREAKER_FAILURE_THRESHOLD: int(3, 1, 100),
   BREAKER_COOLDOWN_SECONDS: int(30, 1, 3600),
@@ -87,6 +88,8 @@ export interface Config {
     maxQueueSeconds: number;
     /** A running attempt with no sign of life for this long is treated as a dead backend. */
     silenceSeconds: number;
+    /** Streamed tokens are coalesced into one `output` event per this many ms (0: one per token). */
+    outputFlushMs: number;
     healthIntervalSeconds: number;
     breakerFailureThreshold: number;
     breakerCooldownSeconds: number;
@@ -126,6 +129,7 @@ export function loadConfig(env: Env): Config {
       noBackendDelaySeconds: raw.TASK_NO_BACKEND_DELAY_SECONDS,
       maxQueueSeconds: raw.TASK_MAX_QUEUE_SECONDS,
       silenceSeconds: raw.TASK_SILENCE_SECONDS,
+      outputFlushMs: raw.TASK_OUTPUT_FLUSH_MS,
       healthIntervalSeconds: raw.BACKEND_HEALTH_INTERVAL_SECONDS,
       breakerFailureThreshold: raw.BREAKER_FAILURE_THRESHOLD,
       breakerCooldownSeconds: raw.BREAKER_COOLDOWN_SECONDS,

@@ -24,12 +24,19 @@ export async function startBackends(count: number, basePort: number, tokenMs: nu
   const out: RunningBackend[] = [];
   for (let i = 0; i < count; i++) {
     const port = basePort + i;
+    const taken = await fetch(`http://127.0.0.1:${port}/health`).then(() => true, () => false);
+    if (taken) throw new Error(`port ${port} is already in use; set BENCH_BACKEND_PORT`);
     const child = spawn(process.execPath, [path.join(root, "gpu-backend/server.ts"), "--port", String(port), "--token-ms", String(tokenMs)], { stdio: "ignore" });
+    // A port already taken would let another server answer for this one: fail instead.
+    child.on("exit", (code) => {
+      if (code !== 0 && code !== null) console.error(`backend on port ${port} exited with ${code} (port in use?)`);
+    });
     out.push({ url: `http://127.0.0.1:${port}`, child });
   }
   const deadline = Date.now() + 15_000;
   for (const b of out) {
     for (;;) {
+      if (b.child.exitCode !== null) throw new Error(`backend ${b.url} could not start (port in use?)`);
       try {
         if ((await fetch(`${b.url}/health`)).ok) break;
       } catch {

@@ -1,7 +1,9 @@
 // The `plaza-job` backend protocol, Plaza's side: post a job (the backend answers 202 and
 // reports through callbacks), and cancel it.
+import { signTaskToken } from "../../src/auth/tokens";
 import type { BackendSpec, PlazaJobRequest } from "../../src/shared/tasks";
 import { AttemptError, failureFromStatus } from "./attempt-error";
+import type { JobState, TaskState } from "./store";
 
 const POST_TIMEOUT_MS = 10_000;
 
@@ -36,4 +38,26 @@ export async function cancelJob(backend: BackendSpec, jobId: string): Promise<bo
   } catch {
     return false;
   }
+}
+
+/**
+ * Starts attempt `job` of task `s` on its plaza-job backend: signs the attempt's callback
+ * token and posts the job with Plaza's callback and source URLs (from PUBLIC_URL).
+ */
+export async function startPlazaJob(
+  s: TaskState,
+  job: JobState,
+  settings: { publicUrl: string; jwt: { issuer: string; secret: string }; tokenTtlSeconds: number },
+): Promise<void> {
+  const token = await signTaskToken({ taskId: s.id, jobId: job.jobId }, settings.jwt, settings.tokenTtlSeconds);
+  await postJob(job.backend, {
+    jobId: job.jobId,
+    taskId: s.id,
+    type: s.type,
+    input: s.input,
+    callbackUrl: `${settings.publicUrl}/v1/tasks/${s.id}/callback`,
+    callbackToken: token,
+    sourceUrl: `${settings.publicUrl}/v1/tasks/${s.id}/source`,
+    deadline: new Date(s.deadline ?? Date.now()).toISOString(),
+  });
 }

@@ -37,7 +37,7 @@ export function acceptSubscriber(
 }
 
 export function eventFrame(e: TaskEvent): TaskServerFrame {
-  return { type: "event", seq: e.seq, event: e.event };
+  return { type: "event", seq: e.seq, at: e.at, event: e.event };
 }
 
 /** Sends a frame to every subscriber; sockets that cannot take it are already closing. */

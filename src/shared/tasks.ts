@@ -58,7 +58,7 @@ export interface TaskEvent {
 /** Task socket frames, server -> client. */
 export type TaskServerFrame =
   | { type: "snapshot"; task: Task; seq: number }
-  | { type: "event"; seq: number; event: TaskEventBody }
+  | { type: "event"; seq: number; at: string; event: TaskEventBody }
   | { type: "error"; code: string; detail: string };
 
 /** The TASKS queue message: the task lives in its Durable Object, the message only names it. */

@@ -3,6 +3,9 @@
 import { describe, expect, it } from "vitest";
 import { afterOutcome, admits, closedBreaker, probing } from "../../durable/pool/breaker";
 import { pickBackend, type PoolEntry } from "../../durable/pool/select";
+import { OutputBuffer } from "../../durable/task/output-buffer";
+import type { TaskState } from "../../durable/task/store";
+import { watchdogVerdict } from "../../durable/task/watchdog";
 import { signAccessToken, signTaskToken, verifyAccessToken, verifyTaskToken } from "../../src/auth/tokens";
 import { mediaKeyFromUrl, retryDelaySeconds } from "../../src/shared/task-types";
 import { canTransition, parseBackendsVar } from "../../src/shared/tasks";
@@ -107,5 +110,41 @@ describe("callback tokens and access tokens never pass as each other", () => {
     expect(await verifyTaskToken(task, { ...jwt, secret: "x".repeat(40) })).toBeUndefined();
     const expired = await signTaskToken({ taskId: "t1", jobId: "t1.1" }, jwt, 1, Date.now() - 120_000);
     expect(await verifyTaskToken(expired, jwt)).toBeUndefined();
+  });
+});
+
+describe("watchdog verdicts", () => {
+  const backend = { id: "b", url: "http://b", protocol: "openai" as const, capabilities: ["llm.chat"], capacity: 1 };
+  const base: TaskState = {
+    id: "t", userId: "u", type: "llm.chat", priority: "normal", input: {}, createdAt: 0, status: "running", phase: "active",
+    progress: 0, attempts: 1, failures: 0, startedAt: 0, deadline: 100_000, d1Dirty: false,
+    job: { jobId: "t.1", backend, startedAt: 0, lastSeq: -1, lastActivityAt: 0 },
+  };
+  const w = { now: 10_000, silenceMs: 30_000, streamAlive: true, streamActivity: 5_000, resendGraceMs: 30_000 };
+  it("rearms while the stream is alive and talking, and decides otherwise", () => {
+    expect(watchdogVerdict(base, w)).toEqual({ action: "rearm", at: 35_000 });
+    expect(watchdogVerdict(base, { ...w, now: 40_000 })).toEqual({ action: "silent" });
+    expect(watchdogVerdict(base, { ...w, streamAlive: false })).toEqual({ action: "interrupted" });
+    expect(watchdogVerdict(base, { ...w, now: 100_000 })).toEqual({ action: "timeout" });
+    const job = { ...base, job: { ...base.job!, backend: { ...backend, protocol: "plaza-job" as const }, lastActivityAt: 9_000 } };
+    expect(watchdogVerdict(job, { ...w, streamAlive: false })).toEqual({ action: "rearm", at: 39_000 });
+    expect(watchdogVerdict({ ...base, phase: "retry_wait", job: undefined, retryAt: 5_000 }, w)).toEqual({ action: "resend", next: 40_000 });
+    expect(watchdogVerdict({ ...base, phase: "done", job: undefined }, w)).toEqual({ action: "idle" });
+  });
+});
+
+describe("output coalescing", () => {
+  it("sends the first delta at once and coalesces the rest", async () => {
+    const sent: string[] = [];
+    const buffer = new OutputBuffer(20, (t) => sent.push(t));
+    buffer.add("a");
+    buffer.add("b");
+    buffer.add("c");
+    expect(sent).toEqual(["a"]);
+    await new Promise((r) => setTimeout(r, 40));
+    expect(sent).toEqual(["a", "bc"]);
+    buffer.add("d");
+    buffer.flush();
+    expect(sent).toEqual(["a", "bc", "d"]);
   });
 });
