@@ -5,13 +5,15 @@
 // - know every backend: config-declared ones (BACKENDS var, synced at start) and runtime ones (`register`);
 // - `acquire`: hand one task a slot on the least-loaded capable backend; idempotent per task;
 // - `release`: free the slot and feed the job's outcome to that backend's breaker;
-// - an alarm that probes health and reclaims leases whose task never released them.
+// - a FIFO waitlist: tasks that found no room are woken (a TASKS message each) when a slot frees;
+// - an alarm that probes health, reclaims leases whose task never released them, wakes waiters.
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../src/config";
 import type { BackendLease, BackendProtocol, BackendSpec, BackendView } from "../src/shared/tasks";
-import { afterOutcome, type BreakerSettings, closedBreaker, probing } from "./pool/breaker";
+import { admits, afterOutcome, type BreakerSettings, closedBreaker, probing } from "./pool/breaker";
 import { probeHealth } from "./pool/health";
 import { anyCapable, pickBackend, type PoolEntry } from "./pool/select";
+import { Waitlist, type Want } from "./pool/waitlist";
 
 interface Lease {
   backendId: string;
@@ -28,6 +30,7 @@ export type JobOutcome = "success" | "failure" | "neutral";
 export class BackendPool extends DurableObject<Env> {
   private entries = new Map<string, PoolEntry>();
   private leases = new Map<string, Lease>();
+  private waitlist!: Waitlist;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -41,6 +44,7 @@ export class BackendPool extends DurableObject<Env> {
       for (const row of sql.exec<{ task_id: string; data: string }>("SELECT task_id, data FROM leases")) {
         this.leases.set(row.task_id, JSON.parse(row.data) as Lease);
       }
+      this.waitlist = new Waitlist(sql);
       this.syncConfig(loadConfig(env).tasks.backends);
       if ((await ctx.storage.getAlarm()) === null) await ctx.storage.setAlarm(Date.now() + 1_000);
     });
@@ -51,13 +55,20 @@ export class BackendPool extends DurableObject<Env> {
    * Asking again for the same task returns the same lease, so a redelivered message never
    * takes two slots. `leaseSeconds` bounds how long a silent task may hold the slot.
    */
-  async acquire(taskId: string, want: { capability: string; protocol: BackendProtocol }, leaseSeconds: number): Promise<AcquireResult> {
+  async acquire(taskId: string, want: Want, leaseSeconds: number): Promise<AcquireResult> {
     const held = this.leases.get(taskId);
     const heldEntry = held && this.entries.get(held.backendId);
     if (heldEntry) return { ok: true, lease: { taskId, backend: heldEntry.spec } };
     const now = Date.now();
-    const pick = pickBackend(this.entries.values(), want, (id) => this.inFlight(id), (id) => this.probeOut(id), this.breakerSettings(), now);
-    if (!pick) return { ok: false, reason: anyCapable(this.entries.values(), want) ? "busy" : "no_capable_backend" };
+    const pick = this.waitlist.mustWait(taskId, want)
+      ? undefined
+      : pickBackend(this.entries.values(), want, (id) => this.inFlight(id), (id) => this.probeOut(id), this.breakerSettings(), now);
+    if (!pick) {
+      // Waiting is free: the task is woken when a slot for it frees (see wakeWaiters).
+      this.waitlist.add(taskId, want, now);
+      return { ok: false, reason: anyCapable(this.entries.values(), want) ? "busy" : "no_capable_backend" };
+    }
+    this.waitlist.remove(taskId);
     const { entry, probe } = pick;
     if (probe) entry.breaker = probing(entry.breaker);
     entry.served.started++;
@@ -66,10 +77,14 @@ export class BackendPool extends DurableObject<Env> {
     return { ok: true, lease: { taskId, backend: entry.spec } };
   }
 
-  /** Frees `taskId`'s slot and records how the job went; a second release is a no-op. */
+  /**
+   * Frees `taskId`'s slot (or its place in the waitlist) and records how the job went; a
+   * second release is a no-op. Wakes the next waiters for the freed capacity.
+   */
   async release(taskId: string, outcome: JobOutcome): Promise<boolean> {
+    const waited = this.waitlist.remove(taskId);
     const lease = this.leases.get(taskId);
-    if (!lease) return false;
+    if (!lease) return waited;
     this.leases.delete(taskId);
     this.ctx.storage.sql.exec("DELETE FROM leases WHERE task_id = ?", taskId);
     const entry = this.entries.get(lease.backendId);
@@ -79,6 +94,7 @@ export class BackendPool extends DurableObject<Env> {
       if (outcome === "failure") entry.served.failed++;
       this.saveEntry(entry);
     }
+    this.wakeWaiters();
     return true;
   }
 
@@ -90,6 +106,7 @@ export class BackendPool extends DurableObject<Env> {
       ? { ...existing, spec }
       : { spec, source: "runtime", enabled: true, healthy: null, lastHealthAt: null, breaker: closedBreaker(), served: { started: 0, succeeded: 0, failed: 0 } };
     this.saveEntry(entry);
+    this.wakeWaiters();
     return { ok: true, backend: this.view(entry) };
   }
 
@@ -109,6 +126,7 @@ export class BackendPool extends DurableObject<Env> {
     if (!entry) return undefined;
     entry.enabled = enabled;
     this.saveEntry(entry);
+    this.wakeWaiters();
     return this.view(entry);
   }
 
@@ -138,7 +156,10 @@ export class BackendPool extends DurableObject<Env> {
       if (lease.expiresAt <= now) await this.release(taskId, "neutral");
     }
     await this.checkHealth();
-    await this.ctx.storage.setAlarm(Date.now() + loadConfig(this.env).tasks.healthIntervalSeconds * 1000);
+    const cfg = loadConfig(this.env).tasks;
+    this.waitlist.purge((cfg.maxQueueSeconds + 60) * 1000, Date.now());
+    this.wakeWaiters();
+    await this.ctx.storage.setAlarm(Date.now() + cfg.healthIntervalSeconds * 1000);
   }
 
   private syncConfig(specs: BackendSpec[]): void {
@@ -157,6 +178,31 @@ export class BackendPool extends DurableObject<Env> {
           : { spec, source: "config", enabled: true, healthy: null, lastHealthAt: null, breaker: closedBreaker(), served: { started: 0, succeeded: 0, failed: 0 } },
       );
     }
+  }
+
+  /** Sends a TASKS message to each waiter that now has a slot (oldest first). */
+  private wakeWaiters(): void {
+    if (this.waitlist.size === 0) return;
+    const now = Date.now();
+    const ids = this.waitlist.wake((want) => this.freeSlots(want, now), now);
+    for (let i = 0; i < ids.length; i += 100) {
+      const batch = ids.slice(i, i + 100).map((taskId) => ({ body: { taskId }, contentType: "json" as const }));
+      // If a wake is lost, the waiter's fallback re-check (TASK_NO_BACKEND_DELAY_SECONDS) or the alarm brings it back.
+      this.ctx.waitUntil(this.env.TASKS.sendBatch(batch).catch(() => undefined));
+    }
+  }
+
+  /** Slots a job of kind `want` could take now (a half-open backend offers one probe). */
+  private freeSlots(want: Want, now: number): number {
+    let free = 0;
+    for (const e of this.entries.values()) {
+      if (!e.enabled || e.healthy === false || e.spec.protocol !== want.protocol || !e.spec.capabilities.includes(want.capability)) continue;
+      const gate = admits(e.breaker, this.breakerSettings(), now, this.probeOut(e.spec.id));
+      if (!gate.ok) continue;
+      const room = Math.max(0, e.spec.capacity - this.inFlight(e.spec.id));
+      free += gate.probe ? Math.min(1, room) : room;
+    }
+    return free;
   }
 
   private breakerSettings(): BreakerSettings {

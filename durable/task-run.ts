@@ -232,7 +232,8 @@ export class TaskRun extends TaskLifecycle {
     this.emit({ kind: "log", message: `attempt ${s.attempts} started on backend ${backend.id}` });
     await this.ctx.storage.setAlarm(now + loadConfig(this.env).tasks.silenceSeconds * 1000);
     this.ctx.waitUntil(this.runAttempt(type, job));
-    await this.publish(first);
+    // Not awaited: the consumer's ack should not wait for D1 and the inbox (a failed write is retried by the alarm).
+    this.ctx.waitUntil(this.publish(first));
   }
 
   private async runAttempt(type: TaskType, job: JobState): Promise<void> {

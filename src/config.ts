@@ -51,7 +51,7 @@ const ConfigSchema = z.object({
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:8787"),
   TASK_MAX_ACTIVE_PER_USER: int(10, 1, 10_000),
   TASK_RESULT_INLINE_BYTES: int(16_384, 256, 1_000_000),
-  TASK_NO_BACKEND_DELAY_SECONDS: int(2, 1, 300),
+  TASK_NO_BACKEND_DELAY_SECONDS: int(30, 1, 300),
   TASK_MAX_QUEUE_SECONDS: int(900, 10, 86_400),
   TASK_SILENCE_SECONDS: int(30, 1, 3600),
   TASK_OUTPUT_FLUSH_MS: int(50, 0, 5000),
@@ -83,6 +83,7 @@ export interface Config {
     publicUrl: string;
     maxActivePerUser: number;
     resultInlineBytes: number;
+    /** Fallback re-check of a task waiting for a backend (the pool wakes it as soon as a slot frees). */
     noBackendDelaySeconds: number;
     /** A task that found no free backend for this long fails with `no_backend`. */
     maxQueueSeconds: number;

@@ -79,7 +79,8 @@ export abstract class TaskLifecycle extends DurableObject<Env> {
     if (status === "succeeded") s.progress = 1;
     await saveState(this.ctx.storage, s);
     this.emit({ kind: "status", status, ...(extra.error ? { error: extra.error } : {}) });
-    if (hadJob) await this.releaseSlot(outcome);
+    // Always: a task that was still waiting for a backend leaves the pool's waitlist too.
+    await this.releaseSlot(hadJob ? outcome : "neutral");
     await this.publish(true);
     closeSubscribers(this.ctx, FINISHED_CLOSE.code, FINISHED_CLOSE.reason);
     if (!s.d1Dirty) await this.ctx.storage.deleteAlarm();

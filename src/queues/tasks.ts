@@ -13,9 +13,10 @@ const consumerRetryDelay = (attempts: number) => Math.min(60, 2 ** attempts);
 /**
  * Dispatches every message of a batch concurrently. Outcomes:
  * - started / running (a redelivery) / finished: ack;
- * - wait (no free backend): re-send with a delay and ack. Not `retry()`: Queues counts every
- *   retry toward max_retries, and waiting for capacity is not a failure of the task. The
- *   task's real failure budget lives in its object (docs/decisions/0032);
+ * - wait (no free backend): the pool has put the task on its waitlist and will wake it when a
+ *   slot frees; as a fallback the message is re-sent with a long delay and acked. Not
+ *   `retry()`: Queues counts every retry toward max_retries, and waiting for capacity is not a
+ *   failure of the task. The task's real failure budget lives in its object (decision 0032);
  * - missing task or malformed body: poison, straight to the dead-letter queue;
  * - a thrown error: `retry()` with backoff; after max_retries the DLQ consumer fails the task.
  */
@@ -29,7 +30,7 @@ export async function consumeTasks(batch: MessageBatch<unknown>, env: Env, log: 
         const dispatched = await taskObject(env, taskId).dispatch();
         if (dispatched.outcome === "missing") return deadLetter(env.TASKS_DLQ, message, "no such task", log);
         if (dispatched.outcome === "wait") {
-          // Jitter spreads a burst of waiting tasks so they do not all ask again at once.
+          // Jitter spreads the fallback re-checks of a burst of waiting tasks.
           const delaySeconds = Math.round(dispatched.delaySeconds * (1 + Math.random()));
           await env.TASKS.send({ taskId }, { delaySeconds, contentType: "json" });
         }

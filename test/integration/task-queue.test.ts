@@ -89,6 +89,21 @@ describe("TASKS consumer", () => {
   });
 });
 
+describe("waiting for a backend", () => {
+  it("queues tasks first come first served and wakes the next one as soon as a slot frees", async () => {
+    await useOnlyBackends([{ ...llm("single", env.TEST_BACKEND_URL), capacity: 1 }]);
+    const u = await registerUser("q");
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await submitTask(u.accessToken, { type: "llm.chat", input: chatInput(`in line ${i}`, 40) })).id);
+    const done = await Promise.all(ids.map((id) => waitForTask(u.accessToken, id, finished, 20_000)));
+    expect(done.map((t) => t.status)).toEqual(["succeeded", "succeeded", "succeeded"]);
+    const starts = done.map((t) => Date.parse(t.startedAt!));
+    expect([...starts].sort((a, b) => a - b)).toEqual(starts);
+    // The next task starts well before its fallback re-check (1-2 s in tests) would have fired.
+    for (let i = 1; i < 3; i++) expect(starts[i]! - Date.parse(done[i - 1]!.finishedAt!)).toBeLessThan(1000);
+  });
+});
+
 describe("TaskRun watchdog", () => {
   it("fails a running task past its deadline and frees its backend slot", async () => {
     await useOnlyBackends([llm("hangs", faultUrl("hang"))]);
