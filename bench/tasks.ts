@@ -18,7 +18,7 @@ const TOKEN_MS = Number(process.env.BENCH_TOKEN_MS ?? 10);
 const SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 40);
 const BASE_PORT = Number(process.env.BENCH_BACKEND_PORT ?? 8813);
 const PER_USER = 10; // TASK_MAX_ACTIVE_PER_USER default
-const DEADLINE_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 300_000);
+const DEADLINE_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 540_000);
 const started = Date.now();
 const timeLeft = () => DEADLINE_MS - (Date.now() - started);
 
@@ -130,7 +130,10 @@ async function main(): Promise<void> {
     const lastFinish = Math.max(...ok.map((v) => Date.parse(v.finishedAt ?? "")));
     const plazaSeconds = (lastFinish - burstStart) / 1000;
     const submittedIds = new Set(submitted.map((t) => t.id));
-    const lost = [...submittedIds].filter((id) => !ok.some((v) => v.id === id)).length;
+    const seen = new Map(views.map((v) => [v.id, v]));
+    // Lost: submitted but gone, or ended without succeeding. Unfinished: still going at the deadline.
+    const unfinished = [...submittedIds].filter((id) => ["queued", "running"].includes(seen.get(id)?.status ?? "")).length;
+    const lost = [...submittedIds].filter((id) => seen.get(id)?.status !== "succeeded").length - unfinished;
     const jobsAtBackends = burstStats.reduce((n, s) => n + s.started, 0);
     const duplicateJobs = burstStats.reduce((n, s) => n + s.duplicateJobs, 0);
     const queueWait = ok.map((v) => Date.parse(v.startedAt ?? "") - Date.parse(v.createdAt));
@@ -152,6 +155,7 @@ async function main(): Promise<void> {
           perSecond: round(ok.length / plazaSeconds),
           succeeded: ok.length,
           lost,
+          unfinishedAtDeadline: unfinished,
           jobsAtBackends,
           duplicateJobs,
           retriedTasks: views.filter((v) => v.attempts > 1).length,
@@ -168,9 +172,9 @@ async function main(): Promise<void> {
       ["plaza: running -> first output", ...row(result.latency.plazaRunningToFirstOutputMs)],
       ["plaza: submit -> first output", ...row(result.latency.plazaSubmitToFirstOutputMs)],
     ]);
-    printTable(`Burst of ${TASKS} (${BACKENDS} backends x capacity ${CAPACITY}, ${MAX_TOKENS} tokens at ${TOKEN_MS} ms)`, ["path", "seconds", "jobs/s", "max in flight per backend", "lost", "duplicated"], [
-      ["direct to backends", result.burst.direct.seconds, result.burst.direct.perSecond, directStats.map((s) => s.maxInFlight).join(" "), "-", "-"],
-      ["through Plaza", result.burst.plaza.seconds, result.burst.plaza.perSecond, result.burst.plaza.maxInFlightPerBackend.join(" "), lost, duplicateJobs],
+    printTable(`Burst of ${TASKS} (${BACKENDS} backends x capacity ${CAPACITY}, ${MAX_TOKENS} tokens at ${TOKEN_MS} ms)`, ["path", "seconds", "jobs/s", "max in flight per backend", "lost", "duplicated", "unfinished"], [
+      ["direct to backends", result.burst.direct.seconds, result.burst.direct.perSecond, directStats.map((s) => s.maxInFlight).join(" "), "-", "-", "-"],
+      ["through Plaza", result.burst.plaza.seconds, result.burst.plaza.perSecond, result.burst.plaza.maxInFlightPerBackend.join(" "), lost, duplicateJobs, unfinished],
     ]);
     console.log(`\nJSON ${JSON.stringify(result)}`);
   } finally {

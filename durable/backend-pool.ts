@@ -5,14 +5,14 @@
 // - know every backend: config-declared ones (BACKENDS var, synced at start) and runtime ones (`register`);
 // - `acquire`: hand one task a slot on the least-loaded capable backend; idempotent per task;
 // - `release`: free the slot and feed the job's outcome to that backend's breaker;
-// - a FIFO waitlist: tasks that found no room are woken (a TASKS message each) when a slot frees;
+// - a FIFO waitlist: a slot that frees is granted to the oldest waiting task, which is woken;
 // - an alarm that probes health, reclaims leases whose task never released them, wakes waiters.
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../src/config";
-import type { BackendLease, BackendProtocol, BackendSpec, BackendView } from "../src/shared/tasks";
-import { admits, afterOutcome, type BreakerSettings, closedBreaker, probing } from "./pool/breaker";
+import type { BackendLease, BackendSpec, BackendView } from "../src/shared/tasks";
+import { afterOutcome, type BreakerSettings, closedBreaker, probing } from "./pool/breaker";
 import { probeHealth } from "./pool/health";
-import { anyCapable, pickBackend, type PoolEntry } from "./pool/select";
+import { anyCapable, type Candidate, pickBackend, type PoolEntry } from "./pool/select";
 import { Waitlist, type Want } from "./pool/waitlist";
 
 interface Lease {
@@ -60,21 +60,16 @@ export class BackendPool extends DurableObject<Env> {
     const heldEntry = held && this.entries.get(held.backendId);
     if (heldEntry) return { ok: true, lease: { taskId, backend: heldEntry.spec } };
     const now = Date.now();
-    const pick = this.waitlist.mustWait(taskId, want)
+    // First come first served: nobody overtakes a task that has been waiting for the same kind of slot.
+    const pick = this.waitlist.hasOlder(taskId, want)
       ? undefined
       : pickBackend(this.entries.values(), want, (id) => this.inFlight(id), (id) => this.probeOut(id), this.breakerSettings(), now);
     if (!pick) {
-      // Waiting is free: the task is woken when a slot for it frees (see wakeWaiters).
-      this.waitlist.add(taskId, want, now);
+      this.waitlist.add(taskId, want, leaseSeconds, now);
       return { ok: false, reason: anyCapable(this.entries.values(), want) ? "busy" : "no_capable_backend" };
     }
-    this.waitlist.remove(taskId);
-    const { entry, probe } = pick;
-    if (probe) entry.breaker = probing(entry.breaker);
-    entry.served.started++;
-    this.saveEntry(entry);
-    this.saveLease(taskId, { backendId: entry.spec.id, expiresAt: now + leaseSeconds * 1000, probe });
-    return { ok: true, lease: { taskId, backend: entry.spec } };
+    this.grant(taskId, pick, leaseSeconds, now);
+    return { ok: true, lease: { taskId, backend: pick.entry.spec } };
   }
 
   /**
@@ -180,29 +175,41 @@ export class BackendPool extends DurableObject<Env> {
     }
   }
 
-  /** Sends a TASKS message to each waiter that now has a slot (oldest first). */
+  /** Takes a slot on the picked backend for `taskId` (its lease; the half-open probe if so). */
+  private grant(taskId: string, pick: Candidate, leaseSeconds: number, now: number): void {
+    const { entry, probe } = pick;
+    this.waitlist.remove(taskId);
+    if (probe) entry.breaker = probing(entry.breaker);
+    entry.served.started++;
+    this.saveEntry(entry);
+    this.saveLease(taskId, { backendId: entry.spec.id, expiresAt: now + leaseSeconds * 1000, probe });
+  }
+
+  /**
+   * Grants free slots to waiters, oldest first, and sends each of them a TASKS message; their
+   * dispatch then finds the lease held. A lost message costs only time: the waiter's fallback
+   * re-check (TASK_NO_BACKEND_DELAY_SECONDS) finds the same lease.
+   */
   private wakeWaiters(): void {
     if (this.waitlist.size === 0) return;
     const now = Date.now();
-    const ids = this.waitlist.wake((want) => this.freeSlots(want, now), now);
-    for (let i = 0; i < ids.length; i += 100) {
-      const batch = ids.slice(i, i + 100).map((taskId) => ({ body: { taskId }, contentType: "json" as const }));
-      // If a wake is lost, the waiter's fallback re-check (TASK_NO_BACKEND_DELAY_SECONDS) or the alarm brings it back.
+    const full = new Set<string>();
+    const woken: string[] = [];
+    for (const w of this.waitlist.ordered()) {
+      const kind = `${w.capability}|${w.protocol}`;
+      if (full.has(kind)) continue;
+      const pick = pickBackend(this.entries.values(), w, (id) => this.inFlight(id), (id) => this.probeOut(id), this.breakerSettings(), now);
+      if (!pick) {
+        full.add(kind);
+        continue;
+      }
+      this.grant(w.taskId, pick, w.leaseSeconds, now);
+      woken.push(w.taskId);
+    }
+    for (let i = 0; i < woken.length; i += 100) {
+      const batch = woken.slice(i, i + 100).map((taskId) => ({ body: { taskId }, contentType: "json" as const }));
       this.ctx.waitUntil(this.env.TASKS.sendBatch(batch).catch(() => undefined));
     }
-  }
-
-  /** Slots a job of kind `want` could take now (a half-open backend offers one probe). */
-  private freeSlots(want: Want, now: number): number {
-    let free = 0;
-    for (const e of this.entries.values()) {
-      if (!e.enabled || e.healthy === false || e.spec.protocol !== want.protocol || !e.spec.capabilities.includes(want.capability)) continue;
-      const gate = admits(e.breaker, this.breakerSettings(), now, this.probeOut(e.spec.id));
-      if (!gate.ok) continue;
-      const room = Math.max(0, e.spec.capacity - this.inFlight(e.spec.id));
-      free += gate.probe ? Math.min(1, room) : room;
-    }
-    return free;
   }
 
   private breakerSettings(): BreakerSettings {
