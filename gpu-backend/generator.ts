@@ -39,11 +39,15 @@ export interface Generation {
   promptTokens: number;
 }
 
-/** The tokens (words with their trailing space) generated for `prompt`, at most `maxTokens`. */
+/**
+ * The tokens (words with their trailing space) generated for `prompt`, at most `maxTokens`.
+ * It stops by itself after 24-63 words, unless the prompt contains the word "long": then it
+ * runs to `maxTokens` (tests and demos use that for long streams).
+ */
 export function generate(prompt: string, maxTokens: number): Generation {
   const words = prompt.trim().split(/\s+/).filter(Boolean);
   const random = prng(hash(prompt));
-  const natural = 24 + Math.floor(random() * 40);
+  const natural = /\blong\b/i.test(prompt) ? maxTokens + 1 : 24 + Math.floor(random() * 40);
   const out = ["Echo:", ...words.slice(0, 8)];
   while (out.length < natural) out.push(VOCABULARY[Math.floor(random() * VOCABULARY.length)] ?? "token");
   const tokens = out.map((w) => `${w} `);

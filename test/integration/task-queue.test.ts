@@ -7,9 +7,9 @@ import { describe, expect, it } from "vitest";
 import type { TaskRun } from "../../durable/task-run";
 import worker from "../../src/index";
 import { chatInput } from "../support/tasks";
-import { registerUser } from "../support/api";
+import { call, json, registerUser } from "../support/api";
 import { openSocket } from "../support/sockets";
-import { faultUrl, finished, operator, submitTask, useOnlyBackends, waitForTask } from "../support/tasks";
+import { faultUrl, finished, operator, submitTask, type TaskJson, useOnlyBackends, waitForTask } from "../support/tasks";
 
 /** A task created as submit does, but without a queue message, so the test delivers its own. */
 async function quietTask(userId: string): Promise<string> {
@@ -105,6 +105,24 @@ describe("waiting for a backend", () => {
 });
 
 describe("TaskRun watchdog", () => {
+  it("retries an attempt whose stream this instance no longer holds (as after a restart)", async () => {
+    await useOnlyBackends([llm("restart", env.TEST_BACKEND_URL)]);
+    const u = await registerUser("q");
+    const task = await submitTask(u.accessToken, { type: "llm.chat", input: chatInput("a long answer", 3000) });
+    await waitForTask(u.accessToken, task.id, (t) => t.progress > 0);
+    const stub = env.TASK.get(env.TASK.idFromName(task.id));
+    // evictDurableObject() would wait for the stream to drain (pending I/O keeps the object
+    // alive), so forget the stream the way a fresh instance would not have it.
+    await runInDurableObject(stub, (instance: TaskRun) => {
+      (instance as unknown as { stream: AbortController | undefined }).stream = undefined;
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const retried = await waitForTask(u.accessToken, task.id, (t) => t.attempts === 2 || finished(t), 20_000);
+    expect(retried).toMatchObject({ status: "running", attempts: 2 });
+    const canceled = await json<TaskJson>(await call(`/v1/tasks/${task.id}/cancel`, { method: "POST", token: u.accessToken }));
+    expect(canceled.status).toBe("canceled");
+  });
+
   it("fails a running task past its deadline and frees its backend slot", async () => {
     await useOnlyBackends([llm("hangs", faultUrl("hang"))]);
     const u = await registerUser("q");

@@ -70,7 +70,7 @@ describe("openai backend failures", () => {
     await useOnlyBackends([llmBackend("ok", env.TEST_BACKEND_URL)]);
     const before = await (await fetch(`${env.TEST_BACKEND_URL}/stats`)).json<{ canceled: number }>();
     const u = await registerUser("fail");
-    const task = await submitTask(u.accessToken, { type: "llm.chat", input: chatInput("a long one please", 4000) });
+    const task = await submitTask(u.accessToken, { type: "llm.chat", input: chatInput("a long one please", 2000) });
     const socket = await openSocket(`/v1/tasks/${task.id}/ws`, { token: u.accessToken });
     await socket.next((f) => f.type === "event" && (f.event as { kind: string }).kind === "output");
     const res = await call(`/v1/tasks/${task.id}/cancel`, { method: "POST", token: u.accessToken });
