@@ -38,6 +38,7 @@ export default defineConfig(async () => {
               TASK_NO_BACKEND_DELAY_SECONDS: "1",
               BREAKER_FAILURE_THRESHOLD: "3",
               BREAKER_COOLDOWN_SECONDS: "1",
+              TASK_RESULT_INLINE_BYTES: "1024",
             },
           },
         };

@@ -59,6 +59,20 @@ describe("TASKS consumer", () => {
     expect(task).toMatchObject({ status: "queued", attempts: 0 });
   });
 
+  it("fails a task that found no backend with room for TASK_MAX_QUEUE_SECONDS", async () => {
+    await useOnlyBackends([]);
+    const u = await registerUser("q");
+    const id = await quietTask(u.user.id);
+    const stub = env.TASK.get(env.TASK.idFromName(id));
+    await runInDurableObject(stub, async (instance: TaskRun, state) => {
+      const record = { ...(await state.storage.get<Record<string, unknown>>("task")), createdAt: Date.now() - 3_600_000 };
+      await state.storage.put("task", record);
+      (instance as unknown as { state: unknown }).state = record;
+    });
+    expect((await deliver("plaza-tasks", [{ taskId: id }])).explicitAcks).toEqual(["m0"]);
+    expect(await stub.snapshot()).toMatchObject({ status: "failed", error: { code: "no_backend" } });
+  });
+
   it("sends malformed messages and unknown tasks straight to the dead-letter queue", async () => {
     const marker = crypto.randomUUID();
     const result = await deliver("plaza-tasks", [{ marker }, { taskId: crypto.randomUUID() }]);

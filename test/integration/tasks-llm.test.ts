@@ -39,4 +39,18 @@ describe("llm.chat on an openai backend", () => {
     expect((await late.closed).code).toBe(1000);
     expect(late.received.map((f) => f.type)).toEqual(["snapshot", "event", "event"]);
   });
+
+  it("keeps a large result in R2 and serves it to the owner", async () => {
+    const u = await registerUser("llm");
+    const task = await submitTask(u.accessToken, { type: "llm.chat", input: chatInput("a long story please", 300) });
+    const done = await waitForTask(u.accessToken, task.id, finished);
+    expect(done.status).toBe("succeeded");
+    // Tests set TASK_RESULT_INLINE_BYTES to 1024; 300 words do not fit.
+    expect(done.result).toMatchObject({ stored: "r2", contentType: "application/json", url: `/v1/tasks/${task.id}/result` });
+    expect(done.result!.bytes).toBeGreaterThan(1024);
+    const stored = await json<{ text: string; finishReason: string }>(await call(`/v1/tasks/${task.id}/result`, { token: u.accessToken }));
+    expect(stored.finishReason).toBe("length");
+    expect(stored.text.startsWith(done.result!.preview as string)).toBe(true);
+    expect(stored.text.trim().split(" ")).toHaveLength(300);
+  });
 });
