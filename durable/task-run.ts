@@ -1,89 +1,271 @@
-// TaskRun: one Durable Object per compute task. It is the task's state machine and its
-// ordered event log.
+// TaskRun: one Durable Object per compute task: its state machine, its event log, its
+// subscribers, and the holder of its running attempt (docs/decisions/0030).
 //
-// Responsibilities (this first version):
-// - hold the task's status, which only moves forward: queued -> running -> succeeded|failed|canceled;
-// - append every status change and progress/output event to a log with a gap-free `seq`;
-// - answer `snapshot` and `eventsSince` so callers can show and resume a task.
-import { DurableObject } from "cloudflare:workers";
-import type { JsonObject } from "../src/shared/json";
+// Responsibilities:
+// - status only moves forward: queued -> running -> succeeded|failed|canceled;
+// - `dispatch` (from the TASKS consumer) claims the task once, takes a backend slot from the
+//   BackendPool and starts the attempt; redeliveries find it claimed and do nothing;
+// - holds the OpenAI stream / receives plaza-job callbacks, appending output to a seq'd log;
+// - retries transient failures itself (its own failure budget), fails past the budget;
+// - an alarm watchdog for deadlines, silent backends and lost streams;
+// - hibernating subscriber sockets with `since` resume; D1 row and owner's inbox kept current.
+import { loadConfig } from "../src/config";
+import { readIdentity } from "../src/shared/identity";
+import type { JsonValue } from "../src/shared/json";
+import { PING_FRAME, PONG_FRAME, errorFrame } from "../src/shared/protocol";
+import { findTaskType, type LlmChatInput, type TaskType } from "../src/shared/task-types";
+import type { CallbackOutcome, JobCallback, Task, TaskPriority } from "../src/shared/tasks";
+import { AttemptError, toAttemptError } from "./task/attempt-error";
+import { streamChat } from "./task/openai";
+import { cancelJob, startPlazaJob } from "./task/plaza-job";
+import { OutputBuffer } from "./task/output-buffer";
+import { acceptSubscriber, closeSubscribers, sinceParam } from "./task/sockets";
+import { eventsSince, initStore, type JobState, lastSeq, loadState, saveState, toTask } from "./task/store";
+import { D1_RETRY_MS, RETRY_RESEND_GRACE_MS, TaskLifecycle } from "./task/lifecycle";
+import { watchdogVerdict } from "./task/watchdog";
 
-export type TaskStatus = "queued" | "running" | "succeeded" | "failed" | "canceled";
-
-const order: Record<TaskStatus, number> = { queued: 0, running: 1, succeeded: 2, failed: 2, canceled: 2 };
-
-/** True when a task may move from `from` to `to` (forward only, terminal states are final). */
-export function canTransition(from: TaskStatus, to: TaskStatus): boolean {
-  return order[to] > order[from];
+/** What the Worker knows when it creates a task. */
+export interface NewTask {
+  id: string;
+  userId: string;
+  type: string;
+  priority: TaskPriority;
+  input: unknown;
+  createdAt: number;
 }
 
-export interface TaskEvent {
-  seq: number;
-  kind: "status" | "progress" | "output" | "log";
-  data: JsonObject;
-  at: string;
-}
+/** What the TASKS consumer does with the message that asked for this dispatch. */
+export type DispatchOutcome =
+  | { outcome: "started" | "running" | "finished" | "missing" }
+  | { outcome: "wait"; delaySeconds: number };
 
-interface EventRow extends Record<string, SqlStorageValue> {
-  seq: number;
-  kind: string;
-  data: string;
-  at: number;
-}
 
-export class TaskRun extends DurableObject<Env> {
+export class TaskRun extends TaskLifecycle {
+  private dispatching = false;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
     ctx.blockConcurrencyWhile(async () => {
-      ctx.storage.sql.exec(`CREATE TABLE IF NOT EXISTS events (
-        seq INTEGER PRIMARY KEY, kind TEXT NOT NULL, data TEXT NOT NULL, at INTEGER NOT NULL)`);
+      initStore(ctx.storage);
+      this.state = await loadState(ctx.storage);
     });
   }
 
-  /** The current status (a new object starts `queued`). */
-  async status(): Promise<TaskStatus> {
-    return (await this.ctx.storage.get<TaskStatus>("status")) ?? "queued";
+  /** Creates the task (idempotent: a second call returns the existing task unchanged). */
+  async init(task: NewTask): Promise<Task> {
+    if (!this.state) {
+      this.state = { ...task, status: "queued", phase: "queued", progress: 0, attempts: 0, failures: 0, d1Dirty: false };
+      await saveState(this.ctx.storage, this.state);
+      this.emit({ kind: "status", status: "queued" });
+    }
+    return toTask(this.state);
+  }
+
+  /** The task now, or undefined if this object holds none. */
+  async snapshot(): Promise<Task | undefined> {
+    return this.state && toTask(this.state);
   }
 
   /**
-   * Moves the task to `to` if that is forward; returns whether it moved. Stale or duplicate
-   * transitions (a late callback, a redelivered message) are ignored, never applied backwards.
+   * Claims and starts the task once. A redelivered or duplicate message finds it claimed
+   * (`running`) or done (`finished`); no free backend answers `wait` without spending the
+   * task's failure budget.
    */
-  async transition(to: TaskStatus, detail: JsonObject = {}): Promise<boolean> {
-    const from = await this.status();
-    if (!canTransition(from, to)) return false;
-    await this.ctx.storage.put("status", to);
-    this.append("status", { status: to, ...detail });
-    return true;
+  async dispatch(): Promise<DispatchOutcome> {
+    const s = this.state;
+    if (!s) return { outcome: "missing" };
+    if (s.phase === "done") return { outcome: "finished" };
+    if (s.phase === "starting" || s.phase === "active" || this.dispatching) return { outcome: "running" };
+    const type = findTaskType(s.type);
+    if (!type) return this.finish("failed", { error: { code: "unknown_type", message: `No task type ${s.type}.` } }).then(() => ({ outcome: "finished" as const }));
+    this.dispatching = true;
+    try {
+      const cfg = loadConfig(this.env).tasks;
+      const pool = this.env.BACKENDS_POOL.get(this.env.BACKENDS_POOL.idFromName("pool"));
+      const got = await pool.acquire(s.id, { capability: type.capability, protocol: type.protocol }, type.timeoutSeconds + 60);
+      if (this.state?.phase === "done") {
+        if (got.ok) await pool.release(s.id, "neutral");
+        return { outcome: "finished" };
+      }
+      if (!got.ok) {
+        if (Date.now() - s.createdAt > cfg.maxQueueSeconds * 1000) {
+          const message = got.reason === "no_capable_backend" ? `No backend offers ${type.capability}.` : "No backend had room in time.";
+          await this.finish("failed", { error: { code: "no_backend", message } });
+          return { outcome: "finished" };
+        }
+        return { outcome: "wait", delaySeconds: cfg.noBackendDelaySeconds };
+      }
+      await this.startAttempt(type, got.lease.backend);
+      return { outcome: "started" };
+    } finally {
+      this.dispatching = false;
+    }
   }
 
-  /** Appends a progress, output or log event; ignored once the task has finished. */
-  async record(kind: "progress" | "output" | "log", data: JsonObject): Promise<number | undefined> {
-    if (order[await this.status()] === 2) return undefined;
-    return this.append(kind, data);
+  /** Cancels the task; reaches the backend (stream aborted, or the job's cancel called). */
+  async cancel(): Promise<{ task: Task; changed: boolean } | undefined> {
+    const s = this.state;
+    if (!s) return undefined;
+    const job = s.job;
+    const changed = await this.finish("canceled", {});
+    if (changed && job?.backend.protocol === "plaza-job") this.ctx.waitUntil(cancelJob(job.backend, job.jobId));
+    return { task: toTask(s), changed };
   }
 
-  /** Events with `seq > since`, in order. */
-  async eventsSince(since: number): Promise<TaskEvent[]> {
-    return this.ctx.storage.sql
-      .exec<EventRow>("SELECT * FROM events WHERE seq > ? ORDER BY seq", since)
-      .toArray()
-      .map((r) => ({
-        seq: r.seq,
-        kind: r.kind as TaskEvent["kind"],
-        data: JSON.parse(r.data) as JsonObject,
-        at: new Date(r.at).toISOString(),
-      }));
+  /** Applies a plaza-job callback; duplicates, stale attempts and late ones change nothing. */
+  async callback(cb: JobCallback): Promise<CallbackOutcome> {
+    const s = this.state;
+    if (!s || s.phase === "done") return "finished";
+    const job = s.job;
+    if (!job || job.jobId !== cb.jobId) return "late";
+    if (cb.seq <= job.lastSeq) return "duplicate";
+    job.lastSeq = cb.seq;
+    job.lastActivityAt = Date.now();
+    if (s.phase === "starting") s.phase = "active";
+    const type = findTaskType(s.type)!;
+    switch (cb.kind) {
+      case "progress":
+        if (cb.progress > s.progress) {
+          s.progress = cb.progress;
+          this.emit({ kind: "progress", progress: cb.progress });
+        }
+        break;
+      case "output":
+        // Parsed from a JSON body, so it is JSON.
+        this.emit({ kind: "output", data: (cb.data ?? null) as JsonValue });
+        break;
+      case "log":
+        this.emit({ kind: "log", message: cb.message });
+        break;
+      case "result":
+        await saveState(this.ctx.storage, s);
+        await this.succeed(type, job, cb.result);
+        return "applied";
+      case "error":
+        await this.attemptFailed(job, new AttemptError(cb.code, cb.message, cb.retryable, cb.retryable ? "backend" : "none"));
+        return "applied";
+    }
+    await saveState(this.ctx.storage, s);
+    return "applied";
   }
 
-  private append(kind: TaskEvent["kind"], data: JsonObject): number {
-    return this.ctx.storage.sql
-      .exec<{ seq: number }>(
-        "INSERT INTO events (seq, kind, data, at) VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM events), ?, ?, ?) RETURNING seq",
-        kind,
-        JSON.stringify(data),
-        Date.now(),
-      )
-      .one().seq;
+  /** Fails the task from outside (its queue message was dead-lettered); no-op once finished. */
+  async abandon(code: string, message: string): Promise<boolean> {
+    if (!this.state) return false;
+    return this.finish("failed", { error: { code, message } });
+  }
+
+  /** Closes the sockets of session `sid` (logout); returns how many. */
+  async endSession(sid: string): Promise<number> {
+    return closeSubscribers(this.ctx, 4001, "session ended", sid);
+  }
+
+  /** Only upgrades: the Worker has checked the caller owns the task; checked again here. */
+  override async fetch(request: Request): Promise<Response> {
+    const identity = readIdentity(request);
+    if (!identity || request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+      return new Response("expected an authenticated websocket upgrade", { status: 400 });
+    }
+    const s = this.state;
+    if (!s || s.userId !== identity.userId) return new Response("no such task", { status: 404 });
+    const since = sinceParam(request.url);
+    return acceptSubscriber(this.ctx, identity, { task: toTask(s), seq: lastSeq(this.ctx.storage) }, eventsSince(this.ctx.storage, since), s.phase === "done");
+  }
+
+  override async webSocketMessage(ws: WebSocket): Promise<void> {
+    ws.send(errorFrame("unsupported_frame", "The task socket accepts no frames besides ping."));
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    if (code !== 1005 && code !== 1006) ws.close(code, "closing");
+  }
+
+  /** The watchdog: deadlines, silent backends, streams lost to a restart, lost retry messages, D1 lag. */
+  override async alarm(): Promise<void> {
+    const s = this.state;
+    if (!s) return;
+    if (s.d1Dirty) await this.publish(false);
+    const now = Date.now();
+    const silenceMs = loadConfig(this.env).tasks.silenceSeconds * 1000;
+    const verdict = watchdogVerdict(s, { now, silenceMs, streamAlive: this.stream !== undefined, streamActivity: this.lastActivity, resendGraceMs: RETRY_RESEND_GRACE_MS });
+    const job = s.job;
+    switch (verdict.action) {
+      case "idle":
+        if (s.d1Dirty) await this.ctx.storage.setAlarm(now + D1_RETRY_MS);
+        return;
+      case "resend":
+        await this.env.TASKS.send({ taskId: s.id });
+        return this.ctx.storage.setAlarm(verdict.next);
+      case "rearm":
+        return this.ctx.storage.setAlarm(verdict.at);
+      case "timeout": {
+        const limit = findTaskType(s.type)?.timeoutSeconds ?? 0;
+        await this.finish("failed", { error: { code: "timeout", message: `The task exceeded its ${limit} s limit.` } });
+        if (job?.backend.protocol === "plaza-job") this.ctx.waitUntil(cancelJob(job.backend, job.jobId));
+        return;
+      }
+      case "interrupted":
+        return this.attemptFailed(job!, new AttemptError("interrupted", "The stream was lost when the task's object restarted.", true, "none"));
+      case "silent":
+        if (job!.backend.protocol === "plaza-job") this.ctx.waitUntil(cancelJob(job!.backend, job!.jobId));
+        return this.attemptFailed(job!, new AttemptError("backend_silent", `Backend ${job!.backend.id} sent nothing for ${silenceMs / 1000} s.`, true, "backend"));
+    }
+  }
+
+  private async startAttempt(type: TaskType, backend: JobState["backend"]): Promise<void> {
+    const s = this.state!;
+    const now = Date.now();
+    s.attempts++;
+    const job: JobState = { jobId: `${s.id}.${s.attempts}`, backend, startedAt: now, lastSeq: -1, lastActivityAt: now };
+    s.job = job;
+    s.phase = "starting";
+    s.retryAt = undefined;
+    const first = s.status === "queued";
+    if (first) {
+      s.status = "running";
+      s.startedAt = now;
+      s.deadline = now + type.timeoutSeconds * 1000;
+    }
+    await saveState(this.ctx.storage, s);
+    if (first) this.emit({ kind: "status", status: "running" });
+    this.emit({ kind: "log", message: `attempt ${s.attempts} started on backend ${backend.id}` });
+    await this.ctx.storage.setAlarm(now + loadConfig(this.env).tasks.silenceSeconds * 1000);
+    this.ctx.waitUntil(this.runAttempt(type, job));
+    // Not awaited: the consumer's ack should not wait for D1 and the inbox (a failed write is retried by the alarm).
+    this.ctx.waitUntil(this.publish(first));
+  }
+
+  private async runAttempt(type: TaskType, job: JobState): Promise<void> {
+    const s = this.state!;
+    try {
+      const cfg = loadConfig(this.env);
+      if (job.backend.protocol === "openai") {
+        const controller = new AbortController();
+        this.stream = controller;
+        this.lastActivity = Date.now();
+        const input = s.input as LlmChatInput;
+        const output = new OutputBuffer(cfg.tasks.outputFlushMs, (text) => this.isCurrent(job) && this.emit({ kind: "output", text }));
+        let deltas = 0;
+        const result = await streamChat(job.backend, job.jobId, input, controller.signal, (text) => {
+          if (!this.isCurrent(job)) return;
+          this.lastActivity = Date.now();
+          s.phase = "active";
+          s.progress = Math.min(0.99, ++deltas / input.maxTokens);
+          output.add(text);
+        }).finally(() => output.flush());
+        if (this.isCurrent(job)) await this.succeed(type, job, result);
+      } else {
+        await startPlazaJob(s, job, { publicUrl: cfg.tasks.publicUrl, jwt: cfg.jwt, tokenTtlSeconds: type.timeoutSeconds + 600 });
+        if (this.isCurrent(job) && s.phase === "starting") {
+          s.phase = "active";
+          await saveState(this.ctx.storage, s);
+        }
+      }
+    } catch (err) {
+      if (this.isCurrent(job)) await this.attemptFailed(job, toAttemptError(err));
+    } finally {
+      if (job.backend.protocol === "openai" && this.state?.job?.jobId !== job.jobId) this.stream = undefined;
+    }
   }
 }

@@ -28,6 +28,12 @@ const varOverrides = Object.entries(process.env)
   .flatMap(([name, value]) => ["--var", `${name}:${value}`]);
 
 await setup();
+// ---- tasks: the reference GPU backend (gpu-backend/), declared in BACKENDS as 127.0.0.1:8788.
+const gpuBackend = spawn(process.execPath, [`${root}/gpu-backend/server.ts`, "--port", process.env.GPU_BACKEND_PORT ?? "8788"], {
+  cwd: root,
+  stdio: "inherit",
+});
+process.on("exit", () => gpuBackend.kill());
 const server = spawn(bin("wrangler"), ["dev", "--ip", host, "--port", String(port), "--show-interactive-dev-session=false", ...varOverrides], {
   cwd: root,
   stdio: "inherit",

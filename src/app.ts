@@ -15,6 +15,10 @@ import { healthRoutes } from "./routes/health";
 import { inboxRoutes } from "./routes/inbox";
 import { roomRoutes } from "./routes/rooms";
 import { userRoutes } from "./routes/users";
+// ---- tasks
+import { backendRoutes } from "./routes/backends";
+import { taskCallbackRoutes } from "./routes/task-callbacks";
+import { taskRoutes } from "./routes/tasks";
 
 function buildApp() {
   const app = new OpenAPIHono<AppEnv>();
@@ -43,13 +47,29 @@ function buildApp() {
     .route("/v1", userRoutes)
     .route("/v1/inbox", inboxRoutes)
     // ---- rooms
-    .route("/v1/rooms", roomRoutes);
+    .route("/v1/rooms", roomRoutes)
+    // ---- tasks
+    .route("/v1", taskRoutes)
+    .route("/v1", taskCallbackRoutes)
+    .route("/v1/backends", backendRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",
     bearerFormat: "JWT",
     description: "An access token from /v1/auth/login, /register or /refresh (15 minutes).",
+  });
+  // ---- tasks
+  app.openAPIRegistry.registerComponent("securitySchemes", "operatorToken", {
+    type: "http",
+    scheme: "bearer",
+    description: "The BACKEND_TOKEN secret (operators and backend registration).",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "taskToken", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description: "The per-task callback token a plaza-job backend received with its job.",
   });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",

@@ -2,6 +2,7 @@
 // parsed once per isolate with a safe default for each. Secrets are checked here too.
 import { z } from "zod";
 import { parseRoomLimits, type RoomLimits } from "./shared/room-limits";
+import { type BackendSpec, parseBackendsVar } from "./shared/tasks";
 
 const int = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -22,6 +23,12 @@ const secret = (name: string) =>
     .string({ error: `${name} is not set (run npm start once, or wrangler secret put ${name})` })
     .min(32, `${name} must be at least 32 characters`);
 
+/** The reference backend of `npm start` (gpu-backend/), speaking both protocols. */
+const DEFAULT_BACKENDS = JSON.stringify([
+  { id: "local-llm", url: "http://127.0.0.1:8788", protocol: "openai", capabilities: ["llm.chat"], capacity: 8 },
+  { id: "local-jobs", url: "http://127.0.0.1:8788", protocol: "plaza-job", capabilities: ["image.thumbnail"], capacity: 4 },
+]);
+
 const ConfigSchema = z.object({
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   JWT_ISSUER: z.string().min(1).default("plaza"),
@@ -33,6 +40,25 @@ const ConfigSchema = z.object({
   MAX_BODY_BYTES: int(65_536, 1_024, 10_485_760),
   ALLOWED_ORIGINS: list("http://127.0.0.1:8787,http://localhost:8787"),
   BENCH_ROUTES: z.enum(["on", "off"]).default("off"),
+  // ---- tasks
+  BACKENDS: z.string().default(DEFAULT_BACKENDS).transform((text, ctx) => {
+    try {
+      return parseBackendsVar(text);
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: err instanceof Error ? err.message : "BACKENDS is not valid JSON" });
+      return z.NEVER;
+    }
+  }),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:8787"),
+  TASK_MAX_ACTIVE_PER_USER: int(10, 1, 10_000),
+  TASK_RESULT_INLINE_BYTES: int(16_384, 256, 1_000_000),
+  TASK_NO_BACKEND_DELAY_SECONDS: int(30, 1, 300),
+  TASK_MAX_QUEUE_SECONDS: int(900, 10, 86_400),
+  TASK_SILENCE_SECONDS: int(30, 1, 3600),
+  TASK_OUTPUT_FLUSH_MS: int(50, 0, 5000),
+  BACKEND_HEALTH_INTERVAL_SECONDS: int(15, 5, 3600),
+  BREAKER_FAILURE_THRESHOLD: int(3, 1, 100),
+  BREAKER_COOLDOWN_SECONDS: int(30, 1, 3600),
   JWT_SECRET: secret("JWT_SECRET"),
   PASSWORD_PEPPER: secret("PASSWORD_PEPPER"),
   BACKEND_TOKEN: secret("BACKEND_TOKEN"),
@@ -54,6 +80,25 @@ export interface Config {
   // ---- rooms
   /** Chat room limits (ROOM_* vars), shared with the Room object. */
   rooms: RoomLimits;
+  tasks: {
+    /** Backends declared in wrangler.toml (runtime ones live in the BackendPool object). */
+    backends: BackendSpec[];
+    /** Base URL backends use to reach Plaza (callbacks, job sources). */
+    publicUrl: string;
+    maxActivePerUser: number;
+    resultInlineBytes: number;
+    /** Fallback re-check of a task waiting for a backend (the pool wakes it as soon as a slot frees). */
+    noBackendDelaySeconds: number;
+    /** A task that found no free backend for this long fails with `no_backend`. */
+    maxQueueSeconds: number;
+    /** A running attempt with no sign of life for this long is treated as a dead backend. */
+    silenceSeconds: number;
+    /** Streamed tokens are coalesced into one `output` event per this many ms (0: one per token). */
+    outputFlushMs: number;
+    healthIntervalSeconds: number;
+    breakerFailureThreshold: number;
+    breakerCooldownSeconds: number;
+  };
 }
 
 const cache = new WeakMap<object, Config>();
@@ -82,6 +127,19 @@ export function loadConfig(env: Env): Config {
     benchRoutes: raw.BENCH_ROUTES === "on",
     backendToken: raw.BACKEND_TOKEN,
     rooms: parseRoomLimits(env),
+    tasks: {
+      backends: raw.BACKENDS,
+      publicUrl: raw.PUBLIC_URL.replace(/\/+$/, ""),
+      maxActivePerUser: raw.TASK_MAX_ACTIVE_PER_USER,
+      resultInlineBytes: raw.TASK_RESULT_INLINE_BYTES,
+      noBackendDelaySeconds: raw.TASK_NO_BACKEND_DELAY_SECONDS,
+      maxQueueSeconds: raw.TASK_MAX_QUEUE_SECONDS,
+      silenceSeconds: raw.TASK_SILENCE_SECONDS,
+      outputFlushMs: raw.TASK_OUTPUT_FLUSH_MS,
+      healthIntervalSeconds: raw.BACKEND_HEALTH_INTERVAL_SECONDS,
+      breakerFailureThreshold: raw.BREAKER_FAILURE_THRESHOLD,
+      breakerCooldownSeconds: raw.BREAKER_COOLDOWN_SECONDS,
+    },
   };
   cache.set(env, config);
   return config;

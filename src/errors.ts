@@ -71,6 +71,15 @@ export const errors = {
       { retryAfter: retryAfterSeconds },
       { "Retry-After": String(retryAfterSeconds) },
     ),
+  tooManyTasks: (limit: number, retryAfterSeconds: number) =>
+    new AppError(
+      429,
+      "too_many_active_tasks",
+      "Too many active tasks",
+      `You already have ${limit} queued or running tasks; wait for one to finish.`,
+      { limit, retryAfter: retryAfterSeconds },
+      { "Retry-After": String(retryAfterSeconds) },
+    ),
   internal: () => new AppError(500, "internal_error", "Internal error", "Something went wrong on our side."),
 };
 

@@ -11,6 +11,7 @@ export { TaskRun } from "../durable/task-run";
 // ---- rooms: bench-only baselines, reachable only through /__bench/ when BENCH_ROUTES = "on".
 export { BenchEchoRoom } from "../durable/bench/echo-room";
 export { BenchPartyRoom } from "../durable/bench/party-room";
+export { BackendPool } from "../durable/backend-pool";
 
 export default {
   async fetch(request, env, ctx) {

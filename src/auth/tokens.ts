@@ -1,4 +1,4 @@
-// Access tokens: the only module that imports jose. One algorithm (HS256), pinned on
+// Access tokens and per-task callback tokens: the only module that imports jose. One algorithm (HS256), pinned on
 // both sides; issuer, audience, type, expiry, subject and session id are all required.
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { randomBytes, sha256Base64Url, toBase64Url } from "../lib/encoding";
@@ -76,4 +76,60 @@ export async function newRefreshToken(): Promise<{ token: string; hash: string }
 /** The stored form of a refresh token. */
 export function hashRefreshToken(token: string): Promise<string> {
   return sha256Base64Url(token);
+}
+
+// ---------------------------------------------------------------- task callback tokens
+
+/** `typ` of per-task callback tokens: never accepted as an access token, and vice versa. */
+export const TASK_TOKEN_TYP = "task-cb+jwt";
+/** Audience of per-task callback tokens (access tokens carry JWT_AUDIENCE instead). */
+export const TASK_TOKEN_AUDIENCE = "plaza-task-callback";
+
+export interface TaskTokenClaims {
+  /** The task the bearer may report on (and read the source of). */
+  taskId: string;
+  /** The attempt (job) the token was issued for. */
+  jobId: string;
+}
+
+/** Signs the token a plaza-job backend presents on its callbacks for one attempt of one task. */
+export async function signTaskToken(
+  claims: TaskTokenClaims,
+  jwt: Pick<JwtSettings, "issuer" | "secret">,
+  ttlSeconds: number,
+  now = Date.now(),
+): Promise<string> {
+  const iat = Math.floor(now / 1000);
+  return new SignJWT({ jid: claims.jobId })
+    .setProtectedHeader({ alg: ACCESS_TOKEN_ALG, typ: TASK_TOKEN_TYP })
+    .setIssuer(jwt.issuer)
+    .setAudience(TASK_TOKEN_AUDIENCE)
+    .setSubject(claims.taskId)
+    .setIssuedAt(iat)
+    .setNotBefore(iat)
+    .setExpirationTime(iat + ttlSeconds)
+    .sign(encoder.encode(jwt.secret));
+}
+
+/** Verifies a callback token; undefined for every failure (including an access token presented here). */
+export async function verifyTaskToken(
+  token: string,
+  jwt: Pick<JwtSettings, "issuer" | "secret">,
+): Promise<TaskTokenClaims | undefined> {
+  try {
+    const { payload } = await jwtVerify(token, encoder.encode(jwt.secret), {
+      algorithms: [ACCESS_TOKEN_ALG],
+      issuer: jwt.issuer,
+      audience: TASK_TOKEN_AUDIENCE,
+      typ: TASK_TOKEN_TYP,
+      requiredClaims: ["sub", "jid", "exp", "iat"],
+      clockTolerance: 5,
+    });
+    const { sub, jid } = payload;
+    if (typeof sub !== "string" || typeof jid !== "string") return undefined;
+    return { taskId: sub, jobId: jid };
+  } catch (err) {
+    if (err instanceof joseErrors.JOSEError || err instanceof TypeError) return undefined;
+    throw err;
+  }
 }

@@ -1,7 +1,7 @@
 // The one D1 schema (drizzle). Migrations in migrations/ are generated from this file
 // with `npm run db:generate`; never edit a generated migration by hand.
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 const createdAt = () =>
   integer("created_at", { mode: "timestamp_ms" })
@@ -138,4 +138,40 @@ export const deadLetters = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [index("dead_letters_queue_idx").on(t.queue, t.createdAt)],
+);
+
+// ---------------------------------------------------------------- tasks
+
+/**
+ * Compute tasks (the seed's task table). The TaskRun Durable Object owns a task's live state
+ * and writes each status change here; lists and ownership checks read this table.
+ */
+export const tasks = sqliteTable(
+  "tasks",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    type: text("type").notNull(),
+    status: text("status", { enum: ["queued", "running", "succeeded", "failed", "canceled"] }).notNull(),
+    priority: text("priority", { enum: ["low", "normal", "high"] }).notNull().default("normal"),
+    /** The validated input, JSON. */
+    input: text("input").notNull(),
+    progress: real("progress").notNull().default(0),
+    /** The stored result, JSON (small results inline; large ones point at R2). */
+    result: text("result"),
+    errorCode: text("error_code"),
+    errorMessage: text("error_message"),
+    attempts: integer("attempts").notNull().default(0),
+    idempotencyKey: text("idempotency_key"),
+    createdAt: createdAt(),
+    startedAt: integer("started_at", { mode: "timestamp_ms" }),
+    finishedAt: integer("finished_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [
+    index("tasks_user_created_idx").on(t.userId, t.createdAt),
+    index("tasks_user_status_idx").on(t.userId, t.status),
+    uniqueIndex("tasks_user_idempotency_idx").on(t.userId, t.idempotencyKey),
+  ],
 );

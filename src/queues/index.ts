@@ -2,8 +2,9 @@
 import { loadConfig } from "../config";
 import { createDb } from "../db/client";
 import { createLogger } from "../lib/log";
-import { deadLetter, recordDeadLetters } from "./dead-letter";
+import { recordDeadLetters } from "./dead-letter";
 import { consumeEvents } from "./events";
+import { consumeTasks, failDeadTasks } from "./tasks";
 
 /** Queue names from wrangler.toml. */
 export const QueueName = {
@@ -21,12 +22,12 @@ export async function consumeQueue(batch: MessageBatch<unknown>, env: Env, _ctx:
     case QueueName.events:
       return consumeEvents(batch, { env, db, log });
     case QueueName.eventsDlq:
+      return recordDeadLetters(batch, db, log);
     case QueueName.tasksDlq:
+      await failDeadTasks(batch, env, log);
       return recordDeadLetters(batch, db, log);
     case QueueName.tasks:
-      // No job types are registered yet: each message is poison, not a retry loop.
-      for (const message of batch.messages) await deadLetter(env.TASKS_DLQ, message, "unknown message type", log);
-      return;
+      return consumeTasks(batch, env, log);
     default:
       log.error("batch from an unknown queue; retrying later", {});
       batch.retryAll();

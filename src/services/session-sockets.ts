@@ -1,6 +1,7 @@
 // Closing every socket of a session (logout, revocation), wherever it is connected.
 import type { Db } from "../db/client";
 import { roomIdsOf, roomStub } from "./rooms";
+import { activeTaskIds, taskObject } from "./tasks";
 
 /** Room objects called at once when a session ends (each call is one small RPC). */
 const ROOM_CALLS_IN_FLIGHT = 8;
@@ -20,4 +21,7 @@ export async function closeSessionSockets(env: Env, db: Db, userId: string, sid:
     }
   };
   await Promise.all(Array.from({ length: Math.min(ROOM_CALLS_IN_FLIGHT, queue.length) }, worker));
+  // ---- tasks: a finished task closes its sockets itself, so only queued and running ones can hold any.
+  const taskIds = await activeTaskIds(db, userId);
+  await Promise.all(taskIds.map((id) => taskObject(env, id).endSession(sid)));
 }

@@ -24,6 +24,20 @@ describe("OpenAPI document", () => {
         "POST /v1/users/{id}/follow",
         "DELETE /v1/users/{id}/follow",
         "GET /v1/inbox/ws",
+        // ---- tasks
+        "GET /v1/task-types",
+        "POST /v1/tasks",
+        "GET /v1/tasks",
+        "GET /v1/tasks/{id}",
+        "POST /v1/tasks/{id}/cancel",
+        "GET /v1/tasks/{id}/ws",
+        "GET /v1/tasks/{id}/result",
+        "POST /v1/tasks/{id}/callback",
+        "GET /v1/tasks/{id}/source",
+        "GET /v1/backends",
+        "POST /v1/backends",
+        "PATCH /v1/backends/{id}",
+        "DELETE /v1/backends/{id}",
       ]),
     );
     expect(doc.components.securitySchemes.bearerAuth).toMatchObject({ type: "http", scheme: "bearer" });

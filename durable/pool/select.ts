@@ -1,0 +1,59 @@
+// Choosing a backend for a job: capable, enabled, not known-unhealthy, below capacity and
+// admitted by its breaker; least in-flight first (ties: most free slots, then id).
+import type { BackendProtocol, BackendSpec, BackendView } from "../../src/shared/tasks";
+import { admits, type Breaker, type BreakerSettings } from "./breaker";
+
+/** What the pool keeps per backend. */
+export interface PoolEntry {
+  spec: BackendSpec;
+  source: BackendView["source"];
+  enabled: boolean;
+  healthy: boolean | null;
+  lastHealthAt: number | null;
+  breaker: Breaker;
+  served: BackendView["served"];
+}
+
+export interface Candidate {
+  entry: PoolEntry;
+  probe: boolean;
+}
+
+/** The best backend for `capability` over `protocol`, or undefined when none may take a job now. */
+export function pickBackend(
+  entries: Iterable<PoolEntry>,
+  want: { capability: string; protocol: BackendProtocol },
+  inFlight: (id: string) => number,
+  probeInFlight: (id: string) => boolean,
+  breaker: BreakerSettings,
+  now: number,
+): Candidate | undefined {
+  let best: Candidate | undefined;
+  let bestLoad = Infinity;
+  let bestFree = -Infinity;
+  for (const entry of entries) {
+    const { spec } = entry;
+    if (!entry.enabled || entry.healthy === false) continue;
+    if (spec.protocol !== want.protocol || !spec.capabilities.includes(want.capability)) continue;
+    const load = inFlight(spec.id);
+    if (load >= spec.capacity) continue;
+    const gate = admits(entry.breaker, breaker, now, probeInFlight(spec.id));
+    if (!gate.ok) continue;
+    const free = spec.capacity - load;
+    const better = load < bestLoad || (load === bestLoad && (free > bestFree || (free === bestFree && spec.id < (best?.entry.spec.id ?? ""))));
+    if (better) {
+      best = { entry, probe: gate.probe };
+      bestLoad = load;
+      bestFree = free;
+    }
+  }
+  return best;
+}
+
+/** True when some enabled backend could ever take this kind of job (capacity and breakers aside). */
+export function anyCapable(entries: Iterable<PoolEntry>, want: { capability: string; protocol: BackendProtocol }): boolean {
+  for (const e of entries) {
+    if (e.enabled && e.spec.protocol === want.protocol && e.spec.capabilities.includes(want.capability)) return true;
+  }
+  return false;
+}

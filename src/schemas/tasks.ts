@@ -1,0 +1,87 @@
+// Task and backend schemas (API.md "Tasks" and "GPU backends").
+import { z } from "@hono/zod-openapi";
+import { BACKEND_PROTOCOLS, BackendSpecSchema, TASK_PRIORITIES, TASK_STATUSES } from "../shared/tasks";
+import { IdSchema, TimestampSchema } from "./common";
+
+export const TaskSchema = z
+  .object({
+    id: IdSchema,
+    type: z.string().openapi({ example: "llm.chat" }),
+    status: z.enum(TASK_STATUSES),
+    priority: z.enum(TASK_PRIORITIES),
+    progress: z.number().min(0).max(1),
+    result: z.unknown().optional().openapi({ description: "Present once succeeded; large results point at /v1/tasks/{id}/result" }),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+    attempts: z.number().int(),
+    createdAt: TimestampSchema,
+    startedAt: TimestampSchema.optional(),
+    finishedAt: TimestampSchema.optional(),
+  })
+  .openapi("Task");
+
+export const SubmitTaskBodySchema = z
+  .strictObject({
+    type: z.string().min(1).max(64).openapi({ example: "llm.chat" }),
+    input: z.unknown().openapi({ description: "Validated against the type's inputSchema (GET /v1/task-types)" }),
+    priority: z.enum(TASK_PRIORITIES).default("normal"),
+  })
+  .openapi("SubmitTaskBody");
+
+export const IdempotencyHeaderSchema = z.object({
+  "idempotency-key": z
+    .string()
+    .regex(/^[\x21-\x7e]{1,128}$/, "1-128 visible ASCII characters")
+    .optional()
+    .openapi({ param: { name: "idempotency-key", in: "header", description: "Idempotency-Key: the same key from the same user returns the first task" } }),
+});
+
+export const TaskListQuerySchema = z.object({
+  status: z.enum(TASK_STATUSES).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().min(1).max(512).optional(),
+});
+
+export const TaskSocketQuerySchema = z.object({
+  since: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+});
+
+export const TaskTypeSchema = z
+  .object({
+    type: z.string(),
+    description: z.string(),
+    inputSchema: z.record(z.string(), z.unknown()).openapi({ description: "JSON Schema of `input`" }),
+    capability: z.string(),
+    protocol: z.enum(BACKEND_PROTOCOLS),
+    timeoutSeconds: z.number().int(),
+    retry: z.object({ maxAttempts: z.number().int(), baseDelaySeconds: z.number(), maxDelaySeconds: z.number() }),
+  })
+  .openapi("TaskType");
+
+export const CallbackAnswerSchema = z
+  .object({ outcome: z.enum(["applied", "duplicate", "late", "finished"]) })
+  .openapi("TaskCallbackAnswer");
+
+export const BackendBodySchema = BackendSpecSchema.openapi("BackendSpec");
+
+export const BackendPatchSchema = z.strictObject({ enabled: z.boolean() }).openapi("BackendPatch");
+
+export const BackendIdParamSchema = z.object({
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/)
+    .openapi({ param: { name: "id", in: "path" } }),
+});
+
+export const BackendViewSchema = BackendSpecSchema.extend({
+  source: z.enum(["config", "runtime"]),
+  enabled: z.boolean(),
+  inFlight: z.number().int(),
+  healthy: z.boolean().nullable(),
+  lastHealthAt: z.string().nullable(),
+  breaker: z.object({
+    state: z.enum(["closed", "open", "half-open"]),
+    consecutiveFailures: z.number().int(),
+    openedAt: z.string().nullable(),
+  }),
+  served: z.object({ started: z.number().int(), succeeded: z.number().int(), failed: z.number().int() }),
+}).openapi("Backend");

@@ -1,0 +1,176 @@
+// Tasks: submit (validated, idempotent, limited per user), read and list (owner only), cancel.
+// The TaskRun object owns a task's live state; the D1 row serves lists and ownership checks.
+import { and, desc, eq, lt, or, sql } from "drizzle-orm";
+import type { Config } from "../config";
+import type { Db } from "../db/client";
+import { tasks } from "../db/schema";
+import { errors, zodIssues } from "../errors";
+import { fromBase64Url, toBase64Url } from "../lib/encoding";
+import { newId } from "../lib/ids";
+import { findTaskType, mediaKeyFromUrl } from "../shared/task-types";
+import type { JsonValue } from "../shared/json";
+import type { Task, TaskPriority, TaskStatus } from "../shared/tasks";
+
+export type TaskRow = typeof tasks.$inferSelect;
+
+const iso = (d: Date | null) => (d ? d.toISOString() : undefined);
+
+/** The public task from its D1 row (lists; a single task reads its object for live progress). */
+export function rowToTask(row: TaskRow): Task {
+  return {
+    id: row.id,
+    type: row.type,
+    status: row.status,
+    priority: row.priority,
+    progress: row.progress,
+    ...(row.result !== null ? { result: JSON.parse(row.result) as JsonValue } : {}),
+    ...(row.errorCode ? { error: { code: row.errorCode, message: row.errorMessage ?? "" } } : {}),
+    attempts: row.attempts,
+    createdAt: row.createdAt.toISOString(),
+    ...(row.startedAt ? { startedAt: iso(row.startedAt) } : {}),
+    ...(row.finishedAt ? { finishedAt: iso(row.finishedAt) } : {}),
+  };
+}
+
+/** The task's Durable Object. */
+export function taskObject(env: Env, id: string) {
+  return env.TASK.get(env.TASK.idFromName(id));
+}
+
+/** The caller's task row, or 404 (also when it belongs to someone else). */
+export async function requireOwnedTask(db: Db, userId: string, id: string): Promise<TaskRow> {
+  const row = await db.query.tasks.findFirst({ where: and(eq(tasks.id, id), eq(tasks.userId, userId)) });
+  if (!row) throw errors.notFound("task");
+  return row;
+}
+
+/** The live task from its object, falling back to the row if the object cannot answer. */
+export async function liveTask(env: Env, row: TaskRow): Promise<Task> {
+  try {
+    return (await taskObject(env, row.id).snapshot()) ?? rowToTask(row);
+  } catch {
+    return rowToTask(row);
+  }
+}
+
+export interface SubmitInput {
+  type: string;
+  input: unknown;
+  priority: TaskPriority;
+}
+
+async function byIdempotencyKey(db: Db, userId: string, key: string): Promise<TaskRow | undefined> {
+  return db.query.tasks.findFirst({ where: and(eq(tasks.userId, userId), eq(tasks.idempotencyKey, key)) });
+}
+
+/**
+ * Submits a task: validates its input against its type, returns the first task for a
+ * repeated Idempotency-Key, refuses past the per-user limit of queued+running tasks (one
+ * conditional INSERT, so concurrent submits cannot overshoot), creates the task's object
+ * and sends it to the TASKS queue.
+ */
+export async function submitTask(
+  db: Db,
+  env: Env,
+  config: Config,
+  userId: string,
+  body: SubmitInput,
+  idempotencyKey: string | undefined,
+): Promise<{ task: Task; created: boolean }> {
+  const type = findTaskType(body.type);
+  if (!type) throw errors.unprocessable("unknown_task_type", `No task type "${body.type}"; see GET /v1/task-types.`);
+  const parsed = type.input.safeParse(body.input);
+  if (!parsed.success) {
+    throw errors.validation(zodIssues(parsed.error).map((i) => ({ ...i, path: i.path === "(root)" ? "input" : `input.${i.path}` })));
+  }
+  if (idempotencyKey) {
+    const first = await byIdempotencyKey(db, userId, idempotencyKey);
+    if (first) return { task: await liveTask(env, first), created: false };
+  }
+  if (type.type === "image.thumbnail") {
+    const key = mediaKeyFromUrl((parsed.data as { source: string }).source);
+    if (!key || !(await env.MEDIA.head(key))) throw errors.unprocessable("source_not_found", "The source image is not stored in Plaza.");
+  }
+
+  const id = newId();
+  const now = Date.now();
+  const limit = config.tasks.maxActivePerUser;
+  const inserted = await db.run(sql`
+    INSERT INTO tasks (id, user_id, type, status, priority, input, progress, attempts, idempotency_key, created_at)
+    SELECT ${id}, ${userId}, ${type.type}, 'queued', ${body.priority}, ${JSON.stringify(parsed.data)}, 0, 0, ${idempotencyKey ?? null}, ${now}
+    WHERE (SELECT COUNT(*) FROM tasks WHERE user_id = ${userId} AND status IN ('queued', 'running')) < ${limit}
+    ON CONFLICT DO NOTHING`);
+  if (inserted.meta.changes === 0) {
+    const first = idempotencyKey ? await byIdempotencyKey(db, userId, idempotencyKey) : undefined;
+    if (first) return { task: await liveTask(env, first), created: false };
+    throw errors.tooManyTasks(limit, config.tasks.noBackendDelaySeconds * 5);
+  }
+
+  try {
+    const task = await taskObject(env, id).init({ id, userId, type: type.type, priority: body.priority, input: parsed.data, createdAt: now });
+    await env.TASKS.send({ taskId: id }, { contentType: "json" });
+    return { task, created: true };
+  } catch (err) {
+    // Nothing half-written: a task that could not be queued is failed, visibly, and the error surfaces.
+    await db
+      .update(tasks)
+      .set({ status: "failed", errorCode: "submit_failed", errorMessage: "The task could not be queued.", finishedAt: new Date() })
+      .where(eq(tasks.id, id));
+    throw err;
+  }
+}
+
+interface Cursor {
+  c: number;
+  i: string;
+}
+
+function decodeCursor(text: string): Cursor {
+  try {
+    const value = JSON.parse(new TextDecoder().decode(fromBase64Url(text))) as Cursor;
+    if (typeof value.c === "number" && typeof value.i === "string") return value;
+  } catch {
+    // fall through
+  }
+  throw errors.invalidCursor();
+}
+
+/** The caller's tasks, newest first, optionally of one status. */
+export async function listTasks(
+  db: Db,
+  userId: string,
+  query: { status?: TaskStatus; limit: number; cursor?: string },
+): Promise<{ items: Task[]; nextCursor: string | null }> {
+  const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const rows = await db
+    .select()
+    .from(tasks)
+    .where(
+      and(
+        eq(tasks.userId, userId),
+        query.status ? eq(tasks.status, query.status) : undefined,
+        after
+          ? or(lt(tasks.createdAt, new Date(after.c)), and(eq(tasks.createdAt, new Date(after.c)), lt(tasks.id, after.i)))
+          : undefined,
+      ),
+    )
+    .orderBy(desc(tasks.createdAt), desc(tasks.id))
+    .limit(query.limit + 1);
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  const nextCursor =
+    rows.length > query.limit && last
+      ? toBase64Url(new TextEncoder().encode(JSON.stringify({ c: last.createdAt.getTime(), i: last.id } satisfies Cursor)))
+      : null;
+  return { items: page.map(rowToTask), nextCursor };
+}
+
+/** Ids of the user's queued and running tasks (their objects may hold the user's sockets). */
+export async function activeTaskIds(db: Db, userId: string): Promise<string[]> {
+  const rows = await db
+    .select({ id: tasks.id })
+    .from(tasks)
+    .where(and(eq(tasks.userId, userId), or(eq(tasks.status, "queued"), eq(tasks.status, "running"))))
+    .limit(1000);
+  return rows.map((r) => r.id);
+}
