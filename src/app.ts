@@ -10,8 +10,11 @@ import { errors, handleError, problemResponse } from "./errors";
 import { limitBody, strictJsonText } from "./middleware/body";
 import { requestContext } from "./middleware/context";
 import { authRoutes } from "./routes/auth";
+import { feedRoutes } from "./routes/feed";
 import { healthRoutes } from "./routes/health";
 import { inboxRoutes } from "./routes/inbox";
+import { MEDIA_UPLOAD_PATH, mediaServeRoutes, mediaUploadRoutes } from "./routes/media";
+import { postRoutes } from "./routes/posts";
 import { userRoutes } from "./routes/users";
 
 function buildApp() {
@@ -29,7 +32,11 @@ function buildApp() {
       maxAge: 600,
     }),
   );
-  app.use("/v1/*", limitBody((c) => c.var.config.maxBodyBytes), strictJsonText());
+  app.use(
+    "/v1/*",
+    limitBody((c) => (c.req.path === MEDIA_UPLOAD_PATH ? c.var.config.feed.mediaMaxBytes : c.var.config.maxBodyBytes)),
+    strictJsonText(),
+  );
 
   app.onError(handleError);
   app.notFound((c) => problemResponse(errors.notFound("route"), c.get("requestId")));
@@ -38,7 +45,12 @@ function buildApp() {
     .route("/", healthRoutes)
     .route("/v1/auth", authRoutes)
     .route("/v1", userRoutes)
-    .route("/v1/inbox", inboxRoutes);
+    .route("/v1/inbox", inboxRoutes)
+    // ---- feed
+    .route("/v1", postRoutes)
+    .route("/v1", feedRoutes)
+    .route("/v1", mediaUploadRoutes)
+    .route("/", mediaServeRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -32,6 +32,16 @@ const ConfigSchema = z.object({
   MAX_BODY_BYTES: int(65_536, 1_024, 10_485_760),
   ALLOWED_ORIGINS: list("http://127.0.0.1:8787,http://localhost:8787"),
   BENCH_ROUTES: z.enum(["on", "off"]).default("off"),
+  // ---- feed
+  MEDIA_MAX_BYTES: int(5_242_880, 1_024, 26_214_400),
+  MAX_POST_IMAGES: int(9, 0, 20),
+  // KV's smallest expirationTtl is 60 seconds.
+  POST_CACHE_TTL_SECONDS: int(300, 60, 86_400),
+  HOT_AUTHOR_FOLLOWERS: int(1_000, 1, 100_000_000),
+  HOT_LIST_SIZE: int(100, 1, 500),
+  HOT_LIST_WINDOW_HOURS: int(168, 1, 2_160),
+  PROCESSED_EVENT_RETENTION_HOURS: int(168, 1, 2_160),
+  DELETED_POST_RETENTION_DAYS: int(7, 0, 365),
   JWT_SECRET: secret("JWT_SECRET"),
   PASSWORD_PEPPER: secret("PASSWORD_PEPPER"),
   BACKEND_TOKEN: secret("BACKEND_TOKEN"),
@@ -50,6 +60,25 @@ export interface Config {
   /** Serve the bare /__bench/json baseline route (benchmarks only). */
   benchRoutes: boolean;
   backendToken: string;
+  feed: FeedConfig;
+}
+
+/** Feed limits and tuning (posts, media, cache, hot list, retention). */
+export interface FeedConfig {
+  /** Largest image upload to /v1/media, in bytes (also for chunked uploads). */
+  mediaMaxBytes: number;
+  maxPostImages: number;
+  /** TTL of a post's KV cache entry. */
+  postCacheTtlSeconds: number;
+  /** Authors with at least this many followers have new posts written to KV at once. */
+  hotAuthorFollowers: number;
+  hotListSize: number;
+  /** Only posts younger than this are scored for the hot list. */
+  hotListWindowMs: number;
+  /** Applied counter-event ids are kept this long to recognise redeliveries. */
+  processedEventRetentionMs: number;
+  /** Soft-deleted posts are purged (with likes, comments, images) after this long. */
+  deletedPostRetentionMs: number;
 }
 
 const cache = new WeakMap<object, Config>();
@@ -77,6 +106,16 @@ export function loadConfig(env: Env): Config {
     allowedOrigins: raw.ALLOWED_ORIGINS,
     benchRoutes: raw.BENCH_ROUTES === "on",
     backendToken: raw.BACKEND_TOKEN,
+    feed: {
+      mediaMaxBytes: raw.MEDIA_MAX_BYTES,
+      maxPostImages: raw.MAX_POST_IMAGES,
+      postCacheTtlSeconds: raw.POST_CACHE_TTL_SECONDS,
+      hotAuthorFollowers: raw.HOT_AUTHOR_FOLLOWERS,
+      hotListSize: raw.HOT_LIST_SIZE,
+      hotListWindowMs: raw.HOT_LIST_WINDOW_HOURS * 3_600_000,
+      processedEventRetentionMs: raw.PROCESSED_EVENT_RETENTION_HOURS * 3_600_000,
+      deletedPostRetentionMs: raw.DELETED_POST_RETENTION_DAYS * 86_400_000,
+    },
   };
   cache.set(env, config);
   return config;

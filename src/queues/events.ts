@@ -4,6 +4,7 @@
 import type { Db } from "../db/client";
 import type { Logger } from "../lib/log";
 import { deadLetter } from "./dead-letter";
+import { postEventsConsumer } from "./post-events";
 
 /** What a consumer gets besides its messages. */
 export interface EventContext {
@@ -25,7 +26,7 @@ export interface EventConsumer {
 }
 
 /** Every EVENTS consumer. Add new consumers here. */
-const consumers: readonly EventConsumer[] = [];
+const consumers: readonly EventConsumer[] = [postEventsConsumer];
 
 function eventType(body: unknown): string | undefined {
   if (typeof body !== "object" || body === null || !("type" in body)) return undefined;
