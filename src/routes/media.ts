@@ -40,9 +40,10 @@ const serveRoute = createRoute({
 /** First and last byte of the range R2 served, or undefined for the whole object. */
 function byteRange(range: R2Range | undefined, size: number): { first: number; last: number } | undefined {
   if (!range) return undefined;
-  const first = "suffix" in range ? Math.max(0, size - range.suffix) : (range.offset ?? 0);
-  const length = "length" in range && range.length !== undefined ? range.length : size - first;
-  return { first, last: Math.min(size, first + length) - 1 };
+  // R2 reports the range with absent members as undefined keys, so test values, not keys.
+  const { offset, length, suffix } = range as { offset?: number; length?: number; suffix?: number };
+  const first = suffix !== undefined ? Math.max(0, size - suffix) : (offset ?? 0);
+  return { first, last: Math.min(size, first + (length ?? size - first)) - 1 };
 }
 
 export const mediaUploadRoutes = createRouter().openapi(uploadRoute, async (c) => {

@@ -46,7 +46,8 @@ export async function listComments(
 ): Promise<{ items: CommentView[]; nextCursor: string | null }> {
   const after = page.cursor === undefined ? undefined : decodeCursor("comments", page.cursor);
   if (page.cursor !== undefined && after === undefined) throw errors.invalidCursor();
-  const [live, rows] = await f.db.batch([
+  // Not a db.batch: batched rows come back keyed by column name, and two columns are named `id`.
+  const [live, rows] = await Promise.all([
     f.db.select({ id: posts.id }).from(posts).where(and(eq(posts.id, postId), isNull(posts.deletedAt))),
     f.db
       .select({
