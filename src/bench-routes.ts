@@ -4,7 +4,9 @@
 //
 // POST /__bench/json  stores a JSON body (<= 64 KiB) in this isolate
 // GET  /__bench/json  returns the stored body
+// POST /__bench/feed/* feed bulk seeding and hot-list timing (src/bench-feed.ts)
 
+import { benchFeedRoute } from "./bench-feed";
 import { loadConfig } from "./config";
 
 let stored = '{"ok":true}';
@@ -13,7 +15,9 @@ const MAX_BYTES = 65_536;
 /** Handles `/__bench/*` when enabled; returns undefined for every other request. */
 export async function benchRoute(request: Request, env: Env): Promise<Response | undefined> {
   const { pathname } = new URL(request.url);
-  if (pathname !== "/__bench/json" || !loadConfig(env).benchRoutes) return undefined;
+  if (!pathname.startsWith("/__bench/") || !loadConfig(env).benchRoutes) return undefined;
+  if (pathname.startsWith("/__bench/feed/")) return benchFeedRoute(request, env, pathname);
+  if (pathname !== "/__bench/json") return undefined;
   if (request.method === "POST") {
     const text = await request.text();
     if (text.length > MAX_BYTES) return new Response("too large", { status: 413 });

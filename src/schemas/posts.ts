@@ -58,7 +58,7 @@ export const IdempotencyHeaderSchema = z.object({
     .string()
     .regex(/^[\x21-\x7e]{1,255}$/, "1-255 printable ASCII characters")
     .optional()
-    .openapi({ param: { name: "Idempotency-Key", in: "header" }, description: "Retries with the same key return the first result" }),
+    .openapi({ description: "Idempotency-Key: retries with the same key return the first result" }),
 });
 
 export const LikeResultSchema = z

@@ -82,3 +82,28 @@ describe("feeds", () => {
     await expectProblem(await call(`/v1/users/${crypto.randomUUID()}/posts`), 404, "not_found");
   });
 });
+
+describe("OpenAPI document", () => {
+  it("documents every feed route", async () => {
+    const doc = await json<{ paths: Record<string, Record<string, unknown>> }>(await call("/openapi.json"));
+    const routes = Object.entries(doc.paths).flatMap(([p, m]) => Object.keys(m).map((method) => `${method.toUpperCase()} ${p}`));
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        "POST /v1/posts",
+        "GET /v1/posts/{id}",
+        "PATCH /v1/posts/{id}",
+        "DELETE /v1/posts/{id}",
+        "POST /v1/posts/{id}/like",
+        "DELETE /v1/posts/{id}/like",
+        "POST /v1/posts/{id}/comments",
+        "GET /v1/posts/{id}/comments",
+        "GET /v1/feed",
+        "GET /v1/feed/following",
+        "GET /v1/feed/hot",
+        "GET /v1/users/{id}/posts",
+        "POST /v1/media",
+        "GET /media/{key}",
+      ]),
+    );
+  });
+});
