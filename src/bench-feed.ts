@@ -63,18 +63,17 @@ async function refresh(env: Env): Promise<Response> {
 async function cleanup(env: Env, body: unknown): Promise<Response> {
   const input = CleanupSchema.safeParse(body);
   if (!input.success) return json({ error: input.error.message }, 400);
-  let deleted = 0;
-  for (;;) {
-    const result = await env.DB.prepare(
-      "DELETE FROM posts WHERE rowid IN (SELECT rowid FROM posts WHERE author_id = ?1 LIMIT ?2)",
-    )
+  const remaining = () =>
+    env.DB.prepare("SELECT COUNT(*) AS n FROM posts WHERE author_id = ?1").bind(input.data.authorId).first<{ n: number }>();
+  const before = (await remaining())?.n ?? 0;
+  // meta.changes counts cascaded rows too, so the loop stops on what is left, not on it.
+  while (((await remaining())?.n ?? 0) > 0) {
+    await env.DB.prepare("DELETE FROM posts WHERE rowid IN (SELECT rowid FROM posts WHERE author_id = ?1 LIMIT ?2)")
       .bind(input.data.authorId, DELETE_CHUNK)
       .run();
-    deleted += result.meta.changes;
-    if (result.meta.changes < DELETE_CHUNK) break;
   }
   await refreshHotList(createDb(env.DB), env.CACHE, loadConfig(env).feed, Date.now());
-  return json({ deleted });
+  return json({ deleted: before });
 }
 
 /** Handles POST /__bench/feed/*; the caller has checked that bench routes are on. */

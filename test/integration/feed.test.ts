@@ -64,6 +64,15 @@ describe("feeds", () => {
     expect(pages.flat()[0]).toMatchObject({ postId: post.id, author: { id: v.user.id } });
   });
 
+  it("empty, oversized or malformed comments are 400 and add nothing", async () => {
+    const u = await registerUser("cm");
+    const post = await createPost(u);
+    for (const body of [{ content: "" }, { content: "  " }, { content: "x".repeat(2_001) }, { text: "hi" }, { content: 5 }]) {
+      await expectProblem(await call(`/v1/posts/${post.id}/comments`, { token: u.accessToken, body }), 400, "validation_failed");
+    }
+    expect((await json<Page<unknown>>(await call(`/v1/posts/${post.id}/comments`))).items).toEqual([]);
+  });
+
   it("bad paging input is a 400 problem", async () => {
     const u = await registerUser("bp");
     const post = await createPost(u);
