@@ -33,6 +33,7 @@ CREATE TABLE `post_stats` (
 	`likes` integer DEFAULT 0 NOT NULL,
 	`comments` integer DEFAULT 0 NOT NULL,
 	`views` integer DEFAULT 0 NOT NULL,
+	`likes_counted_at` integer DEFAULT 0 NOT NULL,
 	FOREIGN KEY (`post_id`) REFERENCES `posts`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint

@@ -124,6 +124,8 @@ export const postStats = sqliteTable("post_stats", {
   likes: integer("likes").notNull().default(0),
   comments: integer("comments").notNull().default(0),
   views: integer("views").notNull().default(0),
+  /** When `likes` was last recounted (epoch ms): tells a like answer whether the caller's own like is in it yet. */
+  likesCountedAt: integer("likes_counted_at").notNull().default(0),
 });
 
 /** One row per user who likes a post: the exact, synchronous like state. */

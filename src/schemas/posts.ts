@@ -64,7 +64,7 @@ export const IdempotencyHeaderSchema = z.object({
 export const LikeResultSchema = z
   .object({
     liked: z.boolean(),
-    likes: z.number().int().openapi({ description: "The stored count adjusted by this change (eventually consistent)" }),
+    likes: z.number().int().openapi({ description: "The stored count with the caller's own change in it (others' within seconds)" }),
   })
   .openapi("LikeResult");
 

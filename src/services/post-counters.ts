@@ -50,7 +50,8 @@ export async function applyPostEvents(db: Db, folded: FoldedEvents): Promise<voi
   }
   if (folded.likedPosts.length > 0) {
     statements.push(
-      statement(db, sql`UPDATE post_stats SET likes = (SELECT count(*) FROM likes WHERE likes.post_id = post_stats.post_id)
+      statement(db, sql`UPDATE post_stats SET likes = (SELECT count(*) FROM likes WHERE likes.post_id = post_stats.post_id),
+        likes_counted_at = unixepoch('subsec') * 1000
         WHERE post_id IN (SELECT value FROM json_each(${JSON.stringify(folded.likedPosts)}))`),
     );
   }

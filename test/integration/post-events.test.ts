@@ -112,4 +112,15 @@ describe("post events consumer", () => {
     expect(comment.status).toBe(201);
     expect((await waitFor(() => stats(post.id), (s) => s?.comments === 1))?.comments).toBe(1);
   });
+
+  it("a like answer counts the caller's own change at once, and a repeat answers the same", async () => {
+    const [author, fan] = await Promise.all([registerUser("own"), registerUser("own")]);
+    const post = await createPost(author);
+    expect(await json(await like(fan, post.id))).toEqual({ liked: true, likes: 1 });
+    expect(await json(await like(fan, post.id))).toEqual({ liked: true, likes: 1 });
+    await waitFor(() => stats(post.id), (s) => s?.likes === 1);
+    expect(await json(await like(fan, post.id))).toEqual({ liked: true, likes: 1 });
+    expect(await json(await like(fan, post.id, "DELETE"))).toEqual({ liked: false, likes: 0 });
+    expect((await waitFor(() => stats(post.id), (s) => s?.likes === 0))?.likes).toBe(0);
+  });
 });
