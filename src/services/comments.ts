@@ -8,6 +8,7 @@ import { decodeCursor, encodeCursor } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import type { FeedContext } from "./feed-context";
 import { emitPostEvent, postEvent } from "./post-events";
+import { livePostSql } from "./post-query";
 
 export interface CommentView {
   id: string;
@@ -27,7 +28,7 @@ export async function addComment(f: FeedContext, authorId: string, postId: strin
     statement(
       f.db,
       sql`INSERT INTO comments (id, post_id, author_id, content, created_at) SELECT ${id}, ${postId}, ${authorId}, ${content}, ${createdAt}
-        WHERE EXISTS (SELECT 1 FROM posts WHERE id = ${postId} AND deleted_at IS NULL)`,
+        WHERE EXISTS (${livePostSql(postId)})`,
     ),
     statement(f.db, sql`SELECT id, username, display_name AS displayName FROM users WHERE id = ${authorId}`),
   ]);

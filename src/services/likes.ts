@@ -6,6 +6,7 @@ import { runBatch, statement } from "../db/statements";
 import { errors } from "../errors";
 import type { FeedContext } from "./feed-context";
 import { emitPostEvent, postEvent } from "./post-events";
+import { livePostSql } from "./post-query";
 
 export interface LikeState {
   liked: boolean;
@@ -22,7 +23,7 @@ interface StoredCount {
 
 /** Likes (`liked = true`) or unlikes a live post; repeating either changes nothing. 404 when the post is missing or deleted. */
 export async function setLike(f: FeedContext, userId: string, postId: string, liked: boolean): Promise<LikeState> {
-  const live = sql`SELECT 1 FROM posts WHERE id = ${postId} AND deleted_at IS NULL`;
+  const live = livePostSql(postId);
   // One round trip, one transaction: the row only changes while the post is live, and the
   // stored count is read together with the caller's row.
   const [found, change, stored] = await runBatch(f.db, [

@@ -38,6 +38,9 @@ export interface PostView {
   likedByMe?: boolean;
 }
 
+/** `SELECT 1` of the post while it is live (not deleted): for `EXISTS (...)` guards in raw statements. */
+export const livePostSql = (postId: string) => sql`SELECT 1 FROM posts WHERE id = ${postId} AND deleted_at IS NULL`;
+
 /** D1 allows 100 bound parameters per statement; id lists are chunked below that. */
 const IDS_PER_QUERY = 90;
 
