@@ -1,5 +1,7 @@
 // Idempotent demo data, loaded through the public API of a running Plaza: running it
 // twice leaves the same data. Demo accounts share one password (printed at the end).
+import { seedFeed } from "./seed-feed.ts";
+
 export const DEMO_PASSWORD = "plaza-demo-password";
 export const DEMO_USERS = [
   { username: "alice", displayName: "Alice Liddell" },
@@ -37,6 +39,7 @@ export async function seed(base: string): Promise<void> {
     if (res.status !== 204) throw new Error(`seeding follows: ${res.status} ${await res.text()}`);
   }
   await seedLobby(base, alice, [bob, carol]);
+  await seedFeed(base, sessions);
   console.log(`[seed] demo users: ${DEMO_USERS.map((u) => u.username).join(", ")} (password: ${DEMO_PASSWORD})`);
 }
 

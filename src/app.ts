@@ -11,9 +11,12 @@ import { errors, handleError, problemResponse } from "./errors";
 import { limitBody, strictJsonText } from "./middleware/body";
 import { requestContext } from "./middleware/context";
 import { authRoutes } from "./routes/auth";
+import { feedRoutes } from "./routes/feed";
 import { healthRoutes } from "./routes/health";
 import { inboxRoutes } from "./routes/inbox";
 import { roomRoutes } from "./routes/rooms";
+import { MEDIA_UPLOAD_PATH, mediaServeRoutes, mediaUploadRoutes } from "./routes/media";
+import { postRoutes } from "./routes/posts";
 import { userRoutes } from "./routes/users";
 // ---- tasks
 import { backendRoutes } from "./routes/backends";
@@ -36,7 +39,11 @@ function buildApp() {
       maxAge: 600,
     }),
   );
-  app.use("/v1/*", limitBody((c) => c.var.config.maxBodyBytes), strictJsonText());
+  app.use(
+    "/v1/*",
+    limitBody((c) => (c.req.path === MEDIA_UPLOAD_PATH ? c.var.config.feed.mediaMaxBytes : c.var.config.maxBodyBytes)),
+    strictJsonText(),
+  );
 
   app.onError(handleError);
   app.notFound((c) => problemResponse(errors.notFound("route"), c.get("requestId")));
@@ -51,7 +58,12 @@ function buildApp() {
     // ---- tasks
     .route("/v1", taskRoutes)
     .route("/v1", taskCallbackRoutes)
-    .route("/v1/backends", backendRoutes);
+    .route("/v1/backends", backendRoutes)
+    // ---- feed
+    .route("/v1", postRoutes)
+    .route("/v1", feedRoutes)
+    .route("/v1", mediaUploadRoutes)
+    .route("/", mediaServeRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

@@ -6,7 +6,9 @@
 // GET  /__bench/json  returns the stored body
 // GET  /__bench/rooms/echo/<name>/ws   a bare hibernating broadcast object (BENCH_ECHO_ROOM)
 // GET  /__bench/rooms/party/<name>/ws  the same room written with partyserver (BENCH_PARTY_ROOM)
+// POST /__bench/feed/* feed bulk seeding and hot-list timing (src/bench-feed.ts)
 
+import { benchFeedRoute } from "./bench-feed";
 import { loadConfig } from "./config";
 
 let stored = '{"ok":true}';
@@ -22,6 +24,7 @@ export async function benchRoute(request: Request, env: Env): Promise<Response |
     const namespace = room[1] === "echo" ? env.BENCH_ECHO_ROOM : env.BENCH_PARTY_ROOM;
     return namespace.get(namespace.idFromName(room[2]!)).fetch(request);
   }
+  if (pathname.startsWith("/__bench/feed/")) return benchFeedRoute(request, env, pathname);
   if (pathname !== "/__bench/json") return undefined;
   if (request.method === "POST") {
     const text = await request.text();

@@ -59,6 +59,16 @@ const ConfigSchema = z.object({
   BACKEND_HEALTH_INTERVAL_SECONDS: int(15, 5, 3600),
   BREAKER_FAILURE_THRESHOLD: int(3, 1, 100),
   BREAKER_COOLDOWN_SECONDS: int(30, 1, 3600),
+  // ---- feed
+  MEDIA_MAX_BYTES: int(5_242_880, 1_024, 26_214_400),
+  MAX_POST_IMAGES: int(9, 0, 20),
+  // KV's smallest expirationTtl is 60 seconds.
+  POST_CACHE_TTL_SECONDS: int(300, 60, 86_400),
+  HOT_AUTHOR_FOLLOWERS: int(1_000, 1, 100_000_000),
+  HOT_LIST_SIZE: int(100, 1, 500),
+  HOT_LIST_WINDOW_HOURS: int(168, 1, 2_160),
+  PROCESSED_EVENT_RETENTION_HOURS: int(168, 1, 2_160),
+  DELETED_POST_RETENTION_DAYS: int(7, 0, 365),
   JWT_SECRET: secret("JWT_SECRET"),
   PASSWORD_PEPPER: secret("PASSWORD_PEPPER"),
   BACKEND_TOKEN: secret("BACKEND_TOKEN"),
@@ -99,6 +109,25 @@ export interface Config {
     breakerFailureThreshold: number;
     breakerCooldownSeconds: number;
   };
+  feed: FeedConfig;
+}
+
+/** Feed limits and tuning (posts, media, cache, hot list, retention). */
+export interface FeedConfig {
+  /** Largest image upload to /v1/media, in bytes (also for chunked uploads). */
+  mediaMaxBytes: number;
+  maxPostImages: number;
+  /** TTL of a post's KV cache entry. */
+  postCacheTtlSeconds: number;
+  /** Authors with at least this many followers have new posts written to KV at once. */
+  hotAuthorFollowers: number;
+  hotListSize: number;
+  /** Only posts younger than this are scored for the hot list. */
+  hotListWindowMs: number;
+  /** Applied counter-event ids are kept this long to recognise redeliveries. */
+  processedEventRetentionMs: number;
+  /** Soft-deleted posts are purged (with likes, comments, images) after this long. */
+  deletedPostRetentionMs: number;
 }
 
 const cache = new WeakMap<object, Config>();
@@ -139,6 +168,15 @@ export function loadConfig(env: Env): Config {
       healthIntervalSeconds: raw.BACKEND_HEALTH_INTERVAL_SECONDS,
       breakerFailureThreshold: raw.BREAKER_FAILURE_THRESHOLD,
       breakerCooldownSeconds: raw.BREAKER_COOLDOWN_SECONDS,
+    feed: {
+      mediaMaxBytes: raw.MEDIA_MAX_BYTES,
+      maxPostImages: raw.MAX_POST_IMAGES,
+      postCacheTtlSeconds: raw.POST_CACHE_TTL_SECONDS,
+      hotAuthorFollowers: raw.HOT_AUTHOR_FOLLOWERS,
+      hotListSize: raw.HOT_LIST_SIZE,
+      hotListWindowMs: raw.HOT_LIST_WINDOW_HOURS * 3_600_000,
+      processedEventRetentionMs: raw.PROCESSED_EVENT_RETENTION_HOURS * 3_600_000,
+      deletedPostRetentionMs: raw.DELETED_POST_RETENTION_DAYS * 86_400_000,
     },
   };
   cache.set(env, config);

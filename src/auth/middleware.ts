@@ -30,3 +30,25 @@ export function requireAuth() {
     await next();
   });
 }
+
+/**
+ * Authenticates the caller when an Authorization header is present (a bad token is still a
+ * bare 401); without one the request goes on anonymously and `auth` stays unset.
+ */
+export function optionalAuth() {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const header = c.req.header("Authorization");
+    if (header !== undefined) {
+      const token = bearerToken(header);
+      const user = token ? await authenticateToken(c, token) : undefined;
+      if (!user) throw errors.unauthorized();
+      c.set("auth", user);
+    }
+    await next();
+  });
+}
+
+/** The authenticated caller's id, or undefined on an anonymous request (see {@link optionalAuth}). */
+export function callerId(c: Context<AppEnv>): string | undefined {
+  return (c.get("auth") as AuthUser | undefined)?.id;
+}

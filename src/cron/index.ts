@@ -3,15 +3,20 @@
 import { loadConfig } from "../config";
 import { createDb } from "../db/client";
 import { createLogger, describeError } from "../lib/log";
+import { sweepFeedRetention } from "./feed-retention";
+import { sweepHotList } from "./hot-list";
 import { sweepSessions } from "./sessions";
 
 /** The Worker's `scheduled` handler. */
 export async function runScheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
-  const log = createLogger(loadConfig(env).logLevel, { cron: controller.cron });
+  const config = loadConfig(env);
+  const log = createLogger(config.logLevel, { cron: controller.cron });
   const db = createDb(env.DB);
   const now = controller.scheduledTime;
   const sweeps: Record<string, () => Promise<Record<string, unknown>>> = {
     sessions: () => sweepSessions(db, now),
+    hotList: () => sweepHotList(db, env.CACHE, config.feed, now),
+    feedRetention: () => sweepFeedRetention(db, env.MEDIA, config.feed, now),
   };
   for (const [name, run] of Object.entries(sweeps)) {
     try {

@@ -1,6 +1,6 @@
 // The one D1 schema (drizzle). Migrations in migrations/ are generated from this file
 // with `npm run db:generate`; never edit a generated migration by hand.
-import { sql } from "drizzle-orm";
+import { isNotNull, sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 const createdAt = () =>
@@ -66,6 +66,115 @@ export const follows = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.followerId, t.followeeId] }), index("follows_followee_idx").on(t.followeeId)],
+);
+
+// ---------------------------------------------------------------- feed
+
+/**
+ * Posts. Ids are UUIDv7, so `ORDER BY id DESC` is newest first. A delete is soft
+ * (`deleted_at`): readers treat the post as gone at once, and the retention sweep purges
+ * it (and its likes, comments, images and counters, by cascade) in bounded chunks later.
+ * `version` grows with every edit and delete; the KV cache validates entries against it.
+ */
+export const posts = sqliteTable(
+  "posts",
+  {
+    id: text("id").primaryKey(),
+    authorId: text("author_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    content: text("content").notNull(),
+    /** The `Idempotency-Key` the post was created with, unique per author. */
+    idempotencyKey: text("idempotency_key"),
+    version: integer("version").notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+    deletedAt: integer("deleted_at", { mode: "timestamp_ms" }),
+  },
+  (t) => [
+    index("posts_author_idx").on(t.authorId, t.id),
+    index("posts_created_idx").on(t.createdAt, t.id),
+    uniqueIndex("posts_idempotency_idx").on(t.authorId, t.idempotencyKey),
+    index("posts_deleted_idx").on(t.deletedAt).where(isNotNull(t.deletedAt)),
+  ],
+);
+
+/** A post's images, in order: keys of objects in the MEDIA bucket. */
+export const postImages = sqliteTable(
+  "post_images",
+  {
+    postId: text("post_id")
+      .notNull()
+      .references(() => posts.id, { onDelete: "cascade" }),
+    position: integer("position").notNull(),
+    mediaKey: text("media_key").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.postId, t.position] })],
+);
+
+/**
+ * Per-post counters, kept apart from the post row so the consumer's frequent counter
+ * updates never rewrite the content. Written only by the EVENTS consumer (and created
+ * with the post).
+ */
+export const postStats = sqliteTable("post_stats", {
+  postId: text("post_id")
+    .primaryKey()
+    .references(() => posts.id, { onDelete: "cascade" }),
+  likes: integer("likes").notNull().default(0),
+  comments: integer("comments").notNull().default(0),
+  views: integer("views").notNull().default(0),
+  /** When `likes` was last recounted (epoch ms): tells a like answer whether the caller's own like is in it yet. */
+  likesCountedAt: integer("likes_counted_at").notNull().default(0),
+});
+
+/** One row per user who likes a post: the exact, synchronous like state. */
+export const likes = sqliteTable(
+  "likes",
+  {
+    postId: text("post_id")
+      .notNull()
+      .references(() => posts.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.postId, t.userId] }), index("likes_user_idx").on(t.userId)],
+);
+
+export const comments = sqliteTable(
+  "comments",
+  {
+    id: text("id").primaryKey(),
+    postId: text("post_id")
+      .notNull()
+      .references(() => posts.id, { onDelete: "cascade" }),
+    authorId: text("author_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    content: text("content").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("comments_post_idx").on(t.postId, t.id), index("comments_author_idx").on(t.authorId)],
+);
+
+/**
+ * Ids of counter events (views) already applied: the EVENTS consumer inserts them in the
+ * same D1 batch as the counter update, so a redelivered event changes nothing. `batch_id`
+ * tells the update which rows this batch inserted. Purged after a retention period.
+ */
+export const processedEvents = sqliteTable(
+  "processed_events",
+  {
+    eventId: text("event_id").primaryKey(),
+    postId: text("post_id").notNull(),
+    batchId: text("batch_id").notNull(),
+    processedAt: integer("processed_at", { mode: "timestamp_ms" })
+      .notNull()
+      .default(sql`(unixepoch('subsec') * 1000)`),
+  },
+  (t) => [index("processed_events_batch_idx").on(t.batchId), index("processed_events_at_idx").on(t.processedAt)],
 );
 
 // ---------------------------------------------------------------- rooms

@@ -1,4 +1,5 @@
 // Request body guards: a byte cap that also holds for chunked bodies, and strict UTF-8 for JSON.
+import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
@@ -8,7 +9,7 @@ import { errors } from "../errors";
  * Rejects bodies larger than `maxBytes` with 413. Hono's bodyLimit checks Content-Length
  * and, for chunked bodies, counts bytes as they stream in.
  */
-export function limitBody(maxBytes: (c: { var: AppEnv["Variables"] }) => number) {
+export function limitBody(maxBytes: (c: Context<AppEnv>) => number) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const max = maxBytes(c);
     return bodyLimit({

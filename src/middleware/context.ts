@@ -25,6 +25,8 @@ export function requestContext() {
       status,
       durationMs: Date.now() - started,
       ...(auth ? { userId: auth.id } : {}),
+      // Routes served through a cache (GET /v1/posts/:id) say HIT or MISS in X-Cache.
+      ...(c.res.headers.has("X-Cache") ? { cache: c.res.headers.get("X-Cache") } : {}),
     });
   });
 }

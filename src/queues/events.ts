@@ -5,6 +5,7 @@ import type { Db } from "../db/client";
 import type { Logger } from "../lib/log";
 import { deadLetter } from "./dead-letter";
 import { roomArchiveConsumer } from "./room-archive";
+import { postEventsConsumer } from "./post-events";
 
 /** What a consumer gets besides its messages. */
 export interface EventContext {
@@ -29,6 +30,8 @@ export interface EventConsumer {
 const consumers: readonly EventConsumer[] = [
   // ---- rooms
   roomArchiveConsumer,
+  // ---- feed
+  postEventsConsumer,
 ];
 
 function eventType(body: unknown): string | undefined {

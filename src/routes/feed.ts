@@ -1,0 +1,61 @@
+// Feeds: everyone's posts, the people I follow, one user's posts, and the hot list.
+import { createRoute } from "@hono/zod-openapi";
+import { callerId, optionalAuth, requireAuth } from "../auth/middleware";
+import { bearerSecurity, createRouter, json, problems } from "../lib/openapi";
+import { IdParamSchema, pageOf, PageQuerySchema } from "../schemas/common";
+import { HotListSchema, PostSchema } from "../schemas/posts";
+import { followingFeed, globalFeed, userPosts } from "../services/feed";
+import { readHotList } from "../services/hot-list";
+import { feedContext } from "./feed-context";
+
+const tags = ["Feed"];
+const anyCaller = { security: [...bearerSecurity, {}], middleware: [optionalAuth()] };
+const PostPageSchema = pageOf(PostSchema).openapi("PostPage");
+
+const feedRoute = createRoute({
+  method: "get",
+  path: "/feed",
+  tags,
+  summary: "Everyone's posts, newest first",
+  ...anyCaller,
+  request: { query: PageQuerySchema },
+  responses: { 200: json(PostPageSchema, "A page of posts"), ...problems(400, 401) },
+});
+
+const followingRoute = createRoute({
+  method: "get",
+  path: "/feed/following",
+  tags,
+  summary: "Posts of the people I follow, newest first",
+  security: bearerSecurity,
+  middleware: [requireAuth()] as const,
+  request: { query: PageQuerySchema },
+  responses: { 200: json(PostPageSchema, "A page of posts"), ...problems(400, 401) },
+});
+
+const hotRoute = createRoute({
+  method: "get",
+  path: "/feed/hot",
+  tags,
+  summary: "The hot list (scored by the cron every 5 minutes)",
+  ...anyCaller,
+  responses: { 200: json(HotListSchema, "The hot list"), ...problems(401) },
+});
+
+const userPostsRoute = createRoute({
+  method: "get",
+  path: "/users/{id}/posts",
+  tags,
+  summary: "One user's posts, newest first",
+  ...anyCaller,
+  request: { params: IdParamSchema, query: PageQuerySchema },
+  responses: { 200: json(PostPageSchema, "A page of posts"), ...problems(400, 401, 404) },
+});
+
+export const feedRoutes = createRouter()
+  .openapi(feedRoute, async (c) => c.json(await globalFeed(feedContext(c), callerId(c), c.req.valid("query")), 200))
+  .openapi(followingRoute, async (c) => c.json(await followingFeed(feedContext(c), c.var.auth.id, c.req.valid("query")), 200))
+  .openapi(hotRoute, async (c) => c.json(await readHotList(feedContext(c), callerId(c), Date.now()), 200))
+  .openapi(userPostsRoute, async (c) =>
+    c.json(await userPosts(feedContext(c), c.req.valid("param").id, callerId(c), c.req.valid("query")), 200),
+  );

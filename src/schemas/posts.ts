@@ -1,0 +1,90 @@
+// Post, comment, like and media schemas (API.md "Posts and feed").
+import { z } from "@hono/zod-openapi";
+import { IdSchema, TimestampSchema } from "./common";
+
+/** Text of `min`-`max` characters (Unicode code points, not UTF-16 units), trimmed. */
+function textOf(min: number, max: number, example: string) {
+  return z
+    .string()
+    .trim()
+    .min(min)
+    // A cheap bound before counting code points: a code point is at most 2 UTF-16 units.
+    .max(max * 2)
+    .refine((s) => [...s].length <= max, `at most ${max} characters`)
+    .openapi({ example });
+}
+
+export const PostContentSchema = textOf(1, 5_000, "Hello, Plaza!");
+export const CommentContentSchema = textOf(1, 2_000, "Nice post.");
+
+/** Image URLs returned by POST /v1/media (the server's own media only). */
+export const PostImagesSchema = z
+  .array(z.string().min(1).max(2_048))
+  .max(20)
+  .openapi({ description: "URLs from POST /v1/media (at most MAX_POST_IMAGES, default 9)" });
+
+export const AuthorSchema = z
+  .object({ id: IdSchema, username: z.string(), displayName: z.string() })
+  .openapi("Author");
+
+export const PostStatsSchema = z
+  .object({ likes: z.number().int(), comments: z.number().int(), views: z.number().int() })
+  .openapi("PostStats", { description: "Eventually consistent; converges to the exact counts within seconds" });
+
+export const PostSchema = z
+  .object({
+    id: IdSchema,
+    author: AuthorSchema,
+    content: z.string(),
+    images: z.array(z.string()),
+    createdAt: TimestampSchema,
+    updatedAt: TimestampSchema,
+    stats: PostStatsSchema,
+    likedByMe: z.boolean().optional().openapi({ description: "Present when the caller is authenticated" }),
+  })
+  .openapi("Post");
+
+export const CreatePostBodySchema = z
+  .strictObject({ content: PostContentSchema, images: PostImagesSchema.optional() })
+  .openapi("CreatePostBody");
+
+export const UpdatePostBodySchema = z
+  .strictObject({ content: PostContentSchema.optional(), images: PostImagesSchema.optional() })
+  .refine((b) => b.content !== undefined || b.images !== undefined, "give content, images or both")
+  .openapi("UpdatePostBody");
+
+export const IdempotencyHeaderSchema = z.object({
+  "idempotency-key": z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/, "1-255 printable ASCII characters")
+    .optional()
+    .openapi({ description: "Idempotency-Key: retries with the same key return the first result" }),
+});
+
+export const LikeResultSchema = z
+  .object({
+    liked: z.boolean(),
+    likes: z.number().int().openapi({ description: "The stored count with the caller's own change in it (others' within seconds)" }),
+  })
+  .openapi("LikeResult");
+
+export const CommentSchema = z
+  .object({ id: IdSchema, postId: IdSchema, author: AuthorSchema, content: z.string(), createdAt: TimestampSchema })
+  .openapi("Comment");
+
+export const CommentBodySchema = z.strictObject({ content: CommentContentSchema }).openapi("CommentBody");
+
+export const HotListSchema = z
+  .object({
+    items: z.array(PostSchema),
+    refreshedAt: TimestampSchema.openapi({ description: "When the cron last scored the posts" }),
+  })
+  .openapi("HotList");
+
+export const MediaSchema = z
+  .object({
+    url: z.string().openapi({ example: "http://127.0.0.1:8787/media/01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d.png" }),
+    contentType: z.string(),
+    bytes: z.number().int(),
+  })
+  .openapi("Media");

@@ -1,0 +1,65 @@
+// Folding a batch of feed events into per-post counter updates, written in one D1 batch
+// (one transaction: all or nothing). Idempotent under redelivery:
+// - likes and comments are recounted from their tables for the touched posts, so any
+//   number of deliveries converges to the exact count;
+// - views have no rows to count, so each view's event id is recorded in processed_events
+//   in the same transaction, and only the ids this batch newly recorded are added.
+// Every statement binds at most 3 parameters: id lists travel as one JSON array (json_each).
+import { sql } from "drizzle-orm";
+import type { Db } from "../db/client";
+import { runBatch, statement } from "../db/statements";
+import { newId } from "../lib/ids";
+import type { PostEvent } from "../shared/feed-events";
+
+/** The work one batch of events amounts to. */
+export interface FoldedEvents {
+  /** View events, duplicates included (the insert ignores them). */
+  views: { e: string; p: string }[];
+  /** Posts whose likes changed. */
+  likedPosts: string[];
+  /** Posts that got comments. */
+  commentedPosts: string[];
+}
+
+/** Folds events per post. Pure. */
+export function foldPostEvents(events: readonly PostEvent[]): FoldedEvents {
+  const views: FoldedEvents["views"] = [];
+  const liked = new Set<string>();
+  const commented = new Set<string>();
+  for (const event of events) {
+    if (event.type === "post.viewed") views.push({ e: event.id, p: event.postId });
+    else if (event.type === "post.commented") commented.add(event.postId);
+    else liked.add(event.postId);
+  }
+  return { views, likedPosts: [...liked], commentedPosts: [...commented] };
+}
+
+/** Applies folded events to post_stats in one D1 batch. Throws (and changes nothing) on failure. */
+export async function applyPostEvents(db: Db, folded: FoldedEvents): Promise<void> {
+  const statements: D1PreparedStatement[] = [];
+  if (folded.views.length > 0) {
+    const batchId = newId();
+    const viewedPosts = JSON.stringify([...new Set(folded.views.map((v) => v.p))]);
+    statements.push(
+      statement(db, sql`INSERT OR IGNORE INTO processed_events (event_id, post_id, batch_id)
+        SELECT json_extract(value, '$.e'), json_extract(value, '$.p'), ${batchId} FROM json_each(${JSON.stringify(folded.views)})`),
+      statement(db, sql`UPDATE post_stats SET views = views +
+        (SELECT count(*) FROM processed_events pe WHERE pe.batch_id = ${batchId} AND pe.post_id = post_stats.post_id)
+        WHERE post_id IN (SELECT value FROM json_each(${viewedPosts}))`),
+    );
+  }
+  if (folded.likedPosts.length > 0) {
+    statements.push(
+      statement(db, sql`UPDATE post_stats SET likes = (SELECT count(*) FROM likes WHERE likes.post_id = post_stats.post_id),
+        likes_counted_at = unixepoch('subsec') * 1000
+        WHERE post_id IN (SELECT value FROM json_each(${JSON.stringify(folded.likedPosts)}))`),
+    );
+  }
+  if (folded.commentedPosts.length > 0) {
+    statements.push(
+      statement(db, sql`UPDATE post_stats SET comments = (SELECT count(*) FROM comments WHERE comments.post_id = post_stats.post_id)
+        WHERE post_id IN (SELECT value FROM json_each(${JSON.stringify(folded.commentedPosts)}))`),
+    );
+  }
+  if (statements.length > 0) await runBatch(db, statements);
+}

@@ -1,0 +1,148 @@
+// Posts: create (idempotent per Idempotency-Key), read through the KV cache, edit and
+// delete (author only). Writes go to D1 first; the cache entry is dropped afterwards and
+// readers validate entries against the live version, so an edit is never undone.
+import { and, eq, isNull, sql } from "drizzle-orm";
+import { posts, postImages, postStats, users } from "../db/schema";
+import { errors } from "../errors";
+import { newId } from "../lib/ids";
+import type { FeedContext } from "./feed-context";
+import { resolveOwnImages } from "./media";
+import { cachePost, evictPost, readCachedPost, type CacheOutcome } from "./post-cache";
+import { emitPostEvent, postEvent } from "./post-events";
+import { queryLiveStates, queryPosts, renderPost, type PostView, type StaticPost } from "./post-query";
+
+export interface NewPost {
+  content: string;
+  images?: string[] | undefined;
+}
+
+function imageRows(f: FeedContext, postId: string, keys: string[]) {
+  // At most MAX_POST_IMAGES (<= 20) rows of 3 parameters: within D1's 100 per statement.
+  return keys.length === 0 ? [] : [f.db.insert(postImages).values(keys.map((mediaKey, position) => ({ postId, position, mediaKey })))];
+}
+
+async function findByIdempotencyKey(f: FeedContext, authorId: string, key: string): Promise<PostView | undefined> {
+  const row = await f.db
+    .select({ id: posts.id, deletedAt: posts.deletedAt })
+    .from(posts)
+    .where(and(eq(posts.authorId, authorId), eq(posts.idempotencyKey, key)))
+    .get();
+  if (!row) return undefined;
+  const [found] = row.deletedAt ? [] : await queryPosts(f.db, eq(posts.id, row.id), authorId, 1);
+  if (!found) throw errors.conflict("idempotency_key_reused", "The post created with this Idempotency-Key was deleted.");
+  return renderPost(found.post, found.live, f.origin);
+}
+
+const isUniqueViolation = (err: unknown) => err instanceof Error && /UNIQUE constraint failed/i.test(String(err.message));
+
+/**
+ * Creates a post. With an Idempotency-Key, a retry returns the first post (`replayed`).
+ * Posts of hot authors (HOT_AUTHOR_FOLLOWERS) are written to the cache at once.
+ */
+export async function createPost(
+  f: FeedContext,
+  authorId: string,
+  input: NewPost,
+  idempotencyKey: string | undefined,
+): Promise<{ post: PostView; replayed: boolean }> {
+  if (idempotencyKey) {
+    const first = await findByIdempotencyKey(f, authorId, idempotencyKey);
+    if (first) return { post: first, replayed: true };
+  }
+  const imageKeys = await resolveOwnImages(f.media, input.images ?? [], f.origin, authorId, f.config.maxPostImages);
+  const author = await f.db
+    .select({ username: users.username, displayName: users.displayName, followers: users.followers })
+    .from(users)
+    .where(eq(users.id, authorId))
+    .get();
+  if (!author) throw errors.unauthorized();
+  const id = newId();
+  const now = new Date();
+  try {
+    await f.db.batch([
+      f.db.insert(posts).values({ id, authorId, content: input.content, idempotencyKey, createdAt: now, updatedAt: now }),
+      f.db.insert(postStats).values({ postId: id }),
+      ...imageRows(f, id, imageKeys),
+    ]);
+  } catch (err) {
+    // Two concurrent creates with one key: the unique index lets one win; the other replays it.
+    const first = idempotencyKey && isUniqueViolation(err) ? await findByIdempotencyKey(f, authorId, idempotencyKey) : undefined;
+    if (first) return { post: first, replayed: true };
+    throw err;
+  }
+  const post: StaticPost = {
+    id,
+    author: { id: authorId, username: author.username, displayName: author.displayName },
+    content: input.content,
+    imageKeys,
+    createdAt: now.toISOString(),
+    updatedAt: now.toISOString(),
+    version: 1,
+  };
+  if (author.followers >= f.config.hotAuthorFollowers) {
+    f.defer(cachePost(f.cache, post, f.config.postCacheTtlSeconds), "cache hot author's post");
+  }
+  const live = { version: 1, stats: { likes: 0, comments: 0, views: 0 }, likedByMe: false };
+  return { post: renderPost(post, live, f.origin), replayed: false };
+}
+
+/**
+ * Reads a post: the live state from D1 and the cached static part from KV, in parallel.
+ * A cached copy of another version is a miss; a miss reads D1 and refills KV. Counts a view.
+ */
+export async function viewPost(f: FeedContext, postId: string, viewerId: string | undefined): Promise<{ post: PostView; cache: CacheOutcome }> {
+  const [cached, states] = await Promise.all([readCachedPost(f.cache, postId), queryLiveStates(f.db, [postId], viewerId)]);
+  const live = states.get(postId);
+  if (!live) throw errors.notFound("post");
+  f.defer(emitPostEvent(f.events, postEvent("post.viewed", { postId })), "emit post.viewed");
+  if (cached && cached.version === live.version) return { post: renderPost(cached, live, f.origin), cache: "HIT" };
+  const [fresh] = await queryPosts(f.db, eq(posts.id, postId), viewerId, 1);
+  if (!fresh) throw errors.notFound("post");
+  f.defer(cachePost(f.cache, fresh.post, f.config.postCacheTtlSeconds), "fill post cache");
+  return { post: renderPost(fresh.post, fresh.live, f.origin), cache: "MISS" };
+}
+
+/** The live post `postId` if `userId` wrote it: 404 when missing or deleted, 403 for anyone else. */
+async function requireOwnPost(f: FeedContext, postId: string, userId: string): Promise<void> {
+  const row = await f.db
+    .select({ authorId: posts.authorId })
+    .from(posts)
+    .where(and(eq(posts.id, postId), isNull(posts.deletedAt)))
+    .get();
+  if (!row) throw errors.notFound("post");
+  if (row.authorId !== userId) throw errors.forbidden("Only the author can change this post.");
+}
+
+const ownLivePost = (postId: string, userId: string) =>
+  and(eq(posts.id, postId), eq(posts.authorId, userId), isNull(posts.deletedAt));
+
+/** Edits a post (author only); the cache entry is dropped after D1 has the edit. */
+export async function updatePost(f: FeedContext, userId: string, postId: string, patch: Partial<NewPost>): Promise<PostView> {
+  await requireOwnPost(f, postId, userId);
+  const imageKeys =
+    patch.images === undefined
+      ? undefined
+      : await resolveOwnImages(f.media, patch.images, f.origin, userId, f.config.maxPostImages);
+  await f.db.batch([
+    f.db
+      .update(posts)
+      .set({ ...(patch.content === undefined ? {} : { content: patch.content }), version: sql`${posts.version} + 1`, updatedAt: new Date() })
+      .where(ownLivePost(postId, userId)),
+    ...(imageKeys === undefined ? [] : [f.db.delete(postImages).where(eq(postImages.postId, postId)), ...imageRows(f, postId, imageKeys)]),
+  ]);
+  f.defer(evictPost(f.cache, postId), "evict edited post");
+  const [fresh] = await queryPosts(f.db, eq(posts.id, postId), userId, 1);
+  if (!fresh) throw errors.notFound("post");
+  return renderPost(fresh.post, fresh.live, f.origin);
+}
+
+/** Deletes a post (author only): it is gone for readers at once; the retention sweep purges it. */
+export async function deletePost(f: FeedContext, userId: string, postId: string): Promise<void> {
+  await requireOwnPost(f, postId, userId);
+  const now = new Date();
+  await f.db
+    .update(posts)
+    .set({ deletedAt: now, updatedAt: now, version: sql`${posts.version} + 1` })
+    .where(ownLivePost(postId, userId));
+  f.defer(evictPost(f.cache, postId), "evict deleted post");
+}
