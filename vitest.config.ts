@@ -1,5 +1,6 @@
-// Tests run inside workerd against the real bindings from wrangler.toml (D1, KV, R2,
-// Queues, Durable Objects, rate limiters), with fixed test secrets instead of .dev.vars.
+// Two test projects: "workerd" runs inside workerd against the real bindings from
+// wrangler.toml (D1, KV, R2, Queues, Durable Objects, rate limiters), with fixed test secrets
+// instead of .dev.vars; "node" runs in Node against a real `npm start` server (test/node).
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
@@ -14,24 +15,41 @@ Object.assign(process.env, testSecrets);
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("migrations");
   return {
-    plugins: [
-      cloudflareTest({
-        wrangler: { configPath: "./wrangler.toml" },
-        miniflare: {
-          bindings: {
-            TEST_MIGRATIONS: migrations,
-            ...testSecrets,
-            // Request lines would drown the test output; warnings and errors still show.
-            LOG_LEVEL: "warn",
+    test: {
+      projects: [
+        {
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  ...testSecrets,
+                  // Request lines would drown the test output; warnings and errors still show.
+                  LOG_LEVEL: "warn",
+                },
+              },
+            }),
+          ],
+          test: {
+            name: "workerd",
+            include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
+            setupFiles: ["./test/support/apply-migrations.ts"],
+            testTimeout: 20_000,
+            hookTimeout: 30_000,
           },
         },
-      }),
-    ],
-    test: {
-      include: ["test/unit/**/*.test.ts", "test/integration/**/*.test.ts"],
-      setupFiles: ["./test/support/apply-migrations.ts"],
-      testTimeout: 20_000,
-      hookTimeout: 30_000,
+        {
+          test: {
+            name: "node",
+            include: ["test/node/**/*.test.ts"],
+            environment: "node",
+            // These tests build the Worker and start real servers (a few seconds each on 2 cores).
+            testTimeout: 120_000,
+            hookTimeout: 120_000,
+          },
+        },
+      ],
     },
   };
 });

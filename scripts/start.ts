@@ -8,7 +8,8 @@ import { seed } from "./seed.ts";
 import { type Bundle, buildBundle } from "./serve/build.ts";
 import { createServeLog } from "./serve/log.ts";
 import { parseServeOptions, type ServeOptions, USAGE } from "./serve/options.ts";
-import type { LauncherMessage, ServerInput, ServerMessage } from "./serve/server.ts";
+import { loadPlazaConfig } from "./serve/plaza-config.ts";
+import type { LauncherMessage, ServerMessage } from "./serve/server.ts";
 import { setup } from "./setup.ts";
 
 function readOptions(): ServeOptions {
@@ -40,26 +41,28 @@ const options = readOptions();
 const log = createServeLog(options.logLevel ?? "info", options.logFormat);
 const started = Date.now();
 log.info("preparing", { persistTo: options.persistTo, build: options.bundle ? "prebuilt" : "wrangler" });
-const [bundle] = await Promise.all([
+const [bundle, config] = await Promise.all([
   options.bundle ? ({ entry: options.bundle, remove: async () => undefined } satisfies Bundle) : buildBundle(),
+  loadPlazaConfig(),
   setup({ persistTo: options.persistTo, quiet: true }),
 ]);
 
-const input: ServerInput = { options, bundle: bundle.entry };
-// Its own process group: the terminal's Ctrl-C must not reach the runtime directly.
-const server = spawn(process.execPath, [path.join(root, "scripts/serve/server.ts"), JSON.stringify(input)], {
+// Its own process group (detached): the terminal's Ctrl-C must not reach the runtime directly.
+const server = spawn(process.execPath, [path.join(root, "scripts/serve/server.ts")], {
   cwd: root,
   stdio: ["ignore", "inherit", "inherit", "ipc"],
+  serialization: "advanced",
   detached: true,
 });
+const send = (message: LauncherMessage) => server.connected && server.send(message);
 const stopServer = (reason: string) => {
-  if (server.connected) server.send({ type: "stop", reason } satisfies LauncherMessage);
-  else server.kill("SIGTERM");
+  if (!send({ type: "stop", reason })) server.kill("SIGTERM");
 };
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => stopServer(signal));
 server.on("exit", (code, signal) => {
   void bundle.remove().finally(() => process.exit(code ?? (signal ? 1 : 0)));
 });
+send({ type: "start", input: { options, config, bundle: bundle.entry } });
 
 try {
   const url = await whenReady(server);

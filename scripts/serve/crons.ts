@@ -14,9 +14,19 @@ export interface CronScheduler {
 
 const CLOUDFLARE_CRON = { timezone: "Etc/UTC", mode: "5-part", alternativeWeekdays: true } as const;
 
+/** When `cron` fires next after `after`, by Cloudflare's rules; throws if `cron` is not valid. */
+export function nextCronRun(cron: string, after = new Date()): Date | null {
+  const job = new Cron(cron, { ...CLOUDFLARE_CRON, paused: true });
+  try {
+    return job.nextRun(after);
+  } finally {
+    job.stop();
+  }
+}
+
 /** Throws if `cron` is not an expression Cloudflare would accept (as far as croner can tell). */
 export function checkCron(cron: string): void {
-  new Cron(cron, { ...CLOUDFLARE_CRON, paused: true }).stop();
+  nextCronRun(cron);
 }
 
 /** Schedules every cron in `crons`. */

@@ -1,57 +1,16 @@
-// wrangler.toml -> Miniflare options, through wrangler's own helpers (one config, not two):
-// the same bindings, queue settings, assets, Durable Object classes and .dev.vars secrets
-// that `wrangler dev` uses, and the same state directory, so both see the same data.
+// Miniflare options for serving Plaza: the worker options wrangler derived from wrangler.toml
+// (plaza-config.ts), the bundle, the overrides from the command line, and wrangler dev's
+// state layout (<persist-to>/v3), so `npm start` and `wrangler dev` see the same data.
 import path from "node:path";
-import { convertV4MiniflareOptions, type MiniflareOptions, type V4WorkerOptionsShape } from "miniflare";
-import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
-import { z } from "zod";
+import { convertV4MiniflareOptions, type MiniflareOptions } from "miniflare";
 import { root } from "../lib/paths.ts";
 import type { LogLevel, ServeLog } from "./log.ts";
 import { MiniflareLogAdapter } from "./miniflare-log.ts";
 import type { RateLimitSetting, ServeOptions } from "./options.ts";
+import type { PlazaConfig, RateLimits } from "./plaza-config.ts";
 
 /** The service binding through which the serve script reaches ServeControl (never in wrangler.toml). */
 export const CONTROL_BINDING = "PLAZA_SERVE_CONTROL";
-
-// wrangler's helper returns Miniflare worker options without a script; these are the fields we touch.
-type WorkerOptions = Omit<V4WorkerOptionsShape, "modulesRules"> &
-  Pick<V4WorkerOptionsShape, "bindings" | "ratelimits" | "serviceBindings"> & { modulesRules?: unknown };
-type RateLimits = NonNullable<V4WorkerOptionsShape["ratelimits"]>;
-
-// The part of wrangler's resolved config serve mode reads (wrangler ships no types for it).
-const ConfigSubset = z.object({
-  name: z.string().min(1),
-  triggers: z.object({ crons: z.array(z.string()).default([]) }),
-  vars: z.record(z.string(), z.unknown()).default({}),
-  queues: z.object({ producers: z.array(z.object({ binding: z.string() })).default([]) }),
-});
-
-/** What serve mode needs to know from wrangler.toml. */
-export interface PlazaConfig {
-  name: string;
-  crons: string[];
-  /** The Worker's [vars] as declared. */
-  vars: Record<string, unknown>;
-  /** Queue producer binding names. */
-  queues: string[];
-  workerOptions: WorkerOptions;
-}
-
-/** Reads wrangler.toml (and .dev.vars, which wrangler loads for the required secrets). */
-export function readPlazaConfig(): PlazaConfig {
-  const config: unknown = unstable_readConfig({ config: path.join(root, "wrangler.toml") }, { hideWarnings: true });
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(config as Parameters<typeof unstable_getMiniflareWorkerOptions>[0]) as {
-    workerOptions: WorkerOptions;
-  };
-  const subset = ConfigSubset.parse(config);
-  return {
-    name: subset.name,
-    crons: subset.triggers.crons,
-    vars: subset.vars,
-    queues: subset.queues.producers.map((p) => p.binding),
-    workerOptions,
-  };
-}
 
 function overrideVars(config: PlazaConfig, vars: Record<string, string>): Record<string, string> {
   const unknown = Object.keys(vars).filter((name) => !(name in config.vars));
