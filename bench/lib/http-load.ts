@@ -16,7 +16,12 @@ export interface HttpResult {
   requests: number;
   /** Connection errors, timeouts and non-2xx answers (a benchmark of failures is worthless). */
   failures: number;
+  /** CPU time the server spent per request (all its processes), when its pid is known. */
+  cpuMsPerRequest?: number;
 }
+
+/** CPU ms consumed so far by the server under test. */
+export type CpuMeter = () => Promise<number>;
 
 export interface LoadShape {
   connections: number;
@@ -42,11 +47,14 @@ function run(url: string, c: HttpCase, connections: number, duration: number): P
   return autocannon({ url: `${url}${c.path}`, headers: c.headers ?? {}, connections, duration, timeout: 10 });
 }
 
-/** Warms up, then measures `c` against `url`. */
-export async function measureHttp(url: string, c: HttpCase, shape: LoadShape): Promise<HttpResult> {
+/** Warms up, then measures `c` against `url` (and the server's CPU time, given `cpu`). */
+export async function measureHttp(url: string, c: HttpCase, shape: LoadShape, cpu?: CpuMeter): Promise<HttpResult> {
   await run(url, c, shape.connections, shape.warmupSec);
+  const cpuBefore = await cpu?.();
   const r = await run(url, c, shape.connections, shape.durationSec);
+  const cpuAfter = await cpu?.();
   return {
+    ...(cpuBefore !== undefined && cpuAfter !== undefined ? { cpuMsPerRequest: (cpuAfter - cpuBefore) / r.requests.total } : {}),
     name: c.name,
     rps: r.requests.average,
     p50Ms: r.latency.p50,
@@ -57,10 +65,16 @@ export async function measureHttp(url: string, c: HttpCase, shape: LoadShape): P
 }
 
 /** Runs every case `rounds` times, interleaved (so drift hits all alike); keeps each case's median round by rps. */
-export async function measureHttpCases(url: string, cases: HttpCase[], shape: LoadShape, rounds: number): Promise<HttpResult[]> {
+export async function measureHttpCases(
+  url: string,
+  cases: HttpCase[],
+  shape: LoadShape,
+  rounds: number,
+  cpu?: CpuMeter,
+): Promise<HttpResult[]> {
   const byCase = new Map<string, HttpResult[]>(cases.map((c) => [c.name, []]));
   for (let round = 0; round < rounds; round++) {
-    for (const c of cases) byCase.get(c.name)!.push(await measureHttp(url, c, shape));
+    for (const c of cases) byCase.get(c.name)!.push(await measureHttp(url, c, shape, cpu));
   }
   return cases.map((c) => {
     const results = byCase.get(c.name)!.sort((a, b) => a.rps - b.rps);

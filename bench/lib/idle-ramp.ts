@@ -2,7 +2,7 @@
 // (RSS of its whole process tree) at each step, prove every socket is still held with a
 // round trip, and (where the server has rooms) send one broadcast that must reach them all.
 import type WebSocket from "ws";
-import { mib, treeRssBytes } from "./memory.ts";
+import { mib, treeUsage } from "./process-tree.ts";
 import type { BenchServer } from "./servers.ts";
 import { closeAll, openCount, openSockets, roundTripAll, type SocketSpec } from "./sockets.ts";
 
@@ -44,7 +44,7 @@ export async function idleSocketRamp(server: BenchServer, target: RampTarget, go
   let failure: string | undefined;
   try {
     await settle();
-    steps.push({ sockets: 0, rssMiB: mib(await treeRssBytes(server.pid)) });
+    steps.push({ sockets: 0, rssMiB: mib((await treeUsage(server.pid)).rssBytes) });
     while (held.length < goal) {
       const count = Math.min(step, goal - held.length);
       const opened = await openSockets(Array.from({ length: count }, (_, k) => target.spec(held.length + k)));
@@ -55,7 +55,7 @@ export async function idleSocketRamp(server: BenchServer, target: RampTarget, go
         failure = `at ${held.length} sockets: ${opened.failed} failed to open, ${held.length - open} dropped${server.alive() ? "" : ", server exited"}${opened.failures.length ? ` (${opened.failures.join("; ")})` : ""}`;
         break;
       }
-      steps.push({ sockets: held.length, rssMiB: mib(await treeRssBytes(server.pid)) });
+      steps.push({ sockets: held.length, rssMiB: mib((await treeUsage(server.pid)).rssBytes) });
     }
     const top = steps[steps.length - 1]!;
     const answeredPing = server.alive() ? await roundTripAll(held, target.ping.frame, target.ping.answer) : 0;

@@ -1,6 +1,6 @@
 // Builds the Worker with wrangler's own bundler (`wrangler deploy --dry-run`), so `npm start`
 // serves exactly what `wrangler deploy` would upload.
-import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { bin, root } from "../lib/paths.ts";
 import { run } from "../lib/run.ts";
@@ -12,11 +12,22 @@ export interface Bundle {
   remove(): Promise<void>;
 }
 
+/** A day: no run of npm start builds for that long, so an older bundle was left by a killed one. */
+const STALE_MS = 86_400_000;
+
+async function removeStaleBundles(parent: string): Promise<void> {
+  for (const name of await readdir(parent)) {
+    const dir = path.join(parent, name);
+    if (name.startsWith("bundle-") && Date.now() - (await stat(dir)).mtimeMs > STALE_MS) await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** Bundles the Worker into a fresh directory under .wrangler/serve (one per run: runs may overlap). */
 export async function buildBundle(): Promise<Bundle> {
   // Not .wrangler/tmp: wrangler sweeps that directory.
   const parent = path.join(root, ".wrangler", "serve");
   await mkdir(parent, { recursive: true });
+  await removeStaleBundles(parent);
   const outdir = await mkdtemp(path.join(parent, "bundle-"));
   const remove = () => rm(outdir, { recursive: true, force: true });
   try {
