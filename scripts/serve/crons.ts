@@ -47,20 +47,19 @@ export function scheduleCrons(crons: string[], fire: FireCron, log: ServeLog, ev
 
   const jobs = crons.map((cron) => {
     checkCron(cron);
+    const tick = (self: Cron): Promise<void> => {
+      const run = runOnce(cron, self.currentRun() ?? new Date(), self.nextRun());
+      running.add(run);
+      return run.finally(() => running.delete(run));
+    };
     const options = {
       name: `plaza:${cron}`,
       protect: () => log.warn("cron run skipped: the previous run is still going", { cron }),
     };
-    const job = everySeconds
+    return everySeconds
       ? // Every second, but at most once per `everySeconds` (croner's interval).
         new Cron("* * * * * *", { ...options, mode: "6-part", interval: everySeconds }, tick)
       : new Cron(cron, { ...options, ...CLOUDFLARE_CRON }, tick);
-    function tick(self: Cron): Promise<void> {
-      const run = runOnce(cron, self.currentRun() ?? new Date(), self.nextRun());
-      running.add(run);
-      return run.finally(() => running.delete(run));
-    }
-    return job;
   });
 
   const schedule = everySeconds ? `every ${everySeconds}s (--cron-every)` : "on schedule (UTC)";

@@ -53,7 +53,11 @@ describe("npm start (Plaza on Miniflare)", () => {
     await rm(state, { recursive: true, force: true });
   });
 
-  it("serves the Worker: health, register, /v1/me", async () => {
+  it("serves the Worker and the static assets: /, health, register, /v1/me", async () => {
+    const page = await fetch(`${server.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("Content-Type")).toMatch(/text\/html/);
+    expect(await page.text()).toMatch(/<!doctype html>/i);
     expect(await (await fetch(`${server.url}/healthz`)).json()).toMatchObject({ ok: true });
     const res = await post(`${server.url}/v1/auth/register`, { username, password: PASSWORD });
     expect(res.status, await res.clone().text()).toBe(201);
