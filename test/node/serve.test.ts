@@ -97,6 +97,10 @@ describe("npm start (Plaza on Miniflare)", () => {
     for (const status of statuses) expect([200, 503]).toContain(status);
     expect(await inbox.closed).toBe(1001);
     expect(await exitCode).toBe(0);
+    // Logins already running when the stop began were answered, not cut off.
+    const stopping = server.lines.findIndex((l) => / serve {3}stopping reason=SIGTERM/.test(l));
+    expect(stopping).toBeGreaterThan(-1);
+    expect(server.lines.slice(stopping).some((l) => /worker {2}POST \/v1\/auth\/login 200 /.test(l))).toBe(true);
     expect(server.lines.some((l) => / serve {3}stopped .*socketsClosed=1/.test(l))).toBe(true);
   });
 
