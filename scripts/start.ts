@@ -3,6 +3,7 @@
 // Ctrl-C or SIGTERM stops it cleanly: running requests finish, sockets close with 1001.
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
+import { ensureDevVars } from "./dev-vars.ts";
 import { root } from "./lib/paths.ts";
 import { seed } from "./seed.ts";
 import { type Bundle, buildBundle } from "./serve/build.ts";
@@ -41,6 +42,7 @@ const options = readOptions();
 const log = createServeLog(options.logLevel ?? "info", options.logFormat);
 const started = Date.now();
 log.info("preparing", { persistTo: options.persistTo, build: options.bundle ? "prebuilt" : "wrangler" });
+ensureDevVars(); // before the config is read: wrangler loads the secrets from it
 const [bundle, config] = await Promise.all([
   options.bundle ? ({ entry: options.bundle, remove: async () => undefined } satisfies Bundle) : buildBundle(),
   loadPlazaConfig(),
