@@ -47,7 +47,7 @@ async function session(username: string, i: number): Promise<Session> {
 async function checkBenchRoutes(): Promise<void> {
   const res = await api("/__bench/json").catch(() => undefined);
   if (!res?.ok) {
-    console.error(`${BASE}/__bench/json is not answering: start Plaza with BENCH_ROUTES=on (README "Feed benchmark").`);
+    console.error(`${BASE}/__bench/json is not answering: start Plaza with PLAZA_VARS_BENCH_ROUTES=on npm start (README "Feed benchmark").`);
     process.exit(2);
   }
 }

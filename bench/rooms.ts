@@ -1,5 +1,5 @@
 // Chat room fan-out benchmark against a running Plaza (PLAZA_URL, default :8787) started with
-// the bench baselines on: `BENCH_ROUTES=on npm start`. Side by side in one run: Plaza's Room,
+// the bench baselines on: `PLAZA_VARS_BENCH_ROUTES=on npm start`. Side by side in one run: Plaza's Room,
 // a bare hibernating broadcast object (echo) and the same room in partyserver (party).
 //
 // For 1 room x 100 clients and 100 rooms x 5 clients it measures
@@ -124,7 +124,7 @@ async function idleMemory(rooms: TargetRooms, port: number): Promise<number | un
 
 async function main(): Promise<void> {
   if (!(await baselinesEnabled(base))) {
-    console.error(`The bench baselines are off at ${base}. Start Plaza with: BENCH_ROUTES=on npm start`);
+    console.error(`The bench baselines are off at ${base}. Start Plaza with: PLAZA_VARS_BENCH_ROUTES=on npm start`);
     process.exit(2);
   }
   const port = Number(new URL(base).port || 80);

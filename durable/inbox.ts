@@ -4,10 +4,12 @@
 // Responsibilities:
 // - accept sockets the Worker has authenticated (identity in headers, see src/shared/identity.ts);
 // - `notify`: send a frame to every connected device;
-// - `endSession`: close the sockets of one session when it is logged out or revoked.
+// - `endSession`: close the sockets of one session when it is logged out or revoked;
+// - `goingAway`: close every socket with 1001 when the server stops.
 import { DurableObject } from "cloudflare:workers";
 import { CloseCode, readIdentity, SUBPROTOCOL, type SocketIdentity } from "../src/shared/identity";
 import { errorFrame, type InboxServerFrame, PING_FRAME, PONG_FRAME } from "../src/shared/protocol";
+import { closeAllSockets, trackSocketOwner, untrackIfIdle } from "./socket-owners";
 
 /** Per-socket state kept in the hibernation attachment (small on purpose). */
 type Attachment = SocketIdentity;
@@ -30,6 +32,7 @@ export class Inbox extends DurableObject<Env> {
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server, [sessionTag(identity.sid)]);
     server.serializeAttachment(identity satisfies Attachment);
+    trackSocketOwner("INBOX", this.ctx.id);
     return new Response(null, { status: 101, webSocket: client, headers: { "Sec-WebSocket-Protocol": SUBPROTOCOL } });
   }
 
@@ -55,6 +58,11 @@ export class Inbox extends DurableObject<Env> {
     return sockets.length;
   }
 
+  /** Closes every socket with 1001 because the server is stopping; returns how many it closed. */
+  async goingAway(): Promise<number> {
+    return closeAllSockets(this.ctx);
+  }
+
   /** How many devices are connected now. */
   async connectedDevices(): Promise<number> {
     return this.ctx.getWebSockets().length;
@@ -69,5 +77,6 @@ export class Inbox extends DurableObject<Env> {
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
     // Complete the close handshake; 1005/1006 are reserved and cannot be sent back.
     if (code !== 1005 && code !== 1006) ws.close(code, "closing");
+    untrackIfIdle(this.ctx);
   }
 }

@@ -40,7 +40,11 @@ for (const [location, entry] of Object.entries(lock.packages)) {
     // there (same version) satisfies it.
     const candidates = [`${dir}${name}`, `node_modules/${name}`];
     if (candidates.some((c) => lock.packages[c]?.version === version)) continue;
-    const target = lock.packages[`node_modules/${name}`] ? `${dir}${name}` : `node_modules/${name}`;
+    // Put it where npm put this workerd's installable siblings (same version), so the
+    // nearest-node_modules lookup from this workerd finds the right version.
+    const siblingsAt = (d: string) =>
+      Object.keys(PLATFORMS).some((n) => n !== name && lock.packages[`${d}${n}`]?.version === version);
+    const target = siblingsAt(dir) || !siblingsAt("node_modules/") ? `${dir}${name}` : `node_modules/${name}`;
     missing.push(`${target}@${version}`);
     lock.packages[target] = {
       version,

@@ -3,10 +3,18 @@ import { ensureDevVars } from "./dev-vars.ts";
 import { bin } from "./lib/paths.ts";
 import { run } from "./lib/run.ts";
 
-export async function setup(): Promise<void> {
+export interface SetupOptions {
+  /** Local state directory (wrangler's --persist-to); default .wrangler/state. */
+  persistTo?: string;
+  /** Keep wrangler's output unless it fails. */
+  quiet?: boolean;
+}
+
+export async function setup(options: SetupOptions = {}): Promise<void> {
   ensureDevVars();
-  console.log("[setup] applying D1 migrations to the local database");
-  await run(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local"]);
+  if (!options.quiet) console.log("[setup] applying D1 migrations to the local database");
+  const persist = options.persistTo ? ["--persist-to", options.persistTo] : [];
+  await run(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", ...persist], { quiet: options.quiet });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await setup();

@@ -1,46 +1,76 @@
-// `npm start`: local setup, then Plaza at http://127.0.0.1:8787 with demo data.
-import { spawn } from "node:child_process";
-import { bin, root } from "./lib/paths.ts";
+// `npm start`: local setup, the Worker built by wrangler, then Plaza served on Miniflare
+// directly (scripts/serve/server.ts) at http://127.0.0.1:8787 with demo data.
+// Ctrl-C or SIGTERM stops it cleanly: running requests finish, sockets close with 1001.
+import { type ChildProcess, spawn } from "node:child_process";
+import path from "node:path";
+import { ensureDevVars } from "./dev-vars.ts";
+import { root } from "./lib/paths.ts";
 import { seed } from "./seed.ts";
+import { type Bundle, buildBundle } from "./serve/build.ts";
+import { createServeLog } from "./serve/log.ts";
+import { parseServeOptions, type ServeOptions, USAGE } from "./serve/options.ts";
+import { loadPlazaConfig } from "./serve/plaza-config.ts";
+import type { LauncherMessage, ServerMessage } from "./serve/server.ts";
 import { setup } from "./setup.ts";
 
-const host = process.env.HOST ?? "127.0.0.1";
-const port = Number(process.env.PORT ?? 8787);
-const base = `http://${host}:${port}`;
-
-async function waitForHealth(timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${base}/healthz`)).ok) return;
-    } catch {
-      // not listening yet
+function readOptions(): ServeOptions {
+  try {
+    const parsed = parseServeOptions(process.argv.slice(2), process.env);
+    if (parsed === "help") {
+      console.log(USAGE);
+      process.exit(0);
     }
-    await new Promise((r) => setTimeout(r, 250));
+    return parsed;
+  } catch (err) {
+    console.error(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
+    process.exit(2);
   }
-  throw new Error(`Plaza did not answer ${base}/healthz within ${timeoutMs} ms`);
 }
 
-// ---- rooms: benchmarks turn on the /__bench/ baselines and tune room limits from the
-// environment (`BENCH_ROUTES=on npm start`); these override wrangler.toml [vars].
-const varOverrides = Object.entries(process.env)
-  .filter(([name]) => name === "BENCH_ROUTES" || name.startsWith("ROOM_"))
-  .flatMap(([name, value]) => ["--var", `${name}:${value}`]);
+/** Resolves with the URL once the server says it is ready; rejects if it fails or exits first. */
+function whenReady(server: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.on("message", (message: ServerMessage) => {
+      if (message.type === "ready") resolve(message.url);
+      else reject(new Error(message.error));
+    });
+    server.once("exit", (code) => reject(new Error(`the server exited with ${code} before it was ready`)));
+  });
+}
 
-await setup();
-// ---- tasks: the reference GPU backend (gpu-backend/), declared in BACKENDS as 127.0.0.1:8788.
-const gpuBackend = spawn(process.execPath, [`${root}/gpu-backend/server.ts`, "--port", process.env.GPU_BACKEND_PORT ?? "8788"], {
-  cwd: root,
-  stdio: "inherit",
-});
-process.on("exit", () => gpuBackend.kill());
-const server = spawn(bin("wrangler"), ["dev", "--ip", host, "--port", String(port), "--show-interactive-dev-session=false", ...varOverrides], {
-  cwd: root,
-  stdio: "inherit",
-});
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => server.kill(signal));
-server.on("exit", (code) => process.exit(code ?? 0));
+const options = readOptions();
+const log = createServeLog(options.logLevel ?? "info", options.logFormat);
+const started = Date.now();
+log.info("preparing", { persistTo: options.persistTo, build: options.bundle ? "prebuilt" : "wrangler" });
+ensureDevVars(); // before the config is read: wrangler loads the secrets from it
+const [bundle, config] = await Promise.all([
+  options.bundle ? ({ entry: options.bundle, remove: async () => undefined } satisfies Bundle) : buildBundle(),
+  loadPlazaConfig(),
+  setup({ persistTo: options.persistTo, quiet: true }),
+]);
 
-await waitForHealth(60_000);
-await seed(base);
-console.log(`\nPlaza is serving at ${base}  (API docs: ${base}/docs)\n`);
+// Its own process group (detached): the terminal's Ctrl-C must not reach the runtime directly.
+const server = spawn(process.execPath, [path.join(root, "scripts/serve/server.ts")], {
+  cwd: root,
+  stdio: ["ignore", "inherit", "inherit", "ipc"],
+  serialization: "advanced",
+  detached: true,
+});
+const send = (message: LauncherMessage) => server.connected && server.send(message);
+const stopServer = (reason: string) => {
+  if (!send({ type: "stop", reason })) server.kill("SIGTERM");
+};
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => stopServer(signal));
+server.on("exit", (code, signal) => {
+  void bundle.remove().finally(() => process.exit(code ?? (signal ? 1 : 0)));
+});
+send({ type: "start", input: { options, config, bundle: bundle.entry } });
+
+try {
+  const url = await whenReady(server);
+  if (options.seed) await seed(url);
+  log.info(`Plaza is serving at ${url}  (API docs: ${url}/docs)`, { startupMs: Date.now() - started });
+} catch (err) {
+  log.error("start failed", { error: err instanceof Error ? err.message : String(err) });
+  stopServer("start failed");
+}

@@ -168,6 +168,7 @@ export function loadConfig(env: Env): Config {
       healthIntervalSeconds: raw.BACKEND_HEALTH_INTERVAL_SECONDS,
       breakerFailureThreshold: raw.BREAKER_FAILURE_THRESHOLD,
       breakerCooldownSeconds: raw.BREAKER_COOLDOWN_SECONDS,
+    },
     feed: {
       mediaMaxBytes: raw.MEDIA_MAX_BYTES,
       maxPostImages: raw.MAX_POST_IMAGES,

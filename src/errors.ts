@@ -81,6 +81,15 @@ export const errors = {
       { "Retry-After": String(retryAfterSeconds) },
     ),
   internal: () => new AppError(500, "internal_error", "Internal error", "Something went wrong on our side."),
+  shuttingDown: (retryAfterSeconds = 5) =>
+    new AppError(
+      503,
+      "shutting_down",
+      "Shutting down",
+      "The server is stopping; retry in a few seconds.",
+      { retryAfter: retryAfterSeconds },
+      { "Retry-After": String(retryAfterSeconds) },
+    ),
 };
 
 /** Codes for statuses Hono itself raises (body validator, method checks). */

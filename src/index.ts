@@ -3,6 +3,7 @@
 import { app } from "./app";
 import { benchRoute } from "./bench-routes";
 import { runScheduled } from "./cron";
+import { inFlight, refuseWhileDraining } from "./lifecycle/in-flight";
 import { consumeQueue } from "./queues";
 
 export { Inbox } from "../durable/inbox";
@@ -12,11 +13,16 @@ export { TaskRun } from "../durable/task-run";
 export { BenchEchoRoom } from "../durable/bench/echo-room";
 export { BenchPartyRoom } from "../durable/bench/party-room";
 export { BackendPool } from "../durable/backend-pool";
+export { ServeControl } from "./lifecycle/serve-control";
 
+// Every handler run is counted, so a stopping local server can wait for running work.
 export default {
-  async fetch(request, env, ctx) {
-    return (await benchRoute(request, env)) ?? app.fetch(request, env, ctx);
+  fetch(request, env, ctx) {
+    return (
+      refuseWhileDraining() ??
+      inFlight(async () => (await benchRoute(request, env)) ?? app.fetch(request, env, ctx))
+    );
   },
-  queue: consumeQueue,
-  scheduled: runScheduled,
+  queue: (batch, env, ctx) => inFlight(() => consumeQueue(batch, env, ctx)),
+  scheduled: (controller, env, ctx) => inFlight(() => runScheduled(controller, env, ctx)),
 } satisfies ExportedHandler<Env>;
