@@ -19,6 +19,7 @@ import { parseRoomLimits, type RoomLimits } from "../src/shared/room-limits";
 import { decodeFrame } from "./room/frames";
 import { GroupCommit, type PendingSend } from "./room/group-commit";
 import { SendBucket, TypingThrottle } from "./room/limits";
+import { closeAllSockets, trackSocketOwner, untrackIfIdle } from "./socket-owners";
 import {
   type Attachment,
   broadcast,
@@ -85,6 +86,11 @@ export class Room extends DurableObject<Env> {
     return this.retireAll(liveSockets(this.ctx, sessionTag(sid)), CloseCode.sessionEnded, "session ended");
   }
 
+  /** Closes every socket with 1001 because the server is stopping; returns how many. */
+  async goingAway(): Promise<number> {
+    return closeAllSockets(this.ctx);
+  }
+
   /** Sends a message over HTTP with exactly the socket's semantics (dedupe, seq, broadcast). */
   async post(sender: Sender, clientMsgId: string, body: string): Promise<PostResult> {
     if (!this.store.role(sender.userId)) return notMember();
@@ -128,6 +134,7 @@ export class Room extends DurableObject<Env> {
     }
     const { 0: client, 1: server } = new WebSocketPair();
     this.ctx.acceptWebSocket(server, [userTag(identity.userId), sessionTag(identity.sid)]);
+    trackSocketOwner("ROOM", this.ctx.id);
     const now = Date.now();
     server.serializeAttachment({ ...identity, connectedAt: now, seenAt: now } satisfies Attachment);
     this.welcome(server, identity, new URL(request.url).searchParams);
@@ -255,6 +262,7 @@ export class Room extends DurableObject<Env> {
       // already closed
     }
     if (attachment && !attachment.gone) this.departed(ws, attachment.userId);
+    untrackIfIdle(this.ctx);
   }
 
   override async webSocketError(ws: WebSocket): Promise<void> {

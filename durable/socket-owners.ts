@@ -2,8 +2,8 @@
 // every socket with 1001 ("going away", what Cloudflare sends on a deploy) instead of
 // dropping the connection. The local server (`npm start`) asks for it through ServeControl.
 
-/** Namespace bindings whose objects implement `goingAway()` (add ROOM and TASK with theirs). */
-export type SocketOwnerBinding = "INBOX";
+/** Namespace bindings whose objects implement `goingAway()`. */
+export type SocketOwnerBinding = "INBOX" | "ROOM" | "TASK";
 
 /** RFC 6455: the endpoint is going away (server shutdown). */
 const GOING_AWAY = 1001;

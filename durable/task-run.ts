@@ -11,6 +11,7 @@
 // - hibernating subscriber sockets with `since` resume; D1 row and owner's inbox kept current.
 import { loadConfig } from "../src/config";
 import { readIdentity } from "../src/shared/identity";
+import { closeAllSockets, untrackIfIdle } from "./socket-owners";
 import type { JsonValue } from "../src/shared/json";
 import { PING_FRAME, PONG_FRAME, errorFrame } from "../src/shared/protocol";
 import { findTaskType, type LlmChatInput, type TaskType } from "../src/shared/task-types";
@@ -179,6 +180,12 @@ export class TaskRun extends TaskLifecycle {
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
     if (code !== 1005 && code !== 1006) ws.close(code, "closing");
+    untrackIfIdle(this.ctx);
+  }
+
+  /** Closes every subscriber with 1001 because the server is stopping; returns how many. */
+  async goingAway(): Promise<number> {
+    return closeAllSockets(this.ctx);
   }
 
   /** The watchdog: deadlines, silent backends, streams lost to a restart, lost retry messages, D1 lag. */

@@ -3,6 +3,7 @@
 import type { SocketIdentity } from "../../src/shared/identity";
 import { SUBPROTOCOL } from "../../src/shared/identity";
 import type { Task, TaskEvent, TaskServerFrame } from "../../src/shared/tasks";
+import { trackSocketOwner } from "../socket-owners";
 
 export const sessionTag = (sid: string) => `sid:${sid}`;
 
@@ -29,6 +30,7 @@ export function acceptSubscriber(
 ): Response {
   const { 0: client, 1: server } = new WebSocketPair();
   ctx.acceptWebSocket(server, [sessionTag(identity.sid)]);
+  trackSocketOwner("TASK", ctx.id);
   server.serializeAttachment(identity satisfies SocketIdentity);
   server.send(JSON.stringify({ type: "snapshot", ...snapshot } satisfies TaskServerFrame));
   for (const e of backlog) server.send(JSON.stringify(eventFrame(e)));

@@ -4,6 +4,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, expectProblem, registerUser } from "../support/api";
+import { createRoom, roomSocket } from "../support/rooms";
 import { openSocket } from "../support/sockets";
 
 const control = exports.ServeControl;
@@ -28,6 +29,20 @@ describe("ServeControl", () => {
     for (const socket of sockets) expect(await socket.closed).toMatchObject({ code: 1001 });
     expect(await env.INBOX.get(env.INBOX.idFromName(a.user.id)).connectedDevices()).toBe(0);
     expect(await control.goingAway(100)).toEqual({ objects: 0, sockets: 0, failed: 0, remaining: 0 });
+  });
+
+  it("closes room sockets with 1001 too", async () => {
+    const owner = await registerUser("room");
+    const room = await createRoom(owner, { kind: "channel", name: "going away" });
+    const sockets = [await roomSocket(room.id, owner), await roomSocket(room.id, owner)];
+    let closedSockets = 0;
+    for (let round = 0; round < 10; round++) {
+      const report = await control.goingAway(100);
+      closedSockets += report.sockets;
+      if (report.remaining === 0) break;
+    }
+    expect(closedSockets).toBe(2);
+    for (const socket of sockets) expect(await socket.closed).toMatchObject({ code: 1001 });
   });
 
   it("forgets an object once its last socket closes by itself", async () => {

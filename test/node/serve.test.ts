@@ -1,6 +1,6 @@
 // `npm start` end to end: a real server built by wrangler and served on Miniflare, on a free
-// port with its own state directory. It registers, reads /v1/me, holds an inbox socket, sees a
-// cron run by itself, logs one readable line per request, stops cleanly on SIGTERM (running
+// port with its own state directory. It registers, reads /v1/me, posts, chats in a room,
+// holds an inbox socket, sees crons run by themselves (and the hot list change), logs one readable line per request, stops cleanly on SIGTERM (running
 // requests answered, sockets closed with 1001), shares its state with `wrangler dev` both
 // ways, and finds the data again after a restart.
 import { randomUUID } from "node:crypto";
@@ -82,10 +82,58 @@ describe("npm start (Plaza on Miniflare)", () => {
     await server.waitForLine(/INFO {2}serve {3}cron run .*cron="\*\/5 \* \* \* \*".*outcome=ok/);
   });
 
-  // Added with the feed, rooms and hot list (not on main yet): post, room socket, hot list changes after a cron run.
-  it.todo("creates a post and reads it back");
-  it.todo("opens a room socket and receives its welcome frame");
-  it.todo("a cron run refreshes the hot list");
+  let postId: string;
+
+  it("creates a post and reads it back", async () => {
+    const auth = { Authorization: `Bearer ${alice.accessToken}` };
+    const created = await post(`${server.url}/v1/posts`, { content: "hello from the serve test" }, auth);
+    expect(created.status, await created.clone().text()).toBe(201);
+    postId = ((await created.json()) as { id: string }).id;
+    const read = await fetch(`${server.url}/v1/posts/${postId}`, { headers: auth });
+    expect(read.status).toBe(200);
+    expect(await read.json()).toMatchObject({ id: postId, content: "hello from the serve test", author: { id: alice.user.id } });
+  });
+
+  it("opens a room socket, gets its welcome frame, and sends a message that is acked", async () => {
+    const auth = { Authorization: `Bearer ${alice.accessToken}` };
+    const created = await post(`${server.url}/v1/rooms`, { kind: "channel", name: "serve test" }, auth);
+    expect(created.status, await created.clone().text()).toBe(201);
+    const roomId = ((await created.json()) as { id: string }).id;
+    const ws = new WebSocket(`${server.url.replace("http", "ws")}/v1/rooms/${roomId}/ws`, ["plaza.v1", `bearer.${alice.accessToken}`]);
+    const frames: { type: string; [k: string]: unknown }[] = [];
+    ws.on("message", (data) => frames.push(JSON.parse(String(data)) as { type: string }));
+    await new Promise<void>((resolve, reject) => {
+      ws.once("open", () => resolve());
+      ws.once("error", reject);
+    });
+    const until = async (check: () => boolean) => {
+      for (let i = 0; i < 100 && !check(); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(check()).toBe(true);
+    };
+    await until(() => frames.length > 0);
+    expect(frames[0]).toMatchObject({ type: "welcome", roomId, seq: 0 });
+    ws.send(JSON.stringify({ type: "send", clientMsgId: "serve-1", body: "hi" }));
+    await until(() => frames.some((f) => f.type === "ack"));
+    expect(frames.find((f) => f.type === "ack")).toMatchObject({ clientMsgId: "serve-1", seq: 1 });
+    ws.close(1000);
+  });
+
+  it("a cron run puts a liked post on the hot list", async () => {
+    const auth = { Authorization: `Bearer ${alice.accessToken}` };
+    const hot = async () => (await (await fetch(`${server.url}/v1/feed/hot`, { headers: auth })).json()) as { items: { id: string }[]; refreshedAt: string | null };
+    const before = await hot();
+    expect(before.items.map((p) => p.id)).not.toContain(postId);
+    expect((await post(`${server.url}/v1/posts/${postId}/like`, {}, auth)).status).toBe(200);
+    // The like reaches the counters through the EVENTS queue (<= 5 s); the cron (every second here) rescores.
+    let after = before;
+    for (let i = 0; i < 60 && !after.items.some((p) => p.id === postId); i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      after = await hot();
+    }
+    expect(after.items.map((p) => p.id)).toContain(postId);
+    expect(Date.parse(after.refreshedAt ?? "")).toBeGreaterThan(Date.parse(before.refreshedAt ?? "1970-01-01"));
+    await server.waitForLine(/INFO {2}worker {2}cron sweep done .*sweep=hotList/);
+  });
 
   it("stops cleanly on SIGTERM: running requests are answered, sockets close with 1001", async () => {
     const inbox = await openInbox(server.url, alice.accessToken);
