@@ -40,6 +40,8 @@ const ConfigSchema = z.object({
   MAX_BODY_BYTES: int(65_536, 1_024, 10_485_760),
   ALLOWED_ORIGINS: list("http://127.0.0.1:8787,http://localhost:8787"),
   BENCH_ROUTES: z.enum(["on", "off"]).default("off"),
+  AUTH_DENY_CACHE_SECONDS: int(5, 0, 60),
+  PROFILE_CACHE_SECONDS: int(5, 0, 300),
   // ---- tasks
   BACKENDS: z.string().default(DEFAULT_BACKENDS).transform((text, ctx) => {
     try {
@@ -84,6 +86,10 @@ export interface Config {
   password: { iterations: number; pepper: string };
   maxBodyBytes: number;
   allowedOrigins: string[];
+  /** How long an isolate reuses a "session not revoked" answer from the KV deny-list. */
+  denyCacheMs: number;
+  /** How long an isolate reuses a user profile it read (follows in the same isolate forget it). */
+  profileCacheMs: number;
   /** Serve the bare /__bench/json baseline route (benchmarks only). */
   benchRoutes: boolean;
   backendToken: string;
@@ -154,6 +160,8 @@ export function loadConfig(env: Env): Config {
     maxBodyBytes: raw.MAX_BODY_BYTES,
     allowedOrigins: raw.ALLOWED_ORIGINS,
     benchRoutes: raw.BENCH_ROUTES === "on",
+    denyCacheMs: raw.AUTH_DENY_CACHE_SECONDS * 1000,
+    profileCacheMs: raw.PROFILE_CACHE_SECONDS * 1000,
     backendToken: raw.BACKEND_TOKEN,
     rooms: parseRoomLimits(env),
     tasks: {

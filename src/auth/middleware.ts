@@ -3,14 +3,14 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv, AuthUser } from "../env";
 import { errors } from "../errors";
-import { isSessionDenied } from "../services/sessions";
+import { isSessionDenied } from "../services/deny-list";
 import { verifyAccessToken } from "./tokens";
 
 /** Verifies an access token string and that its session is still live; undefined if not. */
 export async function authenticateToken(c: Context<AppEnv>, token: string): Promise<AuthUser | undefined> {
   const claims = await verifyAccessToken(token, c.get("config").jwt);
   if (!claims) return undefined;
-  if (await isSessionDenied(c.env.CACHE, claims.sid)) return undefined;
+  if (await isSessionDenied(c.env.CACHE, claims.sid, c.get("config").denyCacheMs)) return undefined;
   return { id: claims.sub, username: claims.username, sid: claims.sid };
 }
 

@@ -23,6 +23,20 @@ export interface AccessClaims {
 
 const encoder = new TextEncoder();
 
+// Importing the HMAC key costs a Web Crypto call; the secret is fixed per isolate, so the
+// imported key is kept (one entry per distinct secret, which is one in practice).
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+
+/** The HS256 key for `secret`, imported once per isolate. */
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+    hmacKeys.set(secret, key);
+  }
+  return key;
+}
+
 /** Signs a short-lived access token for one session. */
 export async function signAccessToken(
   claims: { userId: string; sessionId: string; username: string },
@@ -38,7 +52,7 @@ export async function signAccessToken(
     .setIssuedAt(iat)
     .setNotBefore(iat)
     .setExpirationTime(iat + jwt.accessTtlSeconds)
-    .sign(encoder.encode(jwt.secret));
+    .sign(await hmacKey(jwt.secret));
 }
 
 /**
@@ -46,9 +60,29 @@ export async function signAccessToken(
  * other algorithm, `alg: none`, expired, not yet valid, wrong iss/aud/typ, missing claims):
  * callers answer all of them with the same bare 401.
  */
-export async function verifyAccessToken(token: string, jwt: JwtSettings): Promise<AccessClaims | undefined> {
+export async function verifyAccessToken(token: string, jwt: JwtSettings, now = Date.now()): Promise<AccessClaims | undefined> {
+  const known = verified.get(token);
+  if (known) {
+    if (known.exp * 1000 > now) return known;
+    verified.delete(token);
+  }
+  const claims = await verifySignedAccessToken(token, jwt);
+  if (claims) {
+    verified.set(token, claims);
+    if (verified.size > MAX_VERIFIED) verified.delete(verified.keys().next().value!);
+  }
+  return claims;
+}
+
+// Tokens this isolate has verified, keyed by their exact text: a client sends the same token
+// for up to 15 minutes, and a forged or altered token never equals a verified one, so the
+// signature check runs once per token and isolate. Entries end with the token's `exp`.
+const MAX_VERIFIED = 10_000;
+const verified = new Map<string, AccessClaims>();
+
+async function verifySignedAccessToken(token: string, jwt: JwtSettings): Promise<AccessClaims | undefined> {
   try {
-    const { payload } = await jwtVerify(token, encoder.encode(jwt.secret), {
+    const { payload } = await jwtVerify(token, await hmacKey(jwt.secret), {
       algorithms: [ACCESS_TOKEN_ALG],
       issuer: jwt.issuer,
       audience: jwt.audience,
@@ -108,7 +142,7 @@ export async function signTaskToken(
     .setIssuedAt(iat)
     .setNotBefore(iat)
     .setExpirationTime(iat + ttlSeconds)
-    .sign(encoder.encode(jwt.secret));
+    .sign(await hmacKey(jwt.secret));
 }
 
 /** Verifies a callback token; undefined for every failure (including an access token presented here). */
@@ -117,7 +151,7 @@ export async function verifyTaskToken(
   jwt: Pick<JwtSettings, "issuer" | "secret">,
 ): Promise<TaskTokenClaims | undefined> {
   try {
-    const { payload } = await jwtVerify(token, encoder.encode(jwt.secret), {
+    const { payload } = await jwtVerify(token, await hmacKey(jwt.secret), {
       algorithms: [ACCESS_TOKEN_ALG],
       issuer: jwt.issuer,
       audience: TASK_TOKEN_AUDIENCE,

@@ -6,7 +6,7 @@ import { limitWrites } from "../middleware/write-limit";
 import { IdParamSchema } from "../schemas/common";
 import { UserSchema } from "../schemas/users";
 import { follow, isFollowing, unfollow } from "../services/follows";
-import { requireUser, toPublicUser } from "../services/users";
+import { profileOf } from "../services/profile-cache";
 
 const ProfileSchema = UserSchema.extend({
   followedByMe: z.boolean().openapi({ description: "Whether the caller follows this user" }),
@@ -57,14 +57,16 @@ const unfollowRoute = createRoute({
 
 export const userRoutes = createRouter()
   .openapi(meRoute, async (c) => {
-    const user = await requireUser(c.var.db, c.var.auth.id);
-    return c.json(toPublicUser(user), 200);
+    return c.json(await profileOf(c.var.db, c.var.auth.id, c.var.config.profileCacheMs), 200);
   })
   .openapi(userRoute, async (c) => {
     const { id } = c.req.valid("param");
     const me = c.var.auth.id;
-    const [user, followedByMe] = await Promise.all([requireUser(c.var.db, id), isFollowing(c.var.db, me, id)]);
-    return c.json({ ...toPublicUser(user), followedByMe }, 200);
+    const [profile, followedByMe] = await Promise.all([
+      profileOf(c.var.db, id, c.var.config.profileCacheMs),
+      isFollowing(c.var.db, me, id),
+    ]);
+    return c.json({ ...profile, followedByMe }, 200);
   })
   .openapi(followRoute, async (c) => {
     await follow(c.var.db, c.var.auth.id, c.req.valid("param").id);

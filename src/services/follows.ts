@@ -4,6 +4,7 @@ import { and, count, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { follows, users } from "../db/schema";
 import { errors } from "../errors";
+import { forgetProfiles } from "./profile-cache";
 import { requireUser } from "./users";
 
 function recountStatements(db: Db, followerId: string, followeeId: string) {
@@ -27,6 +28,7 @@ export async function follow(db: Db, followerId: string, followeeId: string): Pr
     db.insert(follows).values({ followerId, followeeId }).onConflictDoNothing(),
     ...recountStatements(db, followerId, followeeId),
   ]);
+  forgetProfiles(followerId, followeeId);
 }
 
 /** `followerId` stops following `followeeId`; idempotent. */
@@ -36,6 +38,7 @@ export async function unfollow(db: Db, followerId: string, followeeId: string): 
     db.delete(follows).where(and(eq(follows.followerId, followerId), eq(follows.followeeId, followeeId))),
     ...recountStatements(db, followerId, followeeId),
   ]);
+  forgetProfiles(followerId, followeeId);
 }
 
 /** True when `followerId` follows `followeeId`. */

@@ -6,6 +6,7 @@ import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { refreshTokens, sessions, users } from "../db/schema";
 import { errors } from "../errors";
+import { denySession } from "./deny-list";
 import { newId } from "../lib/ids";
 import type { UserRow } from "./users";
 
@@ -16,9 +17,6 @@ export interface IssuedTokens {
   expiresIn: number;
 }
 
-const denyKey = (sid: string) => `deny:sid:${sid}`;
-/** KV's minimum expirationTtl. */
-const KV_MIN_TTL_SECONDS = 60;
 
 /** Starts a session for `user` on one device and returns its first tokens. */
 export async function startSession(
@@ -112,12 +110,6 @@ export async function revokeSession(
     .update(sessions)
     .set({ revokedAt: new Date(now), revokedReason: reason })
     .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
-  await kv.put(denyKey(sessionId), reason, {
-    expirationTtl: Math.max(KV_MIN_TTL_SECONDS, config.jwt.accessTtlSeconds + 60),
-  });
+  await denySession(kv, sessionId, reason, config.jwt.accessTtlSeconds + 60, now);
 }
 
-/** True when the session's access tokens must no longer be accepted. */
-export async function isSessionDenied(kv: KVNamespace, sessionId: string): Promise<boolean> {
-  return (await kv.get(denyKey(sessionId))) !== null;
-}
