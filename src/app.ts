@@ -12,6 +12,7 @@ import { limitBody, strictJsonText } from "./middleware/body";
 import { requestContext } from "./middleware/context";
 import { authRoutes } from "./routes/auth";
 import { healthRoutes } from "./routes/health";
+import { imRoutes } from "./routes/im";
 import { inboxRoutes } from "./routes/inbox";
 import { roomRoutes } from "./routes/rooms";
 import { userRoutes } from "./routes/users";
@@ -43,7 +44,9 @@ function buildApp() {
     .route("/v1", userRoutes)
     .route("/v1/inbox", inboxRoutes)
     // ---- rooms
-    .route("/v1/rooms", roomRoutes);
+    .route("/v1/rooms", roomRoutes)
+    // ---- im
+    .route("/v1", imRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",

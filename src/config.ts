@@ -1,6 +1,7 @@
 // Typed configuration: every limit and setting comes from wrangler.toml [vars] (strings),
 // parsed once per isolate with a safe default for each. Secrets are checked here too.
 import { z } from "zod";
+import { type ImSettings, parseImSettings } from "./shared/im-settings";
 import { parseRoomLimits, type RoomLimits } from "./shared/room-limits";
 
 const int = (fallback: number, min: number, max: number) =>
@@ -54,6 +55,9 @@ export interface Config {
   // ---- rooms
   /** Chat room limits (ROOM_* vars), shared with the Room object. */
   rooms: RoomLimits;
+  // ---- im
+  /** Instant messaging settings (IM_* and VAPID_* vars, VAPID_PRIVATE_KEY secret), shared with the objects. */
+  im: ImSettings;
 }
 
 const cache = new WeakMap<object, Config>();
@@ -82,6 +86,7 @@ export function loadConfig(env: Env): Config {
     benchRoutes: raw.BENCH_ROUTES === "on",
     backendToken: raw.BACKEND_TOKEN,
     rooms: parseRoomLimits(env),
+    im: parseImSettings(env),
   };
   cache.set(env, config);
   return config;

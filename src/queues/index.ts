@@ -4,6 +4,7 @@ import { createDb } from "../db/client";
 import { createLogger } from "../lib/log";
 import { deadLetter, recordDeadLetters } from "./dead-letter";
 import { consumeEvents } from "./events";
+import { consumeFanout } from "./im-fanout";
 
 /** Queue names from wrangler.toml. */
 export const QueueName = {
@@ -11,6 +12,8 @@ export const QueueName = {
   eventsDlq: "plaza-events-dlq",
   tasks: "plaza-tasks",
   tasksDlq: "plaza-tasks-dlq",
+  // ---- im
+  fanout: "plaza-fanout",
 } as const;
 
 /** The Worker's `queue` handler. */
@@ -20,6 +23,8 @@ export async function consumeQueue(batch: MessageBatch<unknown>, env: Env, _ctx:
   switch (batch.queue) {
     case QueueName.events:
       return consumeEvents(batch, { env, db, log });
+    case QueueName.fanout:
+      return consumeFanout(batch, env, log);
     case QueueName.eventsDlq:
     case QueueName.tasksDlq:
       return recordDeadLetters(batch, db, log);

@@ -4,3 +4,9 @@ declare namespace Cloudflare {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
   }
 }
+// ---- im: the local test push service (test/node/push-service.ts).
+declare namespace Cloudflare {
+  interface Env {
+    TEST_PUSH_SERVICE_URL: string;
+  }
+}
