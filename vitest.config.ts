@@ -32,13 +32,11 @@ export default defineConfig(async () => {
               // Request lines would drown the test output; warnings and errors still show.
               LOG_LEVEL: "warn",
               VAPID_PUBLIC_KEY: "BPynj02itmedu2bs2iWsllSmD8RW55rzvufGrk3uUDjcEt3L1Vo4i9ZIpbbDcKV3JgxVuwfTwbK0UGgOD30xz1Q",
-              TEST_PUSH_SERVICE_URL: pushServiceUrl,
             },
             outboundService: async (request: Request) => {
               const url = new URL(request.url);
-              if (url.host !== PUSH_HOST) return fetch(request);
-              const target = new URL(url.pathname + url.search, pushServiceUrl);
-              const body = request.method === "GET" ? undefined : await request.arrayBuffer();
+              const target = url.host === PUSH_HOST ? new URL(url.pathname + url.search, pushServiceUrl) : url;
+              const body = request.method === "GET" || request.method === "HEAD" ? undefined : await request.arrayBuffer();
               return fetch(target, { method: request.method, headers: request.headers, body });
             },
           },

@@ -4,9 +4,3 @@ declare namespace Cloudflare {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
   }
 }
-// ---- im: the local test push service (test/node/push-service.ts).
-declare namespace Cloudflare {
-  interface Env {
-    TEST_PUSH_SERVICE_URL: string;
-  }
-}
