@@ -144,6 +144,11 @@ export class Inbox extends DurableObject<Env> {
     return { ...this.store.counters(), appliedAt };
   }
 
+  /** Benchmarks: when each of `seqs` of a room was applied here (null: not yet). */
+  async appliedAt(roomId: string, seqs: number[]): Promise<(number | null)[]> {
+    return seqs.map((seq) => this.store.seenAt(roomId, seq));
+  }
+
   // ---------------------------------------------------------------- sockets
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
