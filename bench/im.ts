@@ -13,8 +13,9 @@ import { closeAll, openSocket, type BenchSocket } from "./lib/sockets.ts";
 import { printTable, sleep, summarize } from "./lib/stats.ts";
 
 const base = process.env.PLAZA_URL ?? "http://127.0.0.1:8787";
-const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20);
-const GAP_MS = Number(process.env.BENCH_GAP_MS ?? 250);
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 10);
+// Messages are spaced so each one's fan-out is measured on its own (BENCH_GAP_MS=250 for a backlog).
+const GAP_MS = Number(process.env.BENCH_GAP_MS ?? 2_500);
 const SAMPLE = Number(process.env.BENCH_SAMPLE ?? 20);
 const DEADLINE_MS = 15_000;
 const PASSWORD = "bench-password-im";
@@ -47,14 +48,16 @@ async function run(scenario: Scenario, owner: BenchUser, sample: BenchUser[]) {
   const before = await post<{ deliveries: number }>("/__bench/im/received", { roomId: group.roomId, seqs: [], userIds: group.memberIds });
   // Sample members listen on their inbox sockets.
   const sentAt = new Map<number, number>();
+  // By clientMsgId: on the direct path a frame can arrive before the POST has answered.
+  const startedAt = new Map<string, number>();
   const socketLatency: number[] = [];
   const sockets: BenchSocket[] = await mapLimit(sample, 10, (u) =>
     openSocket(`${base}/v1/inbox/ws`, {
       token: u.token,
       onMessage: (text) => {
-        const frame = JSON.parse(text) as { type: string; message?: { roomId: string; seq: number } };
+        const frame = JSON.parse(text) as { type: string; message?: { roomId: string; clientMsgId: string } };
         if (frame.type !== "message" || frame.message?.roomId !== group.roomId) return;
-        const t0 = sentAt.get(frame.message.seq);
+        const t0 = startedAt.get(frame.message.clientMsgId);
         if (t0 !== undefined) socketLatency.push(Date.now() - t0);
       },
     }),
@@ -62,6 +65,7 @@ async function run(scenario: Scenario, owner: BenchUser, sample: BenchUser[]) {
   const seqs: number[] = [];
   for (let i = 0; i < MESSAGES; i++) {
     const t0 = Date.now();
+    startedAt.set(`bench-${i}`, t0);
     const message = await post<{ seq: number }>(`/v1/rooms/${group.roomId}/messages`, { clientMsgId: `bench-${i}`, body: `message ${i}` }, owner.token);
     sentAt.set(message.seq, t0);
     seqs.push(message.seq);

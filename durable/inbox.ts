@@ -95,9 +95,8 @@ export class Inbox extends DurableObject<Env> {
     return { unread: result.unread, readSeq: result.readSeq };
   }
 
-  /** The user joined a room, or their role changed. */
-  async joined(userId: string, membership: InboxMembership): Promise<void> {
-    await this.ensureBuilt(userId);
+  /** The user joined a room, or their role changed. (A rebuild, if one is due, merges later.) */
+  async joined(membership: InboxMembership): Promise<void> {
     this.store.upsertMembership(membership, Date.now());
   }
 

@@ -17,7 +17,7 @@ export async function tellJoined(env: Env, members: readonly { userId: string; m
   const worker = async () => {
     while (next < members.length) {
       const { userId, membership } = members[next++]!;
-      await inboxStub(env, userId).joined(userId, membership);
+      await inboxStub(env, userId).joined(membership);
     }
   };
   await Promise.all(Array.from({ length: Math.min(INBOX_CALLS_IN_FLIGHT, members.length) }, worker));
