@@ -15,14 +15,15 @@
 import { DurableObject } from "cloudflare:workers";
 import { createLogger, type Logger, type LogLevel } from "../src/lib/log";
 import { newId } from "../src/lib/ids";
-import { CloseCode, readIdentity, ROOM_ID_HEADER, SUBPROTOCOL, type SocketIdentity } from "../src/shared/identity";
+import { CloseCode, readIdentity, ROOM_ID_HEADER, SUBPROTOCOL } from "../src/shared/identity";
 import { parseImSettings } from "../src/shared/im-settings";
 import type { MemberSummary } from "../src/shared/inbox";
-import { entrySeq, errorFrame, PING_FRAME, PONG_FRAME } from "../src/shared/protocol";
+import { errorFrame, PING_FRAME, PONG_FRAME } from "../src/shared/protocol";
 import { parseRoomLimits, type RoomLimits } from "../src/shared/room-limits";
 import { applyChange, type ChangeRequest, type ChangeResult } from "./room/changes";
 import { type FanoutPath, type FanoutStats, RoomFanout } from "./room/fanout";
 import { decodeFrame } from "./room/frames";
+import { welcomeAndReplay } from "./room/replay";
 import { GroupCommit, type PendingSend } from "./room/group-commit";
 import { SendBucket, TypingThrottle } from "./room/limits";
 import {
@@ -42,7 +43,6 @@ import { RoomStore } from "./room/storage";
 import { FANOUT_RETRY_MS, RoomUpkeep } from "./room/upkeep";
 
 const LOG_LEVELS: readonly string[] = ["debug", "info", "warn", "error"];
-const REPLAY_CHUNK = 500;
 /** Unread seqs a member summary carries at most (an inbox rebuild). */
 const SUMMARY_UNREAD_CAP = 10_000;
 
@@ -176,43 +176,12 @@ export class Room extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server, [userTag(identity.userId), sessionTag(identity.sid)]);
     const now = Date.now();
     server.serializeAttachment({ ...identity, connectedAt: now, seenAt: now } satisfies Attachment);
-    this.welcome(server, identity, new URL(request.url).searchParams);
+    welcomeAndReplay(server, this.store, { online: onlineUsers(this.ctx), readSeq: this.store.readSeq(identity.userId) }, new URL(request.url).searchParams, this.limits.replayLimit);
     if (!isOnlineElsewhere(this.ctx, identity.userId, server)) {
       broadcast(this.ctx, { type: "presence", userId: identity.userId, status: "online" }, server);
     }
     await this.upkeep.alarmBy(now + Math.ceil(this.limits.idleTimeoutMs / 2));
     return new Response(null, { status: 101, webSocket: client, headers: { "Sec-WebSocket-Protocol": SUBPROTOCOL } });
-  }
-
-  /**
-   * `welcome`, then the replay of everything after `since`, all before this call returns:
-   * no other event can run in between, so live messages follow with no gap and no duplicate.
-   */
-  private welcome(ws: WebSocket, identity: SocketIdentity, params: URLSearchParams): void {
-    const { roomId, lastSeq, floorSeq, epoch } = this.store.state;
-    const readSeq = this.store.readSeq(identity.userId);
-    sendFrame(ws, { type: "welcome", roomId: roomId ?? "", seq: lastSeq, epoch, online: onlineUsers(this.ctx), readSeq });
-    const sinceText = params.get("since");
-    if (sinceText === null) return;
-    const since = Number(sinceText);
-    const clientEpoch = params.get("epoch");
-    let reason: string | undefined;
-    if (!Number.isSafeInteger(since) || since < 0) reason = "bad_since";
-    else if (clientEpoch !== null && clientEpoch !== epoch) reason = "epoch_changed";
-    else if (since > lastSeq) reason = "ahead_of_log";
-    else if (since < floorSeq) reason = "trimmed";
-    else if (lastSeq - since > this.limits.replayLimit) reason = "too_far_behind";
-    if (reason) {
-      sendFrame(ws, { type: "resync", reason });
-      return;
-    }
-    for (let after = since; after < lastSeq; ) {
-      const chunk = this.store.entriesAfter(after, REPLAY_CHUNK);
-      const last = chunk.at(-1);
-      if (!last) break;
-      for (const entry of chunk) sendFrame(ws, entry);
-      after = entrySeq(last);
-    }
   }
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
