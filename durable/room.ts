@@ -9,14 +9,21 @@
 // - dedupe resends by sender + `clientMsgId`; replay `?since=` in order before live traffic;
 // - presence, typing, read cursors; limits on frame size, body length and send rate;
 // - keep a member set of its own, synced by the Worker, and check it on every frame;
-// - archive messages to D1 through the EVENTS queue and trim its own copy after retention.
+// - archive messages to D1 through the EVENTS queue and trim its own copy after retention;
+// - (im) edits and deletes as log entries of their own; blocked direct messages; handing every
+//   durable entry to its members' inboxes (durable/room/fanout.ts).
 import { DurableObject } from "cloudflare:workers";
 import { createLogger, type Logger, type LogLevel } from "../src/lib/log";
 import { newId } from "../src/lib/ids";
-import { CloseCode, readIdentity, ROOM_ID_HEADER, SUBPROTOCOL, type SocketIdentity } from "../src/shared/identity";
-import { errorFrame, type Message, PING_FRAME, PONG_FRAME } from "../src/shared/protocol";
+import { CloseCode, readIdentity, ROOM_ID_HEADER, SUBPROTOCOL } from "../src/shared/identity";
+import { parseImSettings } from "../src/shared/im-settings";
+import type { MemberSummary } from "../src/shared/inbox";
+import { errorFrame, PING_FRAME, PONG_FRAME } from "../src/shared/protocol";
 import { parseRoomLimits, type RoomLimits } from "../src/shared/room-limits";
+import { applyChange, type ChangeRequest, type ChangeResult } from "./room/changes";
+import { type FanoutPath, type FanoutStats, RoomFanout } from "./room/fanout";
 import { decodeFrame } from "./room/frames";
+import { welcomeAndReplay } from "./room/replay";
 import { GroupCommit, type PendingSend } from "./room/group-commit";
 import { SendBucket, TypingThrottle } from "./room/limits";
 import { closeAllSockets, trackSocketOwner, untrackIfIdle } from "./socket-owners";
@@ -34,10 +41,11 @@ import {
 } from "./room/sockets";
 import type { PostResult, RecentMessages, RoomKind, RoomMember, RoomRefusal, Sender } from "../src/shared/rooms";
 import { RoomStore } from "./room/storage";
-import { RoomUpkeep } from "./room/upkeep";
+import { FANOUT_RETRY_MS, RoomUpkeep } from "./room/upkeep";
 
 const LOG_LEVELS: readonly string[] = ["debug", "info", "warn", "error"];
-const REPLAY_CHUNK = 500;
+/** Unread seqs a member summary carries at most (an inbox rebuild). */
+const SUMMARY_UNREAD_CAP = 10_000;
 
 export class Room extends DurableObject<Env> {
   private readonly store: RoomStore;
@@ -47,6 +55,8 @@ export class Room extends DurableObject<Env> {
   private readonly buckets = new WeakMap<WebSocket, SendBucket>();
   private readonly typing: TypingThrottle;
   private readonly commits: GroupCommit;
+  private readonly fanout: RoomFanout;
+  private readonly editWindowMs: number;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -55,7 +65,10 @@ export class Room extends DurableObject<Env> {
     this.log = createLogger(level, { object: "Room" });
     // SQLite calls are synchronous, so the state is rebuilt before any event runs.
     this.store = new RoomStore(ctx.storage, newId);
-    this.upkeep = new RoomUpkeep(ctx, env, this.store, this.limits, this.log);
+    const im = parseImSettings(env);
+    this.editWindowMs = im.editWindowMs;
+    this.fanout = new RoomFanout(ctx, env, this.store, im, this.log, () => this.upkeep.alarmBy(Date.now() + FANOUT_RETRY_MS));
+    this.upkeep = new RoomUpkeep(ctx, env, this.store, this.limits, this.log, this.fanout);
     this.typing = new TypingThrottle(this.limits.typingThrottleMs);
     this.commits = new GroupCommit((group) => this.commitGroup(group), this.limits.groupCommitMs);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
@@ -70,9 +83,10 @@ export class Room extends DurableObject<Env> {
     return true;
   }
 
-  /** Adds members or changes roles (join, invite, promotion). */
-  async addMembers(members: RoomMember[]): Promise<void> {
+  /** Adds members or changes roles (join, invite, promotion); returns the latest seq (new members have read it). */
+  async addMembers(members: RoomMember[]): Promise<number> {
     this.store.upsertMembers(members);
+    return this.store.state.lastSeq;
   }
 
   /** Removes a member (leave, removal) and closes their sockets with 4003; returns sockets closed. */
@@ -120,6 +134,38 @@ export class Room extends DurableObject<Env> {
     return onlineUsers(this.ctx);
   }
 
+  // ---- im
+
+  /** Edits or deletes a message as its sender (HTTP); the change is broadcast like a socket's. */
+  async change(request: ChangeRequest): Promise<ChangeResult> {
+    if (!this.store.role(request.editorId)) return notMember();
+    return this.commitChange(request);
+  }
+
+  /** Records whether member `userId` blocks the other member of this direct room. */
+  async setBlocks(userId: string, blocks: boolean): Promise<void> {
+    this.store.setBlocksPeer(userId, blocks);
+  }
+
+  /** Where member `userId` stands (an inbox rebuilding its room list), or null for a non-member. */
+  async memberSummary(userId: string): Promise<MemberSummary | null> {
+    if (!this.store.role(userId)) return null;
+    const readSeq = this.store.readSeq(userId);
+    const lastMessage = this.store.before(this.store.state.lastSeq + 1, 1)[0] ?? null;
+    const unreadSeqs = this.store.unreadSeqs(userId, readSeq, SUMMARY_UNREAD_CAP);
+    return { lastSeq: this.store.state.lastSeq, readSeq, memberCount: this.store.memberCount(), unreadSeqs, lastMessage };
+  }
+
+  /** Benchmarks and tests: force the fan-out path ("auto" decides by member count). */
+  async setFanoutPath(path: FanoutPath): Promise<void> {
+    await this.fanout.setPath(path);
+  }
+
+  /** Benchmarks and tests: fan-out counters since the object started, and how far it got. */
+  async fanoutStats(): Promise<FanoutStats & { fanoutSeq: number; lastSeq: number }> {
+    return { ...this.fanout.stats, fanoutSeq: this.store.state.fanoutSeq, lastSeq: this.store.state.lastSeq };
+  }
+
   // ---------------------------------------------------------------- sockets
 
   /** Only upgrades. The Worker has verified the caller, the Origin and membership. */
@@ -137,43 +183,12 @@ export class Room extends DurableObject<Env> {
     trackSocketOwner("ROOM", this.ctx.id);
     const now = Date.now();
     server.serializeAttachment({ ...identity, connectedAt: now, seenAt: now } satisfies Attachment);
-    this.welcome(server, identity, new URL(request.url).searchParams);
+    welcomeAndReplay(server, this.store, { online: onlineUsers(this.ctx), readSeq: this.store.readSeq(identity.userId) }, new URL(request.url).searchParams, this.limits.replayLimit);
     if (!isOnlineElsewhere(this.ctx, identity.userId, server)) {
       broadcast(this.ctx, { type: "presence", userId: identity.userId, status: "online" }, server);
     }
     await this.upkeep.alarmBy(now + Math.ceil(this.limits.idleTimeoutMs / 2));
     return new Response(null, { status: 101, webSocket: client, headers: { "Sec-WebSocket-Protocol": SUBPROTOCOL } });
-  }
-
-  /**
-   * `welcome`, then the replay of everything after `since`, all before this call returns:
-   * no other event can run in between, so live messages follow with no gap and no duplicate.
-   */
-  private welcome(ws: WebSocket, identity: SocketIdentity, params: URLSearchParams): void {
-    const { roomId, lastSeq, floorSeq, epoch } = this.store.state;
-    const readSeq = this.store.readSeq(identity.userId);
-    sendFrame(ws, { type: "welcome", roomId: roomId ?? "", seq: lastSeq, epoch, online: onlineUsers(this.ctx), readSeq });
-    const sinceText = params.get("since");
-    if (sinceText === null) return;
-    const since = Number(sinceText);
-    const clientEpoch = params.get("epoch");
-    let reason: string | undefined;
-    if (!Number.isSafeInteger(since) || since < 0) reason = "bad_since";
-    else if (clientEpoch !== null && clientEpoch !== epoch) reason = "epoch_changed";
-    else if (since > lastSeq) reason = "ahead_of_log";
-    else if (since < floorSeq) reason = "trimmed";
-    else if (lastSeq - since > this.limits.replayLimit) reason = "too_far_behind";
-    if (reason) {
-      sendFrame(ws, { type: "resync", reason });
-      return;
-    }
-    for (let after = since; after < lastSeq; ) {
-      const chunk = this.store.after(after, REPLAY_CHUNK);
-      const last = chunk.at(-1);
-      if (!last) break;
-      for (const message of chunk) sendFrame(ws, { type: "message", message });
-      after = last.seq;
-    }
   }
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
@@ -209,6 +224,14 @@ export class Room extends DurableObject<Env> {
         return;
       case "read": {
         const result = await this.markRead(sender.userId, frame.seq);
+        if (!result.ok) return sendFrame(ws, errorFrame(result.code, result.detail));
+        // The user's inbox recounts unread and tells every device (im).
+        await this.inbox(sender.userId).applyRead(this.store.state.roomId ?? "", result.readSeq);
+        return;
+      }
+      case "edit":
+      case "delete": {
+        const result = this.commitChange({ kind: frame.type, editorId: sender.userId, seq: frame.seq, ...(frame.type === "edit" ? { body: frame.body } : {}) });
         if (!result.ok) sendFrame(ws, errorFrame(result.code, result.detail));
         return;
       }
@@ -226,14 +249,16 @@ export class Room extends DurableObject<Env> {
     if (body.length > this.limits.maxBodyChars) {
       return { ok: false, code: "body_too_long", detail: `A message body is at most ${this.limits.maxBodyChars} characters.` };
     }
+    if (this.store.state.kind === "direct" && this.store.blockedBy(sender.userId)) {
+      return { ok: false, code: "blocked", detail: "This user does not accept your messages." };
+    }
     const { message, created } = await this.commits.enqueue({ sender: { userId: sender.userId, username: sender.username }, clientMsgId, body, replyTo });
     return { ok: true, message, created };
   }
 
   /**
    * Stores a group in one transaction, then sends acks and broadcasts in seq order: the
-   * output gate holds them until the commit is durable. IM hook: members' inboxes can be
-   * notified here, once per durable message.
+   * output gate holds them until the commit is durable; then the members' inboxes get them.
    */
   private commitGroup(group: PendingSend[]): void {
     const now = Date.now();
@@ -249,6 +274,7 @@ export class Room extends DurableObject<Env> {
       send.resolve({ message, created });
     });
     if (stored > 0) {
+      this.fanout.kick();
       this.upkeep.messageStored(now).catch((err: unknown) => this.log.error("archive scheduling failed", { error: String(err) }));
     }
   }
@@ -278,6 +304,22 @@ export class Room extends DurableObject<Env> {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /** Stores an edit/delete entry, broadcasts it (the output gate holds it until durable) and fans it out. */
+  private commitChange(request: ChangeRequest): ChangeResult {
+    const limits = { editWindowMs: this.editWindowMs, maxBodyChars: this.limits.maxBodyChars };
+    const result = applyChange(this.store, request, limits, Date.now(), newId);
+    if (result.ok && result.entry) {
+      broadcast(this.ctx, result.entry);
+      this.fanout.kick();
+      this.upkeep.messageStored(Date.now()).catch((err: unknown) => this.log.error("archive scheduling failed", { error: String(err) }));
+    }
+    return result;
+  }
+
+  private inbox(userId: string) {
+    return this.env.INBOX.get(this.env.INBOX.idFromName(userId));
+  }
 
   private bucket(ws: WebSocket, now: number): SendBucket {
     let bucket = this.buckets.get(ws);

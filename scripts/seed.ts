@@ -40,6 +40,7 @@ export async function seed(base: string): Promise<void> {
   }
   await seedLobby(base, alice, [bob, carol]);
   await seedFeed(base, sessions);
+  await seedIm(base, alice, bob, carol);
   console.log(`[seed] demo users: ${DEMO_USERS.map((u) => u.username).join(", ")} (password: ${DEMO_PASSWORD})`);
 }
 
@@ -66,6 +67,31 @@ async function seedLobby(base: string, owner: Session, members: Session[]): Prom
     if (res.status !== 201) throw new Error(`seeding lobby messages: ${res.status} ${await res.text()}`);
   }
   console.log(`[seed] channel "lobby": ${lobby.id}`);
+}
+
+// ---- im: a direct conversation between alice and bob, and a small group "book club".
+// Fixed clientMsgIds make every message idempotent (a resend returns the original).
+async function seedIm(base: string, alice: Session, bob: Session, carol: Session): Promise<void> {
+  const send = async (roomId: string, who: Session, clientMsgId: string, body: string) => {
+    const res = await post(base, `/v1/rooms/${roomId}/messages`, { clientMsgId, body }, who.accessToken);
+    if (res.status !== 201) throw new Error(`seeding im messages: ${res.status} ${await res.text()}`);
+  };
+  const direct = await post(base, "/v1/rooms/direct", { userId: bob.user.id }, alice.accessToken);
+  if (direct.status !== 200 && direct.status !== 201) throw new Error(`seeding the direct room: ${direct.status} ${await direct.text()}`);
+  const dm = (await direct.json()) as { id: string };
+  await send(dm.id, alice, "seed-dm-1", "Hi Bob! This is a direct room: just the two of us.");
+  await send(dm.id, bob, "seed-dm-2", "Hi Alice. Your unread count follows you across devices.");
+  const mine = await fetch(`${base}/v1/rooms?limit=100`, { headers: { Authorization: `Bearer ${alice.accessToken}` } });
+  const rooms = ((await mine.json()) as { items: { id: string; name: string; kind: string }[] }).items;
+  let group = rooms.find((r) => r.name === "book club" && r.kind === "group");
+  if (!group) {
+    const res = await post(base, "/v1/rooms", { kind: "group", name: "book club", memberIds: [bob.user.id, carol.user.id] }, alice.accessToken);
+    if (res.status !== 201) throw new Error(`seeding the group: ${res.status} ${await res.text()}`);
+    group = (await res.json()) as { id: string; name: string; kind: string };
+  }
+  await send(group.id, alice, "seed-group-1", "Welcome to the book club. Admins manage members here.");
+  await send(group.id, carol, "seed-group-2", "I am halfway through the first chapter.");
+  console.log(`[seed] direct room alice-bob: ${dm.id}; group "book club": ${group.id}`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await seed(process.argv[2] ?? "http://127.0.0.1:8787");

@@ -13,6 +13,7 @@ import { requestContext } from "./middleware/context";
 import { authRoutes } from "./routes/auth";
 import { feedRoutes } from "./routes/feed";
 import { healthRoutes } from "./routes/health";
+import { imRoutes } from "./routes/im";
 import { inboxRoutes } from "./routes/inbox";
 import { roomRoutes } from "./routes/rooms";
 import { MEDIA_UPLOAD_PATH, mediaServeRoutes, mediaUploadRoutes } from "./routes/media";
@@ -55,6 +56,8 @@ function buildApp() {
     .route("/v1/inbox", inboxRoutes)
     // ---- rooms
     .route("/v1/rooms", roomRoutes)
+    // ---- im
+    .route("/v1", imRoutes)
     // ---- tasks
     .route("/v1", taskRoutes)
     .route("/v1", taskCallbackRoutes)

@@ -9,6 +9,9 @@
 // POST /__bench/feed/* feed bulk seeding and hot-list timing (src/bench-feed.ts)
 
 import { benchFeedRoute } from "./bench-feed";
+// POST /__bench/im/*                   IM benchmark helpers (src/bench-im.ts)
+
+import { benchImRoute } from "./bench-im";
 import { loadConfig } from "./config";
 
 let stored = '{"ok":true}';
@@ -19,6 +22,8 @@ const BENCH_ROOM = /^\/__bench\/rooms\/(echo|party)\/([A-Za-z0-9_-]{1,64})\/ws$/
 export async function benchRoute(request: Request, env: Env): Promise<Response | undefined> {
   const { pathname } = new URL(request.url);
   if (!pathname.startsWith("/__bench/") || !loadConfig(env).benchRoutes) return undefined;
+  // ---- im: /__bench/im/* (src/bench-im.ts)
+  if (pathname.startsWith("/__bench/im/")) return benchImRoute(request, env, pathname);
   const room = BENCH_ROOM.exec(pathname);
   if (room) {
     const namespace = room[1] === "echo" ? env.BENCH_ECHO_ROOM : env.BENCH_PARTY_ROOM;

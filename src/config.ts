@@ -1,6 +1,7 @@
 // Typed configuration: every limit and setting comes from wrangler.toml [vars] (strings),
 // parsed once per isolate with a safe default for each. Secrets are checked here too.
 import { z } from "zod";
+import { type ImSettings, parseImSettings } from "./shared/im-settings";
 import { parseRoomLimits, type RoomLimits } from "./shared/room-limits";
 import { type BackendSpec, parseBackendsVar } from "./shared/tasks";
 
@@ -116,6 +117,9 @@ export interface Config {
     breakerCooldownSeconds: number;
   };
   feed: FeedConfig;
+  // ---- im
+  /** Instant messaging settings (IM_* and VAPID_* vars, VAPID_PRIVATE_KEY secret), shared with the objects. */
+  im: ImSettings;
 }
 
 /** Feed limits and tuning (posts, media, cache, hot list, retention). */
@@ -187,6 +191,7 @@ export function loadConfig(env: Env): Config {
       processedEventRetentionMs: raw.PROCESSED_EVENT_RETENTION_HOURS * 3_600_000,
       deletedPostRetentionMs: raw.DELETED_POST_RETENTION_DAYS * 86_400_000,
     },
+    im: parseImSettings(env),
   };
   cache.set(env, config);
   return config;

@@ -1,18 +1,10 @@
 // The Room object's SQLite storage: its message log, its member set with read cursors, and
 // one state row (room id, epoch, last/archived/floor seq). Every method is synchronous, so a
 // caller's read-modify-write can never interleave with another event.
-import type { Message } from "../../src/shared/protocol";
+import type { Message, RoomEntry } from "../../src/shared/protocol";
+import type { ArchiveRow } from "../../src/shared/room-events";
 import type { MemberRole, RoomKind, RoomMember, Sender } from "../../src/shared/rooms";
-
-interface MessageRow extends Record<string, SqlStorageValue> {
-  seq: number;
-  id: string;
-  client_msg_id: string;
-  sender_id: string;
-  sender_username: string;
-  body: string;
-  created_at: number;
-}
+import { ADDED_COLUMNS, type MessageRow, toArchiveRow, toEntry, toMessage } from "./log-rows";
 
 interface StateRow extends Record<string, SqlStorageValue> {
   room_id: string | null;
@@ -21,6 +13,7 @@ interface StateRow extends Record<string, SqlStorageValue> {
   last_seq: number;
   archived_seq: number;
   floor_seq: number;
+  fanout_seq: number;
 }
 
 /** A message to store. */
@@ -39,6 +32,8 @@ export interface RoomState {
   lastSeq: number;
   archivedSeq: number;
   floorSeq: number;
+  /** Every entry with seq <= fanoutSeq has been handed to its members' inboxes (im). */
+  fanoutSeq: number;
 }
 
 const SCHEMA = [
@@ -54,6 +49,9 @@ const SCHEMA = [
     last_seq INTEGER NOT NULL, archived_seq INTEGER NOT NULL, floor_seq INTEGER NOT NULL)`,
 ];
 
+/** clientMsgId prefix of edit/delete entries (a client's ids cannot collide: they are per sender and this one is the entry's id). */
+const CHANGE_ID_PREFIX = "change:";
+
 export class RoomStore {
   #state: RoomState;
 
@@ -62,12 +60,21 @@ export class RoomStore {
     newId: () => string,
   ) {
     for (const statement of SCHEMA) this.sql.exec(statement);
+    for (const statement of ADDED_COLUMNS) {
+      try {
+        this.sql.exec(statement);
+      } catch {
+        // The column exists already.
+      }
+    }
     // A room written by the first version has messages but no state row: its last seq is MAX(seq).
     this.sql.exec(
       `INSERT OR IGNORE INTO room_state (id, epoch, last_seq, archived_seq, floor_seq)
        SELECT 1, ?, COALESCE(MAX(seq), 0), 0, COALESCE(MIN(seq) - 1, 0) FROM messages`,
       newId(),
     );
+    // A room from before IM fan-out does not send its old history to inboxes.
+    this.sql.exec("UPDATE room_state SET fanout_seq = last_seq WHERE fanout_seq IS NULL");
     this.#state = this.readState();
   }
 
@@ -88,6 +95,7 @@ export class RoomStore {
       lastSeq: row.last_seq,
       archivedSeq: row.archived_seq,
       floorSeq: row.floor_seq,
+      fanoutSeq: row.fanout_seq,
     };
   }
 
@@ -114,7 +122,20 @@ export class RoomStore {
           .toArray()[0];
         if (existing) return { message: this.toMessage(existing), created: false };
         seq++;
-        const row = { seq, id: newId(), client_msg_id: clientMsgId, sender_id: sender.userId, sender_username: sender.username, body, created_at: now };
+        const row: MessageRow = {
+          seq,
+          id: newId(),
+          client_msg_id: clientMsgId,
+          sender_id: sender.userId,
+          sender_username: sender.username,
+          body,
+          created_at: now,
+          kind: "message",
+          ref_seq: null,
+          edited_at: null,
+          deleted_at: null,
+          revision: 0,
+        };
         this.sql.exec(
           `INSERT INTO messages (seq, id, client_msg_id, sender_id, sender_username, body, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -136,10 +157,10 @@ export class RoomStore {
     });
   }
 
-  /** Up to `limit` messages with seq > `after`, oldest first. */
+  /** Up to `limit` messages (not edit/delete entries) with seq > `after`, oldest first, in their latest state. */
   after(after: number, limit: number): Message[] {
     return this.sql
-      .exec<MessageRow>("SELECT * FROM messages WHERE seq > ? ORDER BY seq LIMIT ?", after, limit)
+      .exec<MessageRow>("SELECT * FROM messages WHERE seq > ? AND kind = 'message' ORDER BY seq LIMIT ?", after, limit)
       .toArray()
       .map((row) => this.toMessage(row));
   }
@@ -147,10 +168,64 @@ export class RoomStore {
   /** The `limit` newest messages with seq < `before`, oldest first. */
   before(before: number, limit: number): Message[] {
     return this.sql
-      .exec<MessageRow>("SELECT * FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT ?", before, limit)
+      .exec<MessageRow>("SELECT * FROM messages WHERE seq < ? AND kind = 'message' ORDER BY seq DESC LIMIT ?", before, limit)
       .toArray()
       .reverse()
       .map((row) => this.toMessage(row));
+  }
+
+  /** Up to `limit` log entries (messages, edits, deletes) with seq > `after`, in seq order. */
+  entriesAfter(after: number, limit: number): RoomEntry[] {
+    return this.rowsAfter(after, limit).map((row) => toEntry(this.roomId, row, row.ref_seq === null ? undefined : this.row(row.ref_seq)));
+  }
+
+  /** Up to `limit` log rows with seq > `after`, as the archive stores them. */
+  archiveRowsAfter(after: number, limit: number): ArchiveRow[] {
+    return this.rowsAfter(after, limit).map((row) => toArchiveRow(this.roomId, row));
+  }
+
+  private rowsAfter(after: number, limit: number): MessageRow[] {
+    return this.sql.exec<MessageRow>("SELECT * FROM messages WHERE seq > ? ORDER BY seq LIMIT ?", after, limit).toArray();
+  }
+
+  /** The log row with `seq`, if the room still keeps it. */
+  row(seq: number): MessageRow | undefined {
+    return this.sql.exec<MessageRow>("SELECT * FROM messages WHERE seq = ?", seq).toArray()[0];
+  }
+
+  /**
+   * Appends an edit or delete entry for message `targetSeq` and applies it to the message,
+   * in one transaction. The caller has checked who may change it and when.
+   */
+  appendChange(kind: "edit" | "delete", target: MessageRow, body: string, now: number, id: string): RoomEntry {
+    return this.storage.transactionSync(() => {
+      const seq = this.#state.lastSeq + 1;
+      this.sql.exec(
+        `INSERT INTO messages (seq, id, client_msg_id, sender_id, sender_username, body, created_at, kind, ref_seq)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        seq,
+        id,
+        `${CHANGE_ID_PREFIX}${id}`,
+        target.sender_id,
+        target.sender_username,
+        body,
+        now,
+        kind,
+        target.seq,
+      );
+      if (kind === "edit") this.sql.exec("UPDATE messages SET body = ?, edited_at = ?, revision = ? WHERE seq = ?", body, now, seq, target.seq);
+      else this.sql.exec("UPDATE messages SET body = '', deleted_at = ?, revision = ? WHERE seq = ?", now, seq, target.seq);
+      this.sql.exec("UPDATE room_state SET last_seq = ? WHERE id = 1", seq);
+      this.#state = { ...this.#state, lastSeq: seq };
+      return toEntry(this.roomId, this.row(seq)!, this.row(target.seq));
+    });
+  }
+
+  /** Records that every entry up to `seq` reached its members' inboxes (or the FANOUT queue). */
+  markFannedOut(seq: number): void {
+    if (seq <= this.#state.fanoutSeq) return;
+    this.sql.exec("UPDATE room_state SET fanout_seq = ? WHERE id = 1", seq);
+    this.#state = { ...this.#state, fanoutSeq: seq };
   }
 
   /** Records that every message up to `seq` has been handed to the archive queue. */
@@ -204,17 +279,53 @@ export class RoomStore {
       | undefined;
   }
 
-  /** Adds members or changes their roles; read cursors are kept. */
+  /**
+   * Adds members or changes their roles; read cursors are kept. A new member starts with
+   * everything so far read: joining does not make old messages unread.
+   */
   upsertMembers(members: readonly RoomMember[]): void {
     this.storage.transactionSync(() => {
       for (const m of members) {
         this.sql.exec(
-          "INSERT INTO members (user_id, role) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET role = excluded.role",
+          "INSERT INTO members (user_id, role, read_seq) VALUES (?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET role = excluded.role",
           m.userId,
           m.role,
+          this.#state.lastSeq,
         );
       }
     });
+  }
+
+  /** Every member's id. */
+  memberIds(): string[] {
+    return this.sql.exec<{ user_id: string }>("SELECT user_id FROM members").toArray().map((r) => r.user_id);
+  }
+
+  memberCount(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM members").one().n;
+  }
+
+  /** Sets whether member `userId` blocks the other member of this (direct) room. */
+  setBlocksPeer(userId: string, blocks: boolean): void {
+    this.sql.exec("UPDATE members SET blocks_peer = ? WHERE user_id = ?", blocks ? 1 : 0, userId);
+  }
+
+  /** True when another member blocks `userId` (direct rooms). */
+  blockedBy(userId: string): boolean {
+    return this.sql.exec("SELECT 1 FROM members WHERE user_id != ? AND blocks_peer = 1", userId).toArray().length > 0;
+  }
+
+  /** Seqs of messages from others after `readSeq` that are not deleted, up to `limit`. */
+  unreadSeqs(userId: string, readSeq: number, limit: number): number[] {
+    return this.sql
+      .exec<{ seq: number }>(
+        "SELECT seq FROM messages WHERE seq > ? AND kind = 'message' AND sender_id != ? AND deleted_at IS NULL ORDER BY seq LIMIT ?",
+        readSeq,
+        userId,
+        limit,
+      )
+      .toArray()
+      .map((r) => r.seq);
   }
 
   /** Removes a member; returns whether they were one. */
@@ -253,15 +364,11 @@ export class RoomStore {
     }
   }
 
+  private get roomId(): string {
+    return this.#state.roomId ?? "";
+  }
+
   private toMessage(row: MessageRow): Message {
-    return {
-      id: row.id,
-      roomId: this.#state.roomId ?? "",
-      seq: row.seq,
-      clientMsgId: row.client_msg_id,
-      sender: { id: row.sender_id, username: row.sender_username },
-      body: row.body,
-      createdAt: new Date(row.created_at).toISOString(),
-    };
+    return toMessage(this.roomId, row);
   }
 }

@@ -12,6 +12,14 @@ import type { RoomStore } from "./storage";
 const MAX_FLUSH_ROUNDS = 10;
 /** How soon to look again when old messages could not be trimmed yet. */
 const TRIM_RETRY_MS = 60_000;
+/** How soon to retry an IM fan-out that could not reach every inbox. */
+export const FANOUT_RETRY_MS = 1_000;
+
+/** The room's IM fan-out, as far as upkeep is concerned (durable/room/fanout.ts). */
+export interface PendingFanout {
+  pending(): boolean;
+  run(): Promise<void>;
+}
 
 export class RoomUpkeep {
   private flushing: Promise<void> | undefined;
@@ -24,6 +32,7 @@ export class RoomUpkeep {
     private readonly store: RoomStore,
     private readonly limits: RoomLimits,
     private readonly log: Logger,
+    private readonly fanout: PendingFanout,
   ) {}
 
   /** Called after a message is stored: flush now if a batch is full, else within the delay. */
@@ -44,6 +53,7 @@ export class RoomUpkeep {
   /** The alarm: every job, each failure contained, then the next wake-up. */
   async run(now: number, onRetired: (ws: WebSocket) => void): Promise<void> {
     this.alarmAt = null; // the alarm that woke us is spent
+    await this.contained("im fan-out", () => this.fanout.run());
     await this.contained("archive flush", () => this.flush());
     this.sweepIdle(now, onRetired);
     await this.contained("trim", () => this.trim(now));
@@ -66,7 +76,7 @@ export class RoomUpkeep {
     const roomId = this.store.state.roomId;
     if (roomId === null) return;
     for (let round = 0; round < MAX_FLUSH_ROUNDS; round++) {
-      const batch = this.store.after(this.store.state.archivedSeq, this.limits.archiveBatch);
+      const batch = this.store.archiveRowsAfter(this.store.state.archivedSeq, this.limits.archiveBatch);
       const last = batch.at(-1);
       if (!last) break;
       for (const event of packArchive(roomId, batch)) await this.env.EVENTS.send(event, { contentType: "json" });
@@ -115,6 +125,7 @@ export class RoomUpkeep {
     const { lastSeq, archivedSeq } = this.store.state;
     const times: number[] = [];
     if (lastSeq > archivedSeq || this.store.unsyncedReads(1).length > 0) times.push(now + this.limits.archiveDelayMs);
+    if (this.fanout.pending()) times.push(now + FANOUT_RETRY_MS);
     if (this.ctx.getWebSockets().length > 0) times.push(now + Math.ceil(this.limits.idleTimeoutMs / 2));
     const oldest = this.store.oldestCreatedAt();
     if (oldest !== undefined) times.push(Math.max(oldest + this.limits.retentionMs, now + TRIM_RETRY_MS));

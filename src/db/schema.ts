@@ -229,8 +229,45 @@ export const messages = sqliteTable(
     senderUsername: text("sender_username").notNull(),
     body: text("body").notNull(),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    // ---- im: edits and deletes are log entries of their own (kind edit/delete, refSeq the
+    // message they change); the message row itself carries its latest state.
+    kind: text("kind", { enum: ["message", "edit", "delete"] }).notNull().default("message"),
+    refSeq: integer("ref_seq"),
+    editedAt: integer("edited_at", { mode: "timestamp_ms" }),
+    deletedAt: integer("deleted_at", { mode: "timestamp_ms" }),
+    /** Seq of the last edit/delete applied to this row (guards against out-of-order redelivery). */
+    revision: integer("revision").notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.roomId, t.seq] })],
+);
+
+// ---------------------------------------------------------------- im
+
+/** The one direct room of a user pair (`userA` < `userB`): creating it twice finds this row. */
+export const directRooms = sqliteTable("direct_rooms", {
+  userA: text("user_a")
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
+  userB: text("user_b")
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
+  roomId: text("room_id").notNull(),
+  createdAt: createdAt(),
+}, (t) => [primaryKey({ columns: [t.userA, t.userB] })]);
+
+/** `blockerId` receives no direct messages from `blockedId`. */
+export const blocks = sqliteTable(
+  "blocks",
+  {
+    blockerId: text("blocker_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    blockedId: text("blocked_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.blockerId, t.blockedId] })],
 );
 
 // ---------------------------------------------------------------- operations

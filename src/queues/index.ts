@@ -5,6 +5,7 @@ import { createLogger } from "../lib/log";
 import { recordDeadLetters } from "./dead-letter";
 import { consumeEvents } from "./events";
 import { consumeTasks, failDeadTasks } from "./tasks";
+import { consumeFanout } from "./im-fanout";
 
 /** Queue names from wrangler.toml. */
 export const QueueName = {
@@ -12,6 +13,8 @@ export const QueueName = {
   eventsDlq: "plaza-events-dlq",
   tasks: "plaza-tasks",
   tasksDlq: "plaza-tasks-dlq",
+  // ---- im
+  fanout: "plaza-fanout",
 } as const;
 
 /** The Worker's `queue` handler. */
@@ -21,6 +24,8 @@ export async function consumeQueue(batch: MessageBatch<unknown>, env: Env, _ctx:
   switch (batch.queue) {
     case QueueName.events:
       return consumeEvents(batch, { env, db, log });
+    case QueueName.fanout:
+      return consumeFanout(batch, env, log);
     case QueueName.eventsDlq:
       return recordDeadLetters(batch, db, log);
     case QueueName.tasksDlq:

@@ -22,7 +22,8 @@ import {
 } from "../schemas/rooms";
 import { ROOM_ID_HEADER, SUBPROTOCOL } from "../shared/identity";
 import { decodeCursor, encodeCursor, MessageCursorSchema, MyRoomsCursorSchema, PublicRoomsCursorSchema } from "../services/room-cursors";
-import { listMyRooms } from "../services/room-lists";
+import { directPeer } from "../services/direct-rooms";
+import { inboxStub } from "../services/inbox-sync";
 import { markRead, pageMessages, sendMessage } from "../services/room-messages";
 import {
   addMember,
@@ -58,7 +59,7 @@ const myRoomsRoute = createRoute({
   tags,
   security: bearerSecurity,
   middleware: [requireAuth()] as const,
-  summary: "Rooms I belong to, most recently joined first, with unread counts and last messages",
+  summary: "Rooms I belong to, most recent activity first, with unread counts and last messages (from my inbox)",
   request: { query: PageQuerySchema },
   responses: { 200: json(pageOf(MyRoomSchema), "A page of rooms"), ...problems(400, 401) },
 });
@@ -187,7 +188,8 @@ export const roomRoutes = createRouter()
   .openapi(myRoomsRoute, async (c) => {
     const { limit, cursor } = c.req.valid("query");
     const after = cursor ? decodeCursor(cursor, MyRoomsCursorSchema) : undefined;
-    const { items, next } = await listMyRooms(c.var.db, c.var.auth.id, limit, after);
+    // ---- im: one call to one object, the caller's inbox.
+    const { items, next } = await inboxStub(c.env, c.var.auth.id).rooms(c.var.auth.id, limit, after);
     return c.json({ items, nextCursor: next ? encodeCursor(next) : null }, 200);
   })
   .openapi(publicRoomsRoute, async (c) => {
@@ -201,7 +203,10 @@ export const roomRoutes = createRouter()
   .openapi(getRoomRoute, async (c) => {
     const { id } = c.req.valid("param");
     const { room, role } = await visibleRoom(c.var.db, id, c.var.auth.id);
-    return c.json(toPublicRoom(room, await memberCount(c.var.db, id), role), 200);
+    const shown = toPublicRoom(room, await memberCount(c.var.db, id), role);
+    // ---- im: a direct room is named after the other member.
+    const peer = room.kind === "direct" ? await directPeer(c.var.db, id, c.var.auth.id) : undefined;
+    return c.json(peer ? { ...shown, name: peer.username, peer } : shown, 200);
   })
   .openapi(joinRoute, async (c) => {
     await joinRoom(c.var.db, c.env, c.req.valid("param").id, c.var.auth.id);

@@ -14,6 +14,10 @@ export const RoomSchema = z
     memberCount: z.number().int(),
     createdAt: TimestampSchema,
     role: RoleSchema.optional().openapi({ description: "The caller's role; absent when the caller is not a member" }),
+    peer: z
+      .object({ id: IdSchema, username: z.string() })
+      .optional()
+      .openapi({ description: "Direct rooms: the other member (the room's name is their username)" }),
   })
   .openapi("Room");
 
@@ -24,14 +28,18 @@ export const MessageSchema = z
     seq: z.number().int().positive().openapi({ description: "The room's gap-free order", example: 42 }),
     clientMsgId: z.string(),
     sender: z.object({ id: IdSchema, username: z.string() }),
-    body: z.string(),
+    body: z.string().openapi({ description: "The latest body; empty once deleted" }),
     createdAt: TimestampSchema,
+    editedAt: TimestampSchema.optional().openapi({ description: "Set once the sender edited the message" }),
+    deletedAt: TimestampSchema.optional().openapi({ description: "Set once the sender deleted the message" }),
   })
   .openapi("Message");
 
 export const MyRoomSchema = RoomSchema.extend({
-  unread: z.number().int().openapi({ description: "Archived messages from others after my read cursor (converges within ~10 s)" }),
+  unread: z.number().int().min(0).openapi({ description: "Messages from others after my read cursor (not deleted); exact, from my inbox" }),
   lastMessage: MessageSchema.nullable(),
+  readSeq: z.number().int().min(0).openapi({ description: "My read cursor" }),
+  lastSeq: z.number().int().min(0).openapi({ description: "The newest log seq my inbox has seen in this room" }),
 }).openapi("MyRoom");
 
 export const RoomNameSchema = z.string().trim().min(1).max(100).openapi({ example: "lobby" });

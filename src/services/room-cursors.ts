@@ -25,6 +25,7 @@ export function decodeCursor<T extends z.ZodType>(text: string, schema: T): z.ou
 
 const Seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
-export const MyRoomsCursorSchema = z.strictObject({ joinedAt: z.number().int().min(0), roomId: z.string().max(64) });
+/** "My rooms" pages (im: served by the inbox, newest activity first). */
+export const MyRoomsCursorSchema = z.strictObject({ activityAt: z.number().int().min(0), roomId: z.string().max(64) });
 export const PublicRoomsCursorSchema = z.strictObject({ id: z.string().max(64) });
 export const MessageCursorSchema = z.union([z.strictObject({ after: Seq }), z.strictObject({ before: Seq })]);

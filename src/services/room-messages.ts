@@ -10,7 +10,7 @@ import { messages } from "../db/schema";
 import { errors } from "../errors";
 import type { Message } from "../shared/protocol";
 import type { RoomRefusal, Sender } from "../shared/rooms";
-import { archivedMessage } from "./room-lists";
+import { inboxStub } from "./inbox-sync";
 import { roomStub, saveReadCursor } from "./rooms";
 
 /** Where the next page starts: after a seq (newer) or before one (older). */
@@ -19,6 +19,11 @@ export type MessageCursor = { after: number } | { before: number };
 /** Maps a room's refusal to the API's error. */
 function refusal(r: RoomRefusal): never {
   if (r.code === "not_member") throw errors.notFound("room");
+  // ---- im
+  if (r.code === "message_not_found") throw errors.notFound("message");
+  if (r.code === "blocked") throw errors.blocked();
+  if (r.code === "not_sender") throw errors.forbidden("Only the sender can change a message.");
+  if (r.code === "message_deleted") throw errors.conflict("message_deleted", r.detail);
   throw errors.unprocessable(r.code, r.detail);
 }
 
@@ -33,7 +38,17 @@ export async function sendMessage(env: Env, roomId: string, sender: Sender, clie
 export async function markRead(db: Db, env: Env, roomId: string, userId: string, seq: number): Promise<void> {
   const result = await roomStub(env, roomId).markRead(userId, seq);
   if (!result.ok) refusal(result);
+  // ---- im: the inbox recounts unread and tells every device.
+  await inboxStub(env, userId).applyRead(roomId, result.readSeq);
   await saveReadCursor(db, roomId, userId, result.readSeq);
+}
+
+/** Edits (`body`) or deletes one of the caller's messages; returns it in its new state (im). */
+export async function changeMessage(env: Env, roomId: string, editorId: string, seq: number, body?: string): Promise<Message> {
+  const request = body === undefined ? { kind: "delete" as const, editorId, seq } : { kind: "edit" as const, editorId, seq, body };
+  const result = await roomStub(env, roomId).change(request);
+  if (!result.ok) refusal(result);
+  return result.message;
 }
 
 /** One page of history, oldest first, and the cursor of the next page in the same direction. */
@@ -81,9 +96,25 @@ async function archiveRange(
         range.gt !== undefined ? gt(messages.seq, range.gt) : undefined,
         range.lte !== undefined ? lte(messages.seq, range.lte) : undefined,
         range.lt !== undefined ? lt(messages.seq, range.lt) : undefined,
+        eq(messages.kind, "message"),
       ),
     )
     .orderBy(order === "asc" ? asc(messages.seq) : desc(messages.seq))
     .limit(limit);
   return rows.map(archivedMessage);
+}
+
+/** A D1 archive row in the API's message shape, in its latest state. */
+export function archivedMessage(row: typeof messages.$inferSelect): Message {
+  return {
+    id: row.id,
+    roomId: row.roomId,
+    seq: row.seq,
+    clientMsgId: row.clientMsgId,
+    sender: { id: row.senderId, username: row.senderUsername },
+    body: row.body,
+    createdAt: row.createdAt.toISOString(),
+    ...(row.editedAt ? { editedAt: row.editedAt.toISOString() } : {}),
+    ...(row.deletedAt ? { deletedAt: row.deletedAt.toISOString() } : {}),
+  };
 }

@@ -1,12 +1,13 @@
 // Rooms and memberships in D1, kept in step with each room object's own member set.
 // Order of writes: access is granted at the room object first and revoked in D1 first, so a
 // failure half-way leaves the user with less access (the Worker checks D1), never more.
-import { and, count, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
+import { and, count, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { MemberRole, RoomKind } from "../shared/rooms";
 import type { Db } from "../db/client";
 import { roomMembers, rooms, users } from "../db/schema";
 import { errors } from "../errors";
 import { newId } from "../lib/ids";
+import { tellJoined, tellLeft } from "./inbox-sync";
 
 export type RoomRow = typeof rooms.$inferSelect;
 
@@ -18,6 +19,8 @@ export interface PublicRoom {
   memberCount: number;
   createdAt: string;
   role?: MemberRole;
+  /** Direct rooms: the other member (im). */
+  peer?: { id: string; username: string };
 }
 
 /** The room object of `roomId`. */
@@ -47,9 +50,11 @@ export async function createRoom(
   input: { kind: "channel" | "group"; name: string; memberIds?: string[] | undefined },
 ): Promise<PublicRoom> {
   const invited = [...new Set(input.memberIds ?? [])].filter((id) => id !== ownerId);
-  if (invited.length > 0) {
-    const found = await db.select({ id: users.id }).from(users).where(inArray(users.id, invited));
-    if (found.length !== invited.length) throw errors.unprocessable("unknown_user", "Some memberIds are not users.");
+  // D1 binds at most 100 parameters: check members in chunks (big groups come from bench seeding).
+  for (let i = 0; i < invited.length; i += 90) {
+    const chunk = invited.slice(i, i + 90);
+    const found = await db.select({ id: users.id }).from(users).where(inArray(users.id, chunk));
+    if (found.length !== chunk.length) throw errors.unprocessable("unknown_user", "Some memberIds are not users.");
   }
   const id = newId();
   const members = [
@@ -62,7 +67,11 @@ export async function createRoom(
     inserts.push(db.insert(roomMembers).values(members.slice(i, i + MEMBERS_PER_INSERT)));
   }
   const [[room]] = await db.batch([db.insert(rooms).values({ id, kind: input.kind, name: input.name, ownerId }).returning(), ...inserts]);
-  return toPublicRoom(room!, members.length, "owner");
+  const created = toPublicRoom(room!, members.length, "owner");
+  // ---- im: every member's room list.
+  const membership = { roomId: id, kind: input.kind, name: input.name, memberCount: members.length, createdAt: created.createdAt };
+  await tellJoined(env, members.map((m) => ({ userId: m.userId, membership: { ...membership, role: m.role } })));
+  return created;
 }
 
 /** The caller's role in a room, or undefined. */
@@ -99,8 +108,15 @@ export async function joinRoom(db: Db, env: Env, roomId: string, userId: string)
   const { room, role } = await visibleRoom(db, roomId, userId);
   if (role) return;
   if (room.kind !== "channel") throw errors.notFound("room");
-  await roomStub(env, roomId).addMembers([{ userId, role: "member" }]);
+  const readSeq = await roomStub(env, roomId).addMembers([{ userId, role: "member" }]);
   await db.insert(roomMembers).values({ roomId, userId, role: "member" }).onConflictDoNothing();
+  await tellJoined(env, [{ userId, membership: await membershipOf(db, room, "member", readSeq) }]);
+}
+
+/** What a member's inbox is told about a room (im). */
+async function membershipOf(db: Db, room: RoomRow, role: MemberRole, readSeq: number | undefined) {
+  const memberTotal = await memberCount(db, room.id);
+  return { roomId: room.id, kind: room.kind, name: room.name, role, memberCount: memberTotal, createdAt: room.createdAt.toISOString(), readSeq };
 }
 
 /** Leaves a room; the owner cannot leave (409). The user's sockets in the room close. */
@@ -127,11 +143,13 @@ export async function addMember(
   const current = await memberRole(db, roomId, input.userId);
   if (current === "owner") throw errors.conflict("cannot_change_owner", "The owner's role cannot change.");
   if (current === "admin" && role === "member" && actorRole !== "owner") throw errors.forbidden("Only the owner can demote admins.");
-  await roomStub(env, roomId).addMembers([{ userId: input.userId, role }]);
+  const readSeq = await roomStub(env, roomId).addMembers([{ userId: input.userId, role }]);
   await db
     .insert(roomMembers)
     .values({ roomId, userId: input.userId, role })
     .onConflictDoUpdate({ target: [roomMembers.roomId, roomMembers.userId], set: { role } });
+  // A role change keeps the member's read cursor; a new member starts at the latest seq.
+  await tellJoined(env, [{ userId: input.userId, membership: await membershipOf(db, room, role, current ? undefined : readSeq) }]);
 }
 
 /** An owner or admin removes a member; admins only the owner may remove; nobody removes the owner. */
@@ -155,6 +173,7 @@ async function requireAdmin(db: Db, roomId: string, actorId: string): Promise<{ 
 async function revoke(db: Db, env: Env, roomId: string, userId: string): Promise<void> {
   await db.delete(roomMembers).where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, userId)));
   await roomStub(env, roomId).removeMember(userId);
+  await tellLeft(env, userId, roomId);
 }
 
 /** Moves the D1 copy of a read cursor forward (never back). */
@@ -180,12 +199,4 @@ export async function listPublicChannels(db: Db, limit: number, after: string | 
     .orderBy(desc(rooms.id))
     .limit(limit + 1);
   return { rows: rows.slice(0, limit), more: rows.length > limit };
-}
-
-/** Keyset condition for "my rooms" pages ordered by (joined_at desc, room_id desc). */
-export function joinedBefore(joinedAt: number, roomId: string) {
-  return or(
-    lt(roomMembers.joinedAt, new Date(joinedAt)),
-    and(eq(roomMembers.joinedAt, new Date(joinedAt)), lt(roomMembers.roomId, roomId)),
-  );
 }

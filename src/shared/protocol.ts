@@ -28,6 +28,9 @@ export const MessageSchema = z.object({
   sender: z.object({ id: z.string(), username: z.string() }),
   body: z.string(),
   createdAt: z.string(),
+  // ---- im: the latest state of an edited or deleted message (a deleted one has body "").
+  editedAt: z.string().optional(),
+  deletedAt: z.string().optional(),
 });
 export type Message = z.infer<typeof MessageSchema>;
 
@@ -38,6 +41,9 @@ export const RoomClientFrameSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("typing") }),
   z.strictObject({ type: z.literal("read"), seq: z.number().int().min(0) }),
   z.strictObject({ type: z.literal("ping") }),
+  // ---- im: the sender edits or deletes one of their messages (within IM_EDIT_WINDOW_SECONDS).
+  z.strictObject({ type: z.literal("edit"), seq: z.number().int().positive(), body: z.string().min(1) }),
+  z.strictObject({ type: z.literal("delete"), seq: z.number().int().positive() }),
 ]);
 export type RoomClientFrame = z.infer<typeof RoomClientFrameSchema>;
 
@@ -48,15 +54,39 @@ export type RoomServerFrame =
   | { type: "presence"; userId: string; status: "online" | "offline" }
   | { type: "typing"; userId: string }
   | { type: "resync"; reason: string }
+  | RoomChangeFrame
   | ErrorFrame;
+
+/**
+ * An edit or delete: a log entry with its own `seq` (so it keeps the room's order and is
+ * replayed on resume) carrying the changed message in its new state.
+ */
+export type RoomChangeFrame = { type: "edited" | "deleted"; seq: number; message: Message };
+
+/** One entry of a room's log, as the room socket and the inbox carry it. */
+export type RoomEntry = { type: "message"; message: Message } | RoomChangeFrame;
+
+/** The log position of an entry. */
+export const entrySeq = (entry: RoomEntry): number => (entry.type === "message" ? entry.message.seq : entry.seq);
 
 // ---------------------------------------------------------------- inbox socket
 
 export type InboxServerFrame =
   | { type: "message"; message: Message }
-  | { type: "unread"; roomId: string; unread: number }
+  | { type: "unread"; roomId: string; unread: number; readSeq?: number }
   | { type: "task"; task: Record<string, unknown> }
+  // ---- im: additions (API.md "Inbox socket frames")
+  | RoomChangeFrame
+  | { type: "welcome"; rooms: { roomId: string; unread: number; readSeq: number; lastSeq: number }[] }
+  | { type: "left"; roomId: string }
   | ErrorFrame;
+
+/** Frames a client may send on the inbox socket. */
+export const InboxClientFrameSchema = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("read"), roomId: z.string().min(1).max(64), seq: z.number().int().min(0) }),
+  z.strictObject({ type: z.literal("ping") }),
+]);
+export type InboxClientFrame = z.infer<typeof InboxClientFrameSchema>;
 
 /** Parses a text frame as JSON, or undefined when it is not JSON. */
 export function parseJsonFrame(data: string): unknown {

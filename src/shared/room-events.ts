@@ -3,10 +3,22 @@
 import { z } from "zod";
 import { MessageSchema } from "./protocol";
 
+/**
+ * A row of a room's log as archived: a message in its state at flush time, or (im) an edit or
+ * delete entry naming the message it changed (`refSeq`). Rows queued before edits existed
+ * have no `kind` and are messages.
+ */
+export const ArchiveRowSchema = MessageSchema.extend({
+  kind: z.enum(["message", "edit", "delete"]).default("message"),
+  refSeq: z.number().int().positive().optional(),
+  revision: z.number().int().min(0).default(0),
+});
+export type ArchiveRow = z.output<typeof ArchiveRowSchema>;
+
 export const RoomArchiveEventSchema = z.object({
   type: z.literal("room.archive"),
   roomId: z.string().min(1),
-  messages: z.array(MessageSchema).min(1).max(100),
+  messages: z.array(ArchiveRowSchema).min(1).max(100),
 });
 export type RoomArchiveEvent = z.infer<typeof RoomArchiveEventSchema>;
 

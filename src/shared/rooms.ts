@@ -19,7 +19,16 @@ export interface Sender {
 /** Why a room refused a request made through RPC. */
 export interface RoomRefusal {
   ok: false;
-  code: "not_member" | "body_too_long" | "seq_ahead";
+  code:
+    | "not_member"
+    | "body_too_long"
+    | "seq_ahead"
+    // ---- im
+    | "blocked"
+    | "message_not_found"
+    | "not_sender"
+    | "message_deleted"
+    | "edit_window_closed";
   detail: string;
 }
 

@@ -3,10 +3,10 @@ import { describe, expect, it } from "vitest";
 import { packArchive } from "../../durable/room/archive";
 import { decodeFrame } from "../../durable/room/frames";
 import { SendBucket, TypingThrottle } from "../../durable/room/limits";
-import type { Message } from "../../src/shared/protocol";
 import { parseRoomLimits } from "../../src/shared/room-limits";
+import type { ArchiveRow } from "../../src/shared/room-events";
 
-const message = (seq: number, body = "hi"): Message => ({
+const message = (seq: number, body = "hi"): ArchiveRow => ({
   id: `m${seq}`,
   roomId: "r",
   seq,
@@ -14,6 +14,8 @@ const message = (seq: number, body = "hi"): Message => ({
   sender: { id: "u", username: "u" },
   body,
   createdAt: new Date(0).toISOString(),
+  kind: "message",
+  revision: 0,
 });
 
 describe("SendBucket", () => {

@@ -1,0 +1,68 @@
+// Rebuilding a user's room list: the rooms they belong to come from D1 (room_members), and
+// where they stand in each (read cursor, unread seqs, last message) from the room objects.
+// Runs once per inbox (one that predates IM, or whose storage was lost); merging is safe
+// because unread is a set of seqs and cursors only move forward.
+import type { InboxMembership } from "../../src/shared/inbox";
+import type { MemberRole, RoomKind } from "../../src/shared/rooms";
+import type { InboxStore } from "./store";
+
+const MAX_ROOMS = 1_000;
+const ROOM_CALLS_IN_FLIGHT = 8;
+
+interface MembershipRow {
+  id: string;
+  kind: RoomKind;
+  name: string;
+  created_at: number;
+  role: MemberRole;
+  joined_at: number;
+  peer_id: string | null;
+  peer_username: string | null;
+}
+
+/** The user's memberships as D1 has them (direct rooms with their other member). */
+export async function membershipsOf(db: D1Database, userId: string, roomId?: string): Promise<(InboxMembership & { joinedAt: number })[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT r.id, r.kind, r.name, r.created_at, m.role, m.joined_at, p.id AS peer_id, p.username AS peer_username
+       FROM room_members m JOIN rooms r ON r.id = m.room_id
+       LEFT JOIN direct_rooms d ON r.kind = 'direct' AND d.room_id = r.id
+       LEFT JOIN users p ON p.id = CASE WHEN d.user_a = ?1 THEN d.user_b ELSE d.user_a END
+       WHERE m.user_id = ?1 AND (?2 IS NULL OR r.id = ?2) LIMIT ${MAX_ROOMS}`,
+    )
+    .bind(userId, roomId ?? null)
+    .all<MembershipRow>();
+  return results.map((r) => ({
+    roomId: r.id,
+    kind: r.kind,
+    name: r.kind === "direct" && r.peer_username ? r.peer_username : r.name,
+    role: r.role,
+    memberCount: 0,
+    createdAt: new Date(r.created_at).toISOString(),
+    joinedAt: r.joined_at,
+    ...(r.peer_id && r.peer_username ? { peer: { id: r.peer_id, username: r.peer_username } } : {}),
+  }));
+}
+
+/** Merges every room of `userId` into the store. */
+export async function rebuildInbox(env: Env, store: InboxStore, userId: string): Promise<void> {
+  const memberships = await membershipsOf(env.DB, userId);
+  let next = 0;
+  const worker = async () => {
+    while (next < memberships.length) {
+      const m = memberships[next++]!;
+      const summary = await env.ROOM.get(env.ROOM.idFromName(m.roomId)).memberSummary(userId);
+      if (!summary) continue;
+      store.transaction(() => {
+        const existing = store.room(m.roomId);
+        store.upsertMembership({ ...m, memberCount: summary.memberCount, readSeq: summary.readSeq }, existing ? Date.now() : m.joinedAt);
+        if (summary.lastMessage) store.setLastMessage(m.roomId, summary.lastMessage);
+        store.raiseLastSeq(m.roomId, summary.lastSeq);
+        const readSeq = store.room(m.roomId)!.read_seq;
+        for (const seq of summary.unreadSeqs) store.addUnread(m.roomId, seq, readSeq);
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(ROOM_CALLS_IN_FLIGHT, memberships.length) }, worker));
+  store.markBuilt();
+}

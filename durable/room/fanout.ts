@@ -1,0 +1,153 @@
+// IM fan-out: once log entries are durable, the room hands them to every member's inbox.
+// Small rooms call the inboxes directly (bounded concurrency); rooms at or above
+// IM_FANOUT_QUEUE_THRESHOLD send chunks of members to the FANOUT queue in batches, so no
+// request loops over thousands of RPCs. `fanoutSeq` advances only once every member's inbox
+// (or the queue) has the entries, so an eviction or a failure loses nothing: the next round
+// sends them again, and inboxes apply each (room, seq) once.
+import type { Logger } from "../../src/lib/log";
+import { deliverToInboxes, type DeliveryRoom, type FanoutJob } from "../../src/shared/inbox";
+import type { ImSettings } from "../../src/shared/im-settings";
+import { entrySeq, type RoomEntry } from "../../src/shared/protocol";
+import { liveSockets, readAttachment, userTag } from "./sockets";
+import type { RoomStore } from "./storage";
+
+/** Which path a room's fan-out takes: by member count, or forced (benchmarks and tests). */
+export type FanoutPath = "auto" | "direct" | "queue";
+
+const ENTRIES_PER_ROUND = 50;
+/** Encoded entries per round (a queue message is at most 128 KB, a sendBatch 256 KB). */
+const ENTRY_BYTES_PER_ROUND = 48_000;
+const BATCH_BYTES = 200_000;
+const MAX_ROUNDS = 20;
+const DIRECT_ATTEMPTS = 3;
+const PATH_KEY = "im:fanoutPath";
+const encoder = new TextEncoder();
+
+/** Counts kept for tests and benchmarks (since the object started). */
+export interface FanoutStats {
+  rounds: number;
+  directRpcs: number;
+  queueMessages: number;
+  lastPath: "direct" | "queue" | null;
+}
+
+export class RoomFanout {
+  private running: Promise<void> | undefined;
+  private path: FanoutPath | undefined;
+  readonly stats: FanoutStats = { rounds: 0, directRpcs: 0, queueMessages: 0, lastPath: null };
+
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly env: Env,
+    private readonly store: RoomStore,
+    private readonly settings: ImSettings,
+    private readonly log: Logger,
+    private readonly onFailure: () => Promise<void>,
+  ) {}
+
+  /** True while some durable entry has not reached every inbox yet. */
+  pending(): boolean {
+    return this.store.state.fanoutSeq < this.store.state.lastSeq;
+  }
+
+  /** Starts a fan-out in the background (entries that arrive meanwhile join its next round). */
+  kick(): void {
+    this.run().catch((err: unknown) => this.log.error("im fan-out failed", { roomId: this.store.state.roomId, error: String(err) }));
+  }
+
+  /** Fans out every pending entry; one run at a time. */
+  run(): Promise<void> {
+    this.running ??= this.runRounds().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  /** Forces the path (benchmarks and tests); "auto" decides by member count. */
+  async setPath(path: FanoutPath): Promise<void> {
+    this.path = path;
+    await this.ctx.storage.put(PATH_KEY, path);
+  }
+
+  private async runRounds(): Promise<void> {
+    this.path ??= (await this.ctx.storage.get<FanoutPath>(PATH_KEY)) ?? "auto";
+    for (let round = 0; round < MAX_ROUNDS && this.pending(); round++) {
+      const entries = this.nextEntries();
+      const last = entries.at(-1);
+      if (!last || this.store.state.roomId === null) return;
+      const ok = await this.deliver(entries);
+      if (!ok) {
+        await this.onFailure();
+        return;
+      }
+      this.store.markFannedOut(entrySeq(last));
+      this.stats.rounds++;
+    }
+  }
+
+  private nextEntries(): RoomEntry[] {
+    const out: RoomEntry[] = [];
+    let bytes = 0;
+    for (const entry of this.store.entriesAfter(this.store.state.fanoutSeq, ENTRIES_PER_ROUND)) {
+      const size = encoder.encode(JSON.stringify(entry)).byteLength;
+      if (out.length > 0 && bytes + size > ENTRY_BYTES_PER_ROUND) break;
+      out.push(entry);
+      bytes += size;
+    }
+    return out;
+  }
+
+  private async deliver(entries: RoomEntry[]): Promise<boolean> {
+    const members = this.store.memberIds();
+    const room: DeliveryRoom = { id: this.store.state.roomId ?? "", kind: this.store.state.kind ?? "group", memberCount: members.length };
+    const useQueue = this.path === "queue" || (this.path !== "direct" && members.length >= this.settings.queueThreshold);
+    this.stats.lastPath = useQueue ? "queue" : "direct";
+    return useQueue ? this.enqueue(room, entries, members) : this.callInboxes(room, entries, members);
+  }
+
+  /** Direct path: one `deliver` RPC per member, retried for the members that failed. */
+  private async callInboxes(room: DeliveryRoom, entries: RoomEntry[], members: string[]): Promise<boolean> {
+    let remaining = members;
+    for (let attempt = 0; attempt < DIRECT_ATTEMPTS && remaining.length > 0; attempt++) {
+      const jobs = remaining.map((userId) => ({ userId, delivery: { room, entries, watching: this.watching(userId) } }));
+      this.stats.directRpcs += jobs.length;
+      remaining = await deliverToInboxes(this.env.INBOX, jobs, this.settings.fanoutConcurrency);
+    }
+    if (remaining.length > 0) this.log.warn("im fan-out: inboxes unreachable; retrying later", { roomId: room.id, members: remaining.length });
+    return remaining.length === 0;
+  }
+
+  /** Queue path: chunks of members, sent with `sendBatch` within the batch limits. */
+  private async enqueue(room: DeliveryRoom, entries: RoomEntry[], members: string[]): Promise<boolean> {
+    const jobs: FanoutJob[] = [];
+    for (let i = 0; i < members.length; i += this.settings.fanoutChunk) {
+      const chunk = members.slice(i, i + this.settings.fanoutChunk);
+      jobs.push({ type: "im.fanout", room, entries, members: chunk.map((userId) => ({ userId, watching: this.watching(userId) })) });
+    }
+    try {
+      let batch: MessageSendRequest<FanoutJob>[] = [];
+      let bytes = 0;
+      for (const job of jobs) {
+        const size = encoder.encode(JSON.stringify(job)).byteLength;
+        if (batch.length > 0 && (batch.length >= 100 || bytes + size > BATCH_BYTES)) {
+          await this.env.FANOUT.sendBatch(batch);
+          batch = [];
+          bytes = 0;
+        }
+        batch.push({ body: job, contentType: "json" });
+        bytes += size;
+      }
+      if (batch.length > 0) await this.env.FANOUT.sendBatch(batch);
+      this.stats.queueMessages += jobs.length;
+      return true;
+    } catch (err) {
+      this.log.warn("im fan-out: queue send failed; retrying later", { roomId: room.id, error: String(err) });
+      return false;
+    }
+  }
+
+  /** Sessions of `userId` connected to this room now: their inbox sockets skip these entries. */
+  private watching(userId: string): string[] {
+    return liveSockets(this.ctx, userTag(userId)).flatMap((ws) => readAttachment(ws)?.sid ?? []);
+  }
+}

@@ -1,0 +1,115 @@
+// What crosses into a user's Inbox object: a room's deliveries (from the room itself or the
+// FANOUT queue), membership changes from the Worker, and the room list it serves. Imports
+// nothing of Plaza's beyond src/shared.
+import { z } from "zod";
+import { MessageSchema, type Message, type RoomEntry } from "./protocol";
+import type { MemberRole, RoomKind } from "./rooms";
+
+/** The room facts a delivery carries (the member count is the room's own, at delivery time). */
+export interface DeliveryRoom {
+  id: string;
+  kind: RoomKind;
+  memberCount: number;
+}
+
+/** New log entries of one room for one member; `watching`: that member's sessions connected to the room. */
+export interface InboxDelivery {
+  room: DeliveryRoom;
+  entries: RoomEntry[];
+  watching: string[];
+}
+
+/** What the inbox did with a delivery. */
+export interface DeliveryResult {
+  applied: number;
+  duplicates: number;
+}
+
+/** A room joined (or a role changed), as the Worker tells the member's inbox. */
+export interface InboxMembership {
+  roomId: string;
+  kind: RoomKind;
+  name: string;
+  role: MemberRole;
+  memberCount: number;
+  createdAt: string;
+  /** The other member of a direct room. */
+  peer?: { id: string; username: string } | undefined;
+  /** Everything up to this seq counts as read (a new member does not inherit old messages as unread). */
+  readSeq?: number | undefined;
+}
+
+/** One entry of `GET /v1/rooms`, as the inbox keeps it. */
+export interface InboxRoom {
+  id: string;
+  kind: RoomKind;
+  name: string;
+  memberCount: number;
+  createdAt: string;
+  role?: MemberRole;
+  unread: number;
+  lastMessage: Message | null;
+  readSeq: number;
+  lastSeq: number;
+  peer?: { id: string; username: string };
+}
+
+/** Position of the last room of a page: (last activity, room id). */
+export interface InboxCursor {
+  activityAt: number;
+  roomId: string;
+}
+
+/** What a room tells a member's inbox when rebuilding it: where the member stands. */
+export interface MemberSummary {
+  lastSeq: number;
+  readSeq: number;
+  memberCount: number;
+  /** Seqs of messages from others after the read cursor (still in the room's window), capped. */
+  unreadSeqs: number[];
+  lastMessage: Message | null;
+}
+
+// ---------------------------------------------------------------- FANOUT queue
+
+const ChangeEntrySchema = z.object({ type: z.enum(["edited", "deleted"]), seq: z.number().int().positive(), message: MessageSchema });
+export const RoomEntrySchema = z.union([z.object({ type: z.literal("message"), message: MessageSchema }), ChangeEntrySchema]);
+
+/** One FANOUT queue message: entries of one room for a chunk of its members. */
+export const FanoutJobSchema = z.object({
+  type: z.literal("im.fanout"),
+  room: z.object({ id: z.string().min(1), kind: z.enum(["channel", "group", "direct"]), memberCount: z.number().int().min(0) }),
+  entries: z.array(RoomEntrySchema).min(1).max(100),
+  members: z
+    .array(z.object({ userId: z.string().min(1), watching: z.array(z.string()).max(100) }))
+    .min(1)
+    .max(100),
+});
+export type FanoutJob = z.infer<typeof FanoutJobSchema>;
+
+/** A member and the delivery meant for them. */
+export interface MemberDelivery {
+  userId: string;
+  delivery: InboxDelivery;
+}
+
+/**
+ * Calls `Inbox.deliver` for each member, at most `concurrency` at a time. Returns the members
+ * whose inbox could not be reached (the caller retries them; inboxes apply each entry once).
+ */
+export async function deliverToInboxes(inboxes: Env["INBOX"], jobs: readonly MemberDelivery[], concurrency: number): Promise<string[]> {
+  const failed: string[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const job = jobs[next++]!;
+      try {
+        await inboxes.get(inboxes.idFromName(job.userId)).deliver(job.userId, job.delivery);
+      } catch {
+        failed.push(job.userId);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
+  return failed;
+}
