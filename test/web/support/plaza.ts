@@ -10,8 +10,8 @@ import { freePort, type RunningServer, startServer } from "../../node/support/se
 export interface Plaza {
   url: string;
   server: RunningServer;
-  /** SIGTERM, wait for the exit, start again on the same port and state. */
-  restart(): Promise<void>;
+  /** SIGTERM, wait for the exit, run `whileDown` (if given), start again on the same port and state. */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
   /** Stops the server (SIGTERM, then SIGKILL after 15 s) and removes its state. */
   stop(): Promise<void>;
 }
@@ -49,8 +49,9 @@ export async function startPlaza(args: string[] = []): Promise<Plaza> {
     get server() {
       return server;
     },
-    async restart() {
+    async restart(whileDown) {
       await stopServer();
+      await whileDown?.();
       server = await startServer([...fullArgs, "--no-seed"], 120_000, { port, env });
     },
     async stop() {
