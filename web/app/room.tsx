@@ -162,7 +162,7 @@ export function RoomScreen({ roomId, me }: { roomId: string; me: User }) {
           <div>
             <h1 id="room-title">{title}</h1>
             <p class="muted online" aria-label="Online now">
-              {online.length > 0 ? `Online: ${onlineNames.join(", ")}` : "Nobody else online"}
+              {state !== "connected" ? " " : online.length > 0 ? `Online: ${onlineNames.join(", ")}` : "Nobody online"}
             </p>
           </div>
           <div class="row">
