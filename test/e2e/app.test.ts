@@ -22,6 +22,10 @@ async function waitForBodies(page: Page, count: number, timeout = 30_000): Promi
   return bodies(page);
 }
 
+/** Waits until the open room shows a message with exactly this body. */
+const waitForBody = (page: Page, text: string, timeout = 60_000) =>
+  page.locator(".log li.msg:not(.pending) .body").getByText(text, { exact: true }).waitFor({ timeout });
+
 async function signUp(page: Page, username: string): Promise<void> {
   await page.goto("/#/signup");
   for (const field of ["Username", "Display name", "Password"]) await page.getByLabel(field).fill("");
@@ -121,6 +125,37 @@ describe("Plaza in the browser", () => {
     await shot(ann, "04-channel");
   });
 
+  it("pages back through history", async () => {
+    // 40 more messages through the API (a session of Ann's own), then Ben opens the room afresh.
+    const login = await fetch(`${plaza.url}/v1/auth/login`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ username: names.ann, password: PASSWORD }),
+    });
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const roomId = decodeURIComponent(new URL(ann.url()).hash.split("/")[2]!);
+    for (let i = 1; i <= 40; i++) {
+      const res = await fetch(`${plaza.url}/v1/rooms/${roomId}/messages`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${accessToken}` },
+        body: JSON.stringify({ clientMsgId: `bulk-${i}`, body: `bulk ${i}` }),
+      });
+      expect(res.status).toBe(201);
+    }
+    await waitForBody(ann, "bulk 40");
+    await ben.goto("/#/feed");
+    await ben.goto(`/#/rooms/${roomId}`);
+    await roomConnected(ben);
+    await waitForBody(ben, "bulk 40");
+    expect((await bodies(ben)).length).toBe(30); // the latest page
+    await ben.getByRole("button", { name: "Load older messages" }).click();
+    await waitForBody(ben, "ann 1");
+    const all = await bodies(ben);
+    expect(all).toHaveLength(46);
+    expect(all.slice(-40)).toEqual(Array.from({ length: 40 }, (_, i) => `bulk ${i + 1}`));
+    expect(await ben.getByRole("button", { name: "Load older messages" }).count()).toBe(0);
+  });
+
   it("a direct message raises the unread badge live, and reading it clears the badge", async () => {
     await openRooms(ben);
     await openRooms(ann);
@@ -210,7 +245,7 @@ describe("Plaza in the browser", () => {
       await roomConnected(page);
     }
     await send(ann, title, "before the restart");
-    await waitForBodies(ben, 7);
+    await waitForBody(ben, "before the restart");
     await plaza.restart(async () => {
       // While the server is down: the pages say so, and Ann's message waits in her outbox.
       await ann.locator('[aria-label="Connection: Reconnecting…"]').waitFor({ timeout: 20_000 });
@@ -222,7 +257,9 @@ describe("Plaza in the browser", () => {
     await Promise.all([roomConnected(ann), roomConnected(ben)]);
     await send(ben, title, "after the restart");
     const expected = ["before the restart", "sent while the server was down", "after the restart"];
-    const [seenByAnn, seenByBen] = await Promise.all([waitForBodies(ann, 9, 60_000), waitForBodies(ben, 9, 60_000)]);
+    await Promise.all([waitForBody(ann, "after the restart"), waitForBody(ben, "after the restart")]);
+    await waitForBody(ben, "sent while the server was down");
+    const [seenByAnn, seenByBen] = await Promise.all([bodies(ann), bodies(ben)]);
     expect(seenByAnn).toEqual(seenByBen);
     expect(seenByAnn.slice(-3)).toEqual(expected);
     expect(new Set(seenByAnn).size).toBe(seenByAnn.length); // every message once

@@ -47,14 +47,17 @@ export function RoomScreen({ roomId, me }: { roomId: string; me: User }) {
     stick.current = true;
     openRoomId.set(roomId);
 
-    /** Marks everything delivered as read (when the page is visible), a little after the last change. */
+    /** Marks everything delivered as read (when the page is visible). */
+    const readNow = () => {
+      readTimer = undefined;
+      const seq = conn.current?.lastSeq;
+      if (seq === undefined || seq === 0 || document.visibilityState !== "visible") return;
+      if (conn.current?.markRead(seq)) showRead(roomId, seq);
+    };
+    /** The same, a little after the last change (one frame for a burst of messages). */
     const readSoon = () => {
       clearTimeout(readTimer);
-      readTimer = setTimeout(() => {
-        const seq = conn.current?.lastSeq;
-        if (seq === undefined || seq === 0 || document.visibilityState !== "visible") return;
-        if (conn.current?.markRead(seq)) showRead(roomId, seq);
-      }, 300);
+      readTimer = setTimeout(readNow, 300);
     };
     const latestPage = () => unwrap(client.api.GET("/v1/rooms/{id}/messages", { params: { path: { id: roomId }, query: { limit: PAGE } } }));
 
@@ -112,7 +115,8 @@ export function RoomScreen({ roomId, me }: { roomId: string; me: User }) {
     document.addEventListener("visibilitychange", onVisible);
     return () => {
       live = false;
-      clearTimeout(readTimer);
+      // Leaving right after messages arrived: they were on screen, so they count as read.
+      if (readTimer !== undefined) (clearTimeout(readTimer), readNow());
       document.removeEventListener("visibilitychange", onVisible);
       conn.current?.close();
       conn.current = null;
