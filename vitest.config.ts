@@ -88,7 +88,8 @@ export default defineConfig(async () => {
         {
           test: {
             name: "node",
-            include: ["test/node/**/*.test.ts"],
+            // ---- web: test/web is the SDK against a real npm start (the browser suite is test/e2e, `npm run test:e2e`).
+            include: ["test/node/**/*.test.ts", "test/web/**/*.test.ts"],
             environment: "node",
             // These tests build the Worker and start real servers (a few seconds each on 2 cores).
             testTimeout: 120_000,

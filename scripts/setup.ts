@@ -1,7 +1,9 @@
-// Local setup shared by `npm start` and `npm run dev`: secrets and D1 migrations.
+// Local setup shared by `npm start` and `npm run dev`: secrets, D1 migrations and the web
+// client (web/ built into public/, which Workers Static Assets serves).
 import { ensureDevVars } from "./dev-vars.ts";
 import { bin } from "./lib/paths.ts";
 import { run } from "./lib/run.ts";
+import { buildWeb } from "./web/build.ts";
 
 export interface SetupOptions {
   /** Local state directory (wrangler's --persist-to); default .wrangler/state. */
@@ -14,7 +16,11 @@ export async function setup(options: SetupOptions = {}): Promise<void> {
   ensureDevVars();
   if (!options.quiet) console.log("[setup] applying D1 migrations to the local database");
   const persist = options.persistTo ? ["--persist-to", options.persistTo] : [];
-  await run(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", ...persist], { quiet: options.quiet });
+  await Promise.all([
+    run(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", ...persist], { quiet: options.quiet }),
+    // ---- web: fails (and so stops npm start) when the client does not build or is over its size budget.
+    buildWeb((line) => console.log(`[setup] ${line}`)),
+  ]);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await setup();

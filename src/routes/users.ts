@@ -1,12 +1,14 @@
 // Profiles and the follow graph: /v1/me, /v1/users/:id, follow and unfollow.
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth } from "../auth/middleware";
+import { errors } from "../errors";
 import { bearerSecurity, createRouter, json, problems } from "../lib/openapi";
 import { limitWrites } from "../middleware/write-limit";
 import { IdParamSchema } from "../schemas/common";
-import { UserSchema } from "../schemas/users";
+import { UsernameSchema, UserSchema } from "../schemas/users";
 import { follow, isFollowing, unfollow } from "../services/follows";
 import { profileOf } from "../services/profile-cache";
+import { findUserByUsername } from "../services/users";
 
 const ProfileSchema = UserSchema.extend({
   followedByMe: z.boolean().openapi({ description: "Whether the caller follows this user" }),
@@ -30,6 +32,18 @@ const userRoute = createRoute({
   security: bearerSecurity,
   middleware: [requireAuth()] as const,
   request: { params: IdParamSchema },
+  responses: { 200: json(ProfileSchema, "The user"), ...problems(400, 401, 404) },
+});
+
+// ---- web: the client finds people by name (to message them or add them to a group).
+const usernameRoute = createRoute({
+  method: "get",
+  path: "/usernames/{username}",
+  tags: ["Accounts"],
+  summary: "A user's public profile, found by username",
+  security: bearerSecurity,
+  middleware: [requireAuth()] as const,
+  request: { params: z.object({ username: UsernameSchema.openapi({ param: { name: "username", in: "path" } }) }) },
   responses: { 200: json(ProfileSchema, "The user"), ...problems(400, 401, 404) },
 });
 
@@ -66,6 +80,13 @@ export const userRoutes = createRouter()
       profileOf(c.var.db, id, c.var.config.profileCacheMs),
       isFollowing(c.var.db, me, id),
     ]);
+    return c.json({ ...profile, followedByMe }, 200);
+  })
+  .openapi(usernameRoute, async (c) => {
+    const row = await findUserByUsername(c.var.db, c.req.valid("param").username);
+    if (!row) throw errors.notFound("user");
+    const me = c.var.auth.id;
+    const [profile, followedByMe] = await Promise.all([profileOf(c.var.db, row.id, c.var.config.profileCacheMs), isFollowing(c.var.db, me, row.id)]);
     return c.json({ ...profile, followedByMe }, 200);
   })
   .openapi(followRoute, async (c) => {

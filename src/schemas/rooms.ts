@@ -37,7 +37,8 @@ export const MessageSchema = z
 
 export const MyRoomSchema = RoomSchema.extend({
   unread: z.number().int().min(0).openapi({ description: "Messages from others after my read cursor (not deleted); exact, from my inbox" }),
-  lastMessage: MessageSchema.nullable(),
+  // A union, not MessageSchema.nullable(): that would make the shared "Message" component nullable in /openapi.json.
+  lastMessage: z.union([MessageSchema, z.null()]),
   readSeq: z.number().int().min(0).openapi({ description: "My read cursor" }),
   lastSeq: z.number().int().min(0).openapi({ description: "The newest log seq my inbox has seen in this room" }),
 }).openapi("MyRoom");

@@ -45,6 +45,16 @@ describe("OpenAPI document", () => {
     expect(doc.paths["/v1/me"]?.get?.security).toEqual([{ bearerAuth: [] }]);
   });
 
+  // ---- web: the SDK's types are generated from this document, so its shapes must be exact.
+  it("keeps shared components exact: a nullable use of Message does not make every Message nullable", async () => {
+    const doc = await json<Doc>(await call("/openapi.json"));
+    expect(doc.components.schemas.Message).toMatchObject({ type: "object" });
+    const myRoom = JSON.stringify(doc.components.schemas.MyRoom);
+    expect(myRoom).toContain('"lastMessage":{"anyOf":[{"$ref":"#/components/schemas/Message"},{"type":"null"}]}');
+    const routes = Object.keys(doc.paths);
+    expect(routes).toContain("/v1/usernames/{username}");
+  });
+
   it("serves the human docs at /docs", async () => {
     const res = await call("/docs");
     expect(res.status).toBe(200);

@@ -30,6 +30,17 @@ describe("/v1/me and /v1/users/:id", () => {
   });
 });
 
+describe("/v1/usernames/:username (web: find people by name)", () => {
+  it("finds a user's profile by exact username, 404 for nobody, 400 for a malformed name, 401 without a token", async () => {
+    const [a, b] = await Promise.all([registerUser("ua"), registerUser("ub")]);
+    const found = await json<Profile & { username: string }>(await call(`/v1/usernames/${b.user.username}`, { token: a.accessToken }));
+    expect(found).toMatchObject({ id: b.user.id, username: b.user.username, followedByMe: false });
+    await expectProblem(await call(`/v1/usernames/nobody_${Date.now().toString(36)}`, { token: a.accessToken }), 404, "not_found");
+    await expectProblem(await call("/v1/usernames/NOT%20valid", { token: a.accessToken }), 400, "validation_failed");
+    await expectProblem(await call(`/v1/usernames/${b.user.username}`), 401, "unauthorized");
+  });
+});
+
 describe("follow and unfollow", () => {
   it("follows idempotently with exact counters on both sides", async () => {
     const [a, b] = await Promise.all([registerUser("fa"), registerUser("fb")]);

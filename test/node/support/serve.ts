@@ -32,13 +32,13 @@ export interface RunningServer {
   exited: Promise<number | null>;
 }
 
-/** Starts the server with `args` (plus --port); resolves once it says it is serving. */
-export async function startServer(args: string[], timeoutMs = 90_000): Promise<RunningServer> {
-  const port = await freePort();
+/** Starts the server with `args` (plus --port); resolves once it says it is serving. `port` and `env` (web tests): a given port (a restart) and extra environment. */
+export async function startServer(args: string[], timeoutMs = 90_000, options: { port?: number; env?: Record<string, string> } = {}): Promise<RunningServer> {
+  const port = options.port ?? (await freePort());
   const child = spawn(process.execPath, [path.join(root, "scripts/start.ts"), "--port", String(port), ...args], {
     cwd: root,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, PLAZA_LOG_FORMAT: "text" },
+    env: { ...process.env, PLAZA_LOG_FORMAT: "text", ...options.env },
   });
   const lines: string[] = [];
   const waiters = new Set<() => void>();

@@ -1,0 +1,62 @@
+// A real `npm start` for the web tests (SDK and browser): a free port, its own state
+// directory, its own reference GPU backend port (BACKENDS points there, so it never meets
+// another server's 8788), and ALLOWED_ORIGINS set to its own origin (browsers send Origin).
+// `restart()` stops it with SIGTERM and starts it again on the same port and state.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { freePort, type RunningServer, startServer } from "../../node/support/serve.ts";
+
+export interface Plaza {
+  url: string;
+  server: RunningServer;
+  /** SIGTERM, wait for the exit, run `whileDown` (if given), start again on the same port and state. */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
+  /** Stops the server (SIGTERM, then SIGKILL after 15 s) and removes its state. */
+  stop(): Promise<void>;
+}
+
+/** The environment that gives a server its own backend port and origin. */
+export function plazaEnv(port: number, gpuPort: number): Record<string, string> {
+  const backend = `http://127.0.0.1:${gpuPort}`;
+  return {
+    GPU_BACKEND_PORT: String(gpuPort),
+    PLAZA_VARS_BACKENDS: JSON.stringify([
+      { id: "local-llm", url: backend, protocol: "openai", capabilities: ["llm.chat"], capacity: 8 },
+      { id: "local-jobs", url: backend, protocol: "plaza-job", capabilities: ["image.thumbnail"], capacity: 4 },
+    ]),
+    PLAZA_VARS_ALLOWED_ORIGINS: `http://127.0.0.1:${port}`,
+    PLAZA_VARS_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    // Tests sign up several users from one address.
+    PLAZA_RATELIMIT_AUTH_LIMITER: "1000/60",
+  };
+}
+
+/** Starts Plaza for a test file; `args` go to npm start (e.g. "--no-seed"). */
+export async function startPlaza(args: string[] = []): Promise<Plaza> {
+  const state = await mkdtemp(path.join(tmpdir(), "plaza-web-test-"));
+  const [port, gpuPort] = [await freePort(), await freePort()];
+  const env = plazaEnv(port, gpuPort);
+  const fullArgs = ["--persist-to", state, ...args];
+  let server = await startServer(fullArgs, 120_000, { port, env });
+  const stopServer = async () => {
+    const killer = setTimeout(() => server.child.kill("SIGKILL"), 15_000);
+    await server.stop("SIGTERM");
+    clearTimeout(killer);
+  };
+  return {
+    url: server.url,
+    get server() {
+      return server;
+    },
+    async restart(whileDown) {
+      await stopServer();
+      await whileDown?.();
+      server = await startServer([...fullArgs, "--no-seed"], 120_000, { port, env });
+    },
+    async stop() {
+      await stopServer();
+      await rm(state, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,15 @@
+// Plaza's typed client SDK: HTTP typed from the Worker's OpenAPI document, token refresh
+// serialized across tabs, and sockets that reconnect with jittered backoff, resume, keep an
+// outbox and surface `resync`. Framework-free; usable from any TypeScript app (browser or Node 22).
+export type { components, paths } from "./api.gen";
+export { reconnectDelay, type BackoffOptions } from "./backoff";
+export { PlazaClient, type PlazaClientOptions } from "./client";
+export type * from "./frames";
+export { TERMINAL_TASK_STATUSES } from "./frames";
+export { authedFetch, createApi, type PlazaApi, unwrap } from "./http";
+export { InboxConnection, type RoomStanding } from "./inbox-connection";
+export { type ConnectionState, FINAL_CLOSE_CODES, LiveSocket, PING_FRAME } from "./live-socket";
+export { describeError, type FieldError, PlazaError, type Problem, toPlazaError } from "./problem";
+export { MAX_BODY_CHARS, type PendingMessage, RoomConnection } from "./room-connection";
+export { localStorageTokenStore, memoryTokenStore, Session, type TokenStore, type Tokens } from "./session";
+export { TaskConnection } from "./task-connection";
