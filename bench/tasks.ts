@@ -12,6 +12,7 @@
 // BENCH_TOKEN_MS (10), BENCH_LATENCY_SAMPLES (40), BENCH_TIMEOUT_MS (540000).
 import { type BackendStats, backendStats, resetStats, startBackends, stopBackends } from "./lib/backends.ts";
 import { type BenchUser, call, operatorToken, registerUsers } from "./lib/plaza.ts";
+import { cpuByCommand, treeUsage } from "./lib/process-tree.ts";
 import { describeLoad, emitJson, machine, table } from "./lib/report.ts";
 import { benchServer, type BenchServer, LOAD_TEST_LIMITS } from "./lib/server.ts";
 import { mapLimit as pool, summarize, type Summary } from "./lib/stats.ts";
@@ -127,17 +128,28 @@ async function main(): Promise<void> {
 
     // 2b. The burst through Plaza.
     for (const b of backends) await resetStats(b.url);
+    const cpuBefore = await serverCpuMs();
+    const byCmdBefore = server.pid ? await cpuByCommand(server.pid) : {};
     const burstStart = Date.now();
     const submitted = await pool(Array.from({ length: TASKS }, (_, i) => i), 64, (i) =>
       api<TaskView>("POST", "/v1/tasks", users[Math.floor(i / PER_USER)]!.token, { type: "llm.chat", input: { messages: messages(i), maxTokens: MAX_TOKENS } }),
     );
     const submitSeconds = (Date.now() - burstStart) / 1000;
+    // Polls only the users with unfinished tasks, every 2 s: the poll is load on the server too.
+    const done = (v: TaskView) => ["succeeded", "failed", "canceled"].includes(v.status);
+    const byUser = new Map<BenchUser, TaskView[]>(users.slice(0, Math.ceil(TASKS / PER_USER)).map((u) => [u, []]));
     let views: TaskView[] = [];
     while (timeLeft() > 0) {
-      views = (await pool(users.slice(0, Math.ceil(TASKS / PER_USER)), 4, (u) => api<{ items: TaskView[] }>("GET", "/v1/tasks?limit=100", u.token))).flatMap((p) => p.items);
-      if (views.filter((v) => ["succeeded", "failed", "canceled"].includes(v.status)).length >= TASKS) break;
-      await new Promise((r) => setTimeout(r, 1000));
+      const open = [...byUser].filter(([, v]) => v.length === 0 || !v.every(done)).map(([u]) => u);
+      await pool(open, 4, async (u) => byUser.set(u, (await api<{ items: TaskView[] }>("GET", "/v1/tasks?limit=100", u.token)).items));
+      views = [...byUser.values()].flat();
+      if (views.filter(done).length >= TASKS) break;
+      await new Promise((r) => setTimeout(r, 2000));
     }
+    const cpuUsed = (await serverCpuMs()) - cpuBefore;
+    const byCmdAfter = server.pid ? await cpuByCommand(server.pid) : {};
+    const cpuMsPerTaskByProcess = Object.fromEntries(Object.entries(byCmdAfter).map(([k, v]) => [k, round((v - (byCmdBefore[k] ?? 0)) / TASKS)]));
+    const wallMs = Date.now() - burstStart;
     const burstStats: BackendStats[] = await Promise.all(backends.map((b) => backendStats(b.url)));
     const ok = views.filter((v) => v.status === "succeeded");
     const lastFinish = Math.max(...ok.map((v) => Date.parse(v.finishedAt ?? "")));
@@ -166,6 +178,10 @@ async function main(): Promise<void> {
           submitSeconds: round(submitSeconds),
           seconds: round(plazaSeconds),
           perSecond: round(ok.length / plazaSeconds),
+          // The server's whole process tree (workerd runs every object, D1, KV and the queues on one thread locally).
+          serverCpuMsPerTask: round(cpuUsed / TASKS),
+          serverCpuCores: round(cpuUsed / wallMs),
+          cpuMsPerTaskByProcess,
           succeeded: ok.length,
           lost,
           unfinishedAtDeadline: unfinished,
@@ -185,9 +201,9 @@ async function main(): Promise<void> {
       ["plaza: running -> first output", ...row(result.latency.plazaRunningToFirstOutputMs)],
       ["plaza: submit -> first output", ...row(result.latency.plazaSubmitToFirstOutputMs)],
     ]);
-    printTable(`Burst of ${TASKS} (${BACKENDS} backends x capacity ${CAPACITY}, ${MAX_TOKENS} tokens at ${TOKEN_MS} ms)`, ["path", "seconds", "jobs/s", "max in flight per backend", "lost", "duplicated", "unfinished"], [
-      ["direct to backends", result.burst.direct.seconds, result.burst.direct.perSecond, directStats.map((s) => s.maxInFlight).join(" "), "-", "-", "-"],
-      ["through Plaza", result.burst.plaza.seconds, result.burst.plaza.perSecond, result.burst.plaza.maxInFlightPerBackend.join(" "), lost, duplicateJobs, unfinished],
+    printTable(`Burst of ${TASKS} (${BACKENDS} backends x capacity ${CAPACITY}, ${MAX_TOKENS} tokens at ${TOKEN_MS} ms)`, ["path", "seconds", "jobs/s", "max in flight per backend", "lost", "duplicated", "unfinished", "server CPU ms/task"], [
+      ["direct to backends", result.burst.direct.seconds, result.burst.direct.perSecond, directStats.map((s) => s.maxInFlight).join(" "), "-", "-", "-", "-"],
+      ["through Plaza", result.burst.plaza.seconds, result.burst.plaza.perSecond, result.burst.plaza.maxInFlightPerBackend.join(" "), lost, duplicateJobs, unfinished, result.burst.plaza.serverCpuMsPerTask],
     ]);
     await emitJson("tasks", { url: PLAZA_URL, server: server.kind, ...result, machine: machineAtStart });
   } finally {
@@ -198,6 +214,8 @@ async function main(): Promise<void> {
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;
+/** CPU ms the server's process tree has used so far (NaN when its pid is unknown). */
+const serverCpuMs = async () => (server.pid === undefined ? Number.NaN : (await treeUsage(server.pid)).cpuMs);
 const row = (s: Summary) => [s.count, s.p50, s.p99, s.max];
 
 server = await benchServer({ rateLimits: LOAD_TEST_LIMITS });

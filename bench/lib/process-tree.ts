@@ -79,3 +79,21 @@ function safeReadlink(file: string): string | undefined {
     return undefined;
   }
 }
+
+/** CPU ms used so far by each process of the tree, by command name (e.g. workerd, node). */
+export async function cpuByCommand(pid: number): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const p of await treePids(pid)) {
+    try {
+      const fields = readFileSync(`/proc/${p}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+      const comm = /\((.*)\)/.exec(readFileSync(`/proc/${p}/stat`, "utf8"))?.[1] ?? "?";
+      // utime and stime are fields 14 and 15 of /proc/<pid>/stat (here 12 and 13 after the name), in clock ticks.
+      const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+      const name = comm === "node" ? `node ${cmdline(p).split(" ").find((a) => a.endsWith(".ts"))?.split("/").slice(-2).join("/") ?? ""}` : comm;
+      out[name] = (out[name] ?? 0) + ms;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
