@@ -1,19 +1,28 @@
-// Feed benchmark against a running Plaza (PLAZA_URL, default http://127.0.0.1:8787) with
-// BENCH_ROUTES=on. Side by side in one run, printed as a table and as JSON:
-//   1. GET /v1/posts/:id with a warm cache vs the bare /__bench/json route (same JSON, same process)
+// `npm run bench:feed`: the feed. Side by side in one run on one server, printed as a table and JSON:
+//   1. GET /v1/posts/:id with a warm cache vs the bare /__bench/json route (same JSON, same
+//      process), with autocannon as bench:http, rounds interleaved
 //   2. 10,000 likes from 1,000 users on 10 posts, 10% repeated: accepted likes/s, and whether
 //      and when every count converges to the exact number of likers after the queue drains
 //   3. hot-list refresh over 100,000 posts (seeded in bulk by /__bench/feed/seed)
-// Run: npm run bench:feed   (see README "Feed benchmark" for enabling BENCH_ROUTES)
+//   npm run bench:feed     # starts its own npm start (free port, fresh state, BENCH_ROUTES on)
+//   PLAZA_URL=... npm run bench:feed   # or a running `npm start -- --var BENCH_ROUTES:on`
+// Tunables: BENCH_USERS (1000), BENCH_LIKES (10000), BENCH_HOT_POSTS (100000),
+// BENCH_CONCURRENCY (32 connections), reads: BENCH_DURATION (5 s), BENCH_WARMUP (1 s), BENCH_ROUNDS (3).
 import { GRAVITY, hotScore, TopK, type Scored } from "../src/lib/hot-score.ts";
-import { median, runLoad, shuffle, table, type LoadResult } from "./lib/feed-load.ts";
+import { runLoad } from "./lib/closed-loop.ts";
+import { type HttpCase, loadShapeFromEnv, measureHttpCases } from "./lib/http-load.ts";
+import { syntheticIp } from "./lib/plaza.ts";
+import { describeLoad, emitJson, machine, table } from "./lib/report.ts";
+import { benchServer, LOAD_TEST_LIMITS } from "./lib/server.ts";
+import { median, shuffle } from "./lib/stats.ts";
 
-const BASE = process.env.PLAZA_URL ?? "http://127.0.0.1:8787";
+const server = await benchServer({ vars: { BENCH_ROUTES: "on" }, rateLimits: LOAD_TEST_LIMITS });
+const BASE = server.url;
 const USERS = Number(process.env.BENCH_USERS ?? 1_000);
 const POSTS = 10;
 const LIKES = Number(process.env.BENCH_LIKES ?? 10_000);
 const REPEAT_SHARE = 0.1;
-const READS = Number(process.env.BENCH_READS ?? 2_000);
+const READ_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const HOT_POSTS = Number(process.env.BENCH_HOT_POSTS ?? 100_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const PASSWORD = "bench-password-123";
@@ -23,10 +32,6 @@ interface Session {
   user: { id: string };
 }
 
-const runOctet = 1 + Math.floor(Math.random() * 250);
-/** Synthetic client IPs: the AUTH_LIMITER allows 20 attempts per IP per minute. */
-const ipFor = (i: number) => `10.${runOctet}.${Math.floor(i / 16) % 256}.${(i % 16) + 1}`;
-
 async function api(path: string, init: RequestInit & { token?: string; ip?: string } = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   if (init.token) headers.set("Authorization", `Bearer ${init.token}`);
@@ -35,11 +40,11 @@ async function api(path: string, init: RequestInit & { token?: string; ip?: stri
   return fetch(`${BASE}${path}`, { ...init, headers });
 }
 
-async function session(username: string, i: number): Promise<Session> {
+async function session(username: string): Promise<Session> {
   const body = JSON.stringify({ username, password: PASSWORD });
-  const login = await api("/v1/auth/login", { method: "POST", body, ip: ipFor(i) });
+  const login = await api("/v1/auth/login", { method: "POST", body, ip: syntheticIp() });
   if (login.ok) return (await login.json()) as Session;
-  const reg = await api("/v1/auth/register", { method: "POST", body, ip: ipFor(i) });
+  const reg = await api("/v1/auth/register", { method: "POST", body, ip: syntheticIp() });
   if (!reg.ok) throw new Error(`register ${username}: ${reg.status} ${await reg.text()}`);
   return (await reg.json()) as Session;
 }
@@ -47,8 +52,7 @@ async function session(username: string, i: number): Promise<Session> {
 async function checkBenchRoutes(): Promise<void> {
   const res = await api("/__bench/json").catch(() => undefined);
   if (!res?.ok) {
-    console.error(`${BASE}/__bench/json is not answering: start Plaza with PLAZA_VARS_BENCH_ROUTES=on npm start (README "Feed benchmark").`);
-    process.exit(2);
+    throw new Error(`${BASE}/__bench/json is not answering: start Plaza with --var BENCH_ROUTES:on`);
   }
 }
 
@@ -63,45 +67,23 @@ async function createPost(author: Session, content: string): Promise<string> {
 async function benchReads(author: Session) {
   const postId = await createPost(author, "bench: a post read through the cache ".repeat(8));
   const body = await (await api(`/v1/posts/${postId}`)).text();
-  for (let i = 0; i < 50; i++) {
-    if ((await api(`/v1/posts/${postId}`)).headers.get("X-Cache") === "HIT") break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const isHit = async (token?: string) => (await api(`/v1/posts/${postId}`, token ? { token } : {})).headers.get("X-Cache") === "HIT";
+  for (let i = 0; i < 50 && !(await isHit()); i++) await new Promise((r) => setTimeout(r, 100));
   await api("/__bench/json", { method: "POST", body });
-  const kinds = {
-    bare: () => api("/__bench/json"),
-    anonymous: () => api(`/v1/posts/${postId}`),
-    authenticated: () => api(`/v1/posts/${postId}`, { token: author.accessToken }),
+  const cases: HttpCase[] = [
+    { name: "bare", path: "/__bench/json" },
+    { name: "anonymous", path: `/v1/posts/${postId}` },
+    { name: "authenticated", path: `/v1/posts/${postId}`, headers: { Authorization: `Bearer ${author.accessToken}` } },
+  ];
+  // autocannon sees no headers: the cache is checked before and after the measured rounds (nothing edits the post meanwhile).
+  const hitBefore = (await isHit()) && (await isHit(author.accessToken));
+  const results = await measureHttpCases(BASE, cases, { ...loadShapeFromEnv(), connections: CONCURRENCY }, READ_ROUNDS);
+  const hitAfter = (await isHit()) && (await isHit(author.accessToken));
+  const summary = (name: string) => {
+    const r = results.find((x) => x.name === name)!;
+    return { perSecond: r.rps, p50Ms: r.p50Ms, p99Ms: r.p99Ms, failed: r.failures };
   };
-  const results: Record<keyof typeof kinds, LoadResult[]> = { bare: [], anonymous: [], authenticated: [] };
-  const hits = { total: 0, hit: 0 };
-  for (let round = 0; round < 3; round++) {
-    for (const [kind, send] of Object.entries(kinds) as [keyof typeof kinds, () => Promise<Response>][]) {
-      results[kind].push(
-        await runLoad({
-          total: READS,
-          concurrency: CONCURRENCY,
-          maxSeconds: 60,
-          fire: async () => {
-            const res = await send();
-            await res.arrayBuffer();
-            if (kind !== "bare") {
-              hits.total++;
-              if (res.headers.get("X-Cache") === "HIT") hits.hit++;
-            }
-            return res.status === 200;
-          },
-        }),
-      );
-    }
-  }
-  const summary = (kind: keyof typeof kinds) => ({
-    perSecond: median(results[kind].map((r) => r.perSecond)),
-    p50Ms: median(results[kind].map((r) => r.p50Ms)),
-    p99Ms: median(results[kind].map((r) => r.p99Ms)),
-    failed: results[kind].reduce((n, r) => n + r.failed, 0),
-  });
-  return { bare: summary("bare"), anonymous: summary("anonymous"), authenticated: summary("authenticated"), hitRate: hits.hit / hits.total };
+  return { bare: summary("bare"), anonymous: summary("anonymous"), authenticated: summary("authenticated"), hitBeforeAndAfter: hitBefore && hitAfter };
 }
 
 // ---------------------------------------------------------------- 2. likes
@@ -202,13 +184,15 @@ async function benchHotList(author: Session) {
 
 // ---------------------------------------------------------------- main
 
+try {
 await checkBenchRoutes();
 const started = Date.now();
-const author = await session(`fbench_author`, 0);
+const machineAtStart = machine();
+const author = await session(`fbench_author`);
 console.error(`[bench] ${BASE}: signing in ${USERS} users...`);
 const users: Session[] = [];
 for (let i = 0; i < USERS; i += 16) {
-  const batch = Array.from({ length: Math.min(16, USERS - i) }, (_, k) => session(`fbench_${String(i + k).padStart(4, "0")}`, i + k + 1));
+  const batch = Array.from({ length: Math.min(16, USERS - i) }, (_, k) => session(`fbench_${String(i + k).padStart(4, "0")}`));
   users.push(...(await Promise.all(batch)));
 }
 console.error("[bench] reads...");
@@ -219,7 +203,7 @@ console.error("[bench] hot list...");
 const hot = await benchHotList(author);
 
 const ratio = (x: number) => `${(x / reads.bare.perSecond).toFixed(2)}x`;
-console.log(`\nFeed benchmark against ${BASE} (concurrency ${CONCURRENCY}; ${new Date().toISOString()})\n`);
+console.log(`\nFeed benchmark against ${BASE} (concurrency ${CONCURRENCY}; ${new Date().toISOString()}; at start ${describeLoad(machineAtStart)})\n`);
 console.log(
   table(
     ["measure", "value", "p50 ms", "p99 ms", "vs baseline", "target"],
@@ -227,7 +211,7 @@ console.log(
       ["bare GET /__bench/json (baseline)", `${reads.bare.perSecond.toFixed(0)} req/s`, reads.bare.p50Ms, reads.bare.p99Ms, "1.00x", ""],
       ["GET /v1/posts/:id warm, anonymous", `${reads.anonymous.perSecond.toFixed(0)} req/s`, reads.anonymous.p50Ms, reads.anonymous.p99Ms, ratio(reads.anonymous.perSecond), ">= 0.7x"],
       ["GET /v1/posts/:id warm, with token", `${reads.authenticated.perSecond.toFixed(0)} req/s`, reads.authenticated.p50Ms, reads.authenticated.p99Ms, ratio(reads.authenticated.perSecond), ">= 0.7x"],
-      ["cache hit rate (post reads)", `${(reads.hitRate * 100).toFixed(1)} %`, "", "", "", ""],
+      ["cache HIT before and after the reads", reads.hitBeforeAndAfter ? "yes" : "NO", "", "", "", "yes"],
       [`likes accepted (${likes.requests} req, ${likes.repeatedRequests} repeats)`, `${likes.likesPerSecond.toFixed(0)} likes/s`, likes.p50Ms, likes.p99Ms, ratio(likes.likesPerSecond), ""],
       ["likes rejected (non-200)", likes.rejected, "", "", "", "0"],
       ["counts lost / double-counted", `${likes.lost} / ${likes.doubleCounted}`, "", "", "", "0 / 0"],
@@ -240,4 +224,7 @@ console.log(
 console.log(
   `\n(hot list: scanned ${hot.scanned} engaged posts; gravity ${GRAVITY}; bulk seed took ${hot.seedMs} ms; ${hot.cleanedUp} bench posts removed afterwards; run took ${((Date.now() - started) / 1000).toFixed(0)} s)`,
 );
-console.log(`\n${JSON.stringify({ base: BASE, concurrency: CONCURRENCY, reads, likes, hot }, null, 2)}`);
+await emitJson("feed", { url: BASE, server: server.kind, concurrency: CONCURRENCY, reads, likes, hot, machine: machineAtStart });
+} finally {
+  await server.stop();
+}

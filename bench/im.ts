@@ -1,5 +1,4 @@
-// Instant messaging fan-out benchmark against a running Plaza (PLAZA_URL, default :8787)
-// started with the bench routes on: `BENCH_ROUTES=on npm start`. Side by side in one run:
+// `npm run bench:im`: instant messaging fan-out. Side by side in one run on one server:
 //   - a 1,000-member group, direct path (forced): the room calls 1,000 inboxes itself;
 //   - a 1,000-member group, queue path (forced): chunks of members through the FANOUT queue;
 //   - a 100-member group, direct path.
@@ -8,17 +7,20 @@
 // members that never got it within the deadline (missed), and inbox `deliver` RPCs per
 // message. A sample of members also holds inbox sockets: their client-side receive latency.
 // Prints a table and a JSON document. Every loop is bounded in count and time.
-import { api, ensureUser, mapLimit, syntheticIp, type BenchUser } from "./lib/plaza-api.ts";
+//   npm run bench:im     # starts its own npm start (free port, fresh state, BENCH_ROUTES on)
+//   PLAZA_URL=... npm run bench:im   # or a running `npm start -- --var BENCH_ROUTES:on`
+// Tunables: BENCH_MESSAGES (10), BENCH_GAP_MS (2500; 250 for a backlog), BENCH_SAMPLE (20).
+import { type BenchUser, call, ensureUser } from "./lib/plaza.ts";
+import { describeLoad, emitJson, machine, recordTable } from "./lib/report.ts";
+import { benchServer, LOAD_TEST_LIMITS } from "./lib/server.ts";
 import { closeAll, openSocket, type BenchSocket } from "./lib/sockets.ts";
-import { printTable, sleep, summarize } from "./lib/stats.ts";
+import { mapLimit, sleep, summarize } from "./lib/stats.ts";
 
-const base = process.env.PLAZA_URL ?? "http://127.0.0.1:8787";
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 10);
 // Messages are spaced so each one's fan-out is measured on its own (BENCH_GAP_MS=250 for a backlog).
 const GAP_MS = Number(process.env.BENCH_GAP_MS ?? 2_500);
 const SAMPLE = Number(process.env.BENCH_SAMPLE ?? 20);
 const DEADLINE_MS = 15_000;
-const PASSWORD = "bench-password-im";
 
 interface Scenario {
   name: string;
@@ -32,20 +34,16 @@ const SCENARIOS: Scenario[] = [
   { name: "100 direct", members: 100, path: "direct" },
 ];
 
-async function post<T>(path: string, body: unknown, token?: string): Promise<T> {
-  const res = await api<T>(base, path, { body, ...(token ? { token } : {}) });
-  if (res.status >= 300) throw new Error(`${path}: ${res.status} ${JSON.stringify(res.data)}`);
-  return res.data;
-}
+const post = <T>(base: string, path: string, body: unknown, token?: string) => call<T>(base, path, { body, ...(token ? { token } : {}) });
 
-async function run(scenario: Scenario, owner: BenchUser, sample: BenchUser[]) {
-  const group = await post<{ roomId: string; memberIds: string[] }>("/__bench/im/group", {
+async function run(base: string, scenario: Scenario, owner: BenchUser, sample: BenchUser[]) {
+  const group = await post<{ roomId: string; memberIds: string[] }>(base, "/__bench/im/group", {
     ownerId: owner.id,
     memberIds: sample.map((u) => u.id),
     synthetic: scenario.members - 1 - sample.length,
   });
-  await post("/__bench/im/path", { roomId: group.roomId, path: scenario.path });
-  const before = await post<{ deliveries: number }>("/__bench/im/received", { roomId: group.roomId, seqs: [], userIds: group.memberIds });
+  await post(base, "/__bench/im/path", { roomId: group.roomId, path: scenario.path });
+  const before = await post<{ deliveries: number }>(base, "/__bench/im/received", { roomId: group.roomId, seqs: [], userIds: group.memberIds });
   // Sample members listen on their inbox sockets.
   const sentAt = new Map<number, number>();
   // By clientMsgId: on the direct path a frame can arrive before the POST has answered.
@@ -66,7 +64,7 @@ async function run(scenario: Scenario, owner: BenchUser, sample: BenchUser[]) {
   for (let i = 0; i < MESSAGES; i++) {
     const t0 = Date.now();
     startedAt.set(`bench-${i}`, t0);
-    const message = await post<{ seq: number }>(`/v1/rooms/${group.roomId}/messages`, { clientMsgId: `bench-${i}`, body: `message ${i}` }, owner.token);
+    const message = await post<{ seq: number }>(base, `/v1/rooms/${group.roomId}/messages`, { clientMsgId: `bench-${i}`, body: `message ${i}` }, owner.token);
     sentAt.set(message.seq, t0);
     seqs.push(message.seq);
     await sleep(GAP_MS);
@@ -75,7 +73,7 @@ async function run(scenario: Scenario, owner: BenchUser, sample: BenchUser[]) {
   const deadline = Date.now() + DEADLINE_MS;
   let report: { appliedAt: (number | null)[][]; deliveries: number; fanout: Record<string, number | string | null> };
   for (;;) {
-    report = await post("/__bench/im/received", { roomId: group.roomId, seqs, userIds: group.memberIds });
+    report = await post(base, "/__bench/im/received", { roomId: group.roomId, seqs, userIds: group.memberIds });
     const lastDone = report.appliedAt.every((row) => row[row.length - 1] !== null);
     if (lastDone || Date.now() > deadline) break;
     await sleep(500);
@@ -107,15 +105,21 @@ async function run(scenario: Scenario, owner: BenchUser, sample: BenchUser[]) {
   };
 }
 
-const health = await fetch(`${base}/healthz`).catch(() => undefined);
-if (!health?.ok) throw new Error(`Plaza is not answering at ${base}; start it with BENCH_ROUTES=on npm start`);
-const tag = Date.now().toString(36);
-const owner = await ensureUser(base, `imb_${tag}_o`, PASSWORD, syntheticIp(1));
-const sample = await mapLimit(Array.from({ length: SAMPLE }, (_, i) => i), 5, (i) => ensureUser(base, `imb_${tag}_${i}`, PASSWORD, syntheticIp(2 + i)));
-const results = [];
-for (const scenario of SCENARIOS) {
-  console.error(`[bench:im] ${scenario.name}...`);
-  results.push(await run(scenario, owner, sample));
+const server = await benchServer({ vars: { BENCH_ROUTES: "on" }, rateLimits: LOAD_TEST_LIMITS });
+try {
+  const base = server.url;
+  const machineAtStart = machine();
+  console.error(`[bench:im] ${base}; ${describeLoad(machineAtStart)}`);
+  const tag = Date.now().toString(36);
+  const owner = await ensureUser(base, `imb_${tag}_o`);
+  const sample = await mapLimit(Array.from({ length: SAMPLE }, (_, i) => i), 5, (i) => ensureUser(base, `imb_${tag}_${i}`));
+  const results = [];
+  for (const scenario of SCENARIOS) {
+    console.error(`[bench:im] ${scenario.name}... (${describeLoad()})`);
+    results.push(await run(base, scenario, owner, sample));
+  }
+  console.log(recordTable(results));
+  await emitJson("im", { url: base, server: server.kind, messagesPerScenario: MESSAGES, gapMs: GAP_MS, results, machine: machineAtStart });
+} finally {
+  await server.stop();
 }
-printTable(results);
-console.log(JSON.stringify({ benchmark: "im-fanout", base, messagesPerScenario: MESSAGES, gapMs: GAP_MS, results }, null, 2));

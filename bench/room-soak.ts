@@ -1,18 +1,20 @@
-// Chat room reliability run. Starts its own `npm start` on a free port (state in
-// .wrangler/state), then: 20 clients in one channel, 4 publishers at 20 msg/s in total, 1,000
+// `npm run bench:room-soak`: chat room reliability. Starts its own `npm start` on a free port
+// with a fresh temporary state directory, then: 20 clients in one channel, 4 publishers at 20 msg/s in total, 1,000
 // random disconnect/reconnect cycles resuming with `?since=`; then kills the server (SIGKILL,
-// the whole process group) mid-traffic, restarts it, and lets every client resume.
+// every process of the server at once) mid-traffic, restarts it on the same state, and lets
+// every client resume. SOAK_CYCLES (1000) sets the churn.
 // Checks: every acked message reaches every client in seq order, no duplicates, no
 // unsignalled gaps, and no acked message is missing from history after the restart.
 // Prints a table and JSON; exits 1 when a check fails. Every loop is bounded.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { api, type BenchUser, ensureUser, mapLimit, syntheticIp } from "./lib/plaza-api.ts";
-import { freePort, type LocalServer, startServer, stopServer } from "./lib/server.ts";
+import { api, type BenchUser, ensureUser } from "./lib/plaza.ts";
+import { describeLoad, emitJson, machine, recordTable } from "./lib/report.ts";
+import { type BenchServer, freePort, LOAD_TEST_LIMITS, startNpmStart } from "./lib/server.ts";
 import { type BenchSocket, openSocket } from "./lib/sockets.ts";
-import { printTable, sleep } from "./lib/stats.ts";
+import { mapLimit, sleep } from "./lib/stats.ts";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CLIENTS = 20;
 const PUBLISHERS = 4;
 const TOTAL_RATE = 20; // msg/s over all publishers
@@ -45,7 +47,7 @@ interface Client {
 
 const totals = { duplicates: 0, unsignalledGaps: 0, resyncs: 0, recoveredFromHistory: 0, reconnects: 0, errorFrames: 0, ackConflicts: 0 };
 const acked = new Map<number, { id: string; clientMsgId: string }>();
-let server: LocalServer;
+let server: BenchServer;
 
 function onFrame(client: Client, text: string): void {
   const frame = JSON.parse(text) as Frame;
@@ -72,7 +74,7 @@ function onFrame(client: Client, text: string): void {
 /** After `resync`: read the missed range over HTTP (a signalled gap), then resume from there. */
 async function fillFromHistory(client: Client): Promise<void> {
   for (let page = 0; page < 1_000; page++) {
-    const res = await api<{ items: Message[] }>(server.base, `/v1/rooms/${roomId}/messages?after=${client.lastSeq}&limit=100`, { token: client.user.token });
+    const res = await api<{ items: Message[] }>(server.url, `/v1/rooms/${roomId}/messages?after=${client.lastSeq}&limit=100`, { token: client.user.token });
     if (res.status !== 200 || res.data.items.length === 0) break;
     for (const m of res.data.items) {
       client.ids.set(m.seq, m.id);
@@ -91,7 +93,7 @@ async function connect(client: Client, deadlineMs = 150_000): Promise<void> {
   for (let attempt = 0; Date.now() < deadline; attempt++) {
     const query = client.epoch ? `?since=${client.lastSeq}&epoch=${client.epoch}` : `?since=${client.lastSeq}`;
     try {
-      client.socket = await openSocket(`${server.base}/v1/rooms/${roomId}/ws${query}`, {
+      client.socket = await openSocket(`${server.url}/v1/rooms/${roomId}/ws${query}`, {
         token: client.user.token,
         onMessage: (text) => onFrame(client, text),
         timeoutMs: 10_000,
@@ -167,14 +169,14 @@ async function waitFor(check: () => boolean, timeoutMs: number): Promise<boolean
 
 async function main(): Promise<void> {
   const port = await freePort();
-  const logFile = path.join(root, ".wrangler", `room-soak-${port}.log`);
-  console.log(`[soak] starting npm start on port ${port} (log: ${logFile})`);
-  server = await startServer(root, port, logFile);
+  const persistTo = await mkdtemp(path.join(tmpdir(), "plaza-soak-"));
+  const setup = { port, persistTo, rateLimits: LOAD_TEST_LIMITS };
+  const machineAtStart = machine();
+  console.log(`[soak] starting npm start on port ${port} (state: ${persistTo}); ${describeLoad(machineAtStart)}`);
+  server = await startNpmStart(setup);
   try {
-    const users = await mapLimit(Array.from({ length: CLIENTS }, (_, i) => i), 5, (i) =>
-      ensureUser(server.base, `soak_u${String(i).padStart(2, "0")}`, "soak-password-123", syntheticIp(2_000 + i)),
-    );
-    const created = await api<{ id: string }>(server.base, "/v1/rooms", {
+    const users = await mapLimit(Array.from({ length: CLIENTS }, (_, i) => i), 5, (i) => ensureUser(server.url, `soak_u${String(i).padStart(2, "0")}`));
+    const created = await api<{ id: string }>(server.url, "/v1/rooms", {
       token: users[0]!.token,
       body: { kind: "channel", name: `soak ${new Date().toISOString()}`, memberIds: users.slice(1).map((u) => u.id) },
     });
@@ -191,9 +193,9 @@ async function main(): Promise<void> {
     console.log(`[soak] ${cycles} disconnect/reconnect cycles in ${churnSeconds.toFixed(1)} s; restarting the server mid-traffic`);
     await sleep(2_000);
     const ackedBeforeKill = new Map(acked);
-    await stopServer(server, "SIGKILL");
+    await server.crash();
     await sleep(1_000);
-    server = await startServer(root, port, logFile);
+    server = await startNpmStart(setup);
     console.log("[soak] server is back; letting clients resume");
     await sleep(10_000);
     stop.now = true;
@@ -217,7 +219,7 @@ async function main(): Promise<void> {
     // History after the restart holds every message acked before the kill.
     const history = new Map<number, string>();
     for (let after = 0, page = 0; page < 10_000; page++) {
-      const res = await api<{ items: Message[] }>(server.base, `/v1/rooms/${roomId}/messages?after=${after}&limit=100`, { token: users[0]!.token });
+      const res = await api<{ items: Message[] }>(server.url, `/v1/rooms/${roomId}/messages?after=${after}&limit=100`, { token: users[0]!.token });
       if (res.status !== 200 || res.data.items.length === 0) break;
       for (const m of res.data.items) history.set(m.seq, m.id);
       after = res.data.items.at(-1)!.seq;
@@ -239,11 +241,12 @@ async function main(): Promise<void> {
     };
     const pass =
       missingDeliveries === 0 && wrongIds === 0 && totals.duplicates === 0 && totals.unsignalledGaps === 0 && lostAfterRestart === 0 && totals.ackConflicts === 0;
-    printTable(Object.entries(figures).map(([figure, value]) => ({ figure, value })));
-    console.log(`\n${JSON.stringify({ pass, ...figures }, null, 2)}`);
+    console.log(recordTable(Object.entries(figures).map(([figure, value]) => ({ figure, value }))));
+    await emitJson("room-soak", { pass, ...figures, machine: machineAtStart });
     process.exitCode = pass ? 0 : 1;
   } finally {
-    await stopServer(server, "SIGTERM");
+    await server.stop();
+    await rm(persistTo, { recursive: true, force: true });
   }
 }
 

@@ -1,14 +1,21 @@
-// Task dispatch benchmark against a running Plaza (`npm start`; PLAZA_URL), side by side with
-// calling the same reference backends directly in the same run:
+// `npm run bench:tasks`: task dispatch, side by side with calling the same reference backends
+// directly in the same run:
 // 1. latency: submit -> running and running -> first output (p50/p99), vs direct time to first token;
 // 2. a burst of BENCH_TASKS llm.chat tasks against BENCH_BACKENDS backends of capacity BENCH_CAPACITY:
 //    throughput, max concurrency seen AT each backend, lost and duplicated jobs; vs the same
 //    number of direct streaming requests at the same total concurrency.
-// Starts its own backends (ports BENCH_BACKEND_PORT+), registers them with the operator token,
-// drains the others meanwhile and restores them. Bounded in count and time.
+// Starts its own backends (free ports), registers them with the operator token, drains the
+// others meanwhile and restores them. Bounded in count and time.
+//   npm run bench:tasks     # starts its own npm start (free port, fresh state)
+//   PLAZA_URL=... npm run bench:tasks   # or a running npm start (BACKEND_TOKEN from .dev.vars)
+// Tunables: BENCH_TASKS (1000), BENCH_BACKENDS (4), BENCH_CAPACITY (8), BENCH_TOKENS (16),
+// BENCH_TOKEN_MS (10), BENCH_LATENCY_SAMPLES (40), BENCH_TIMEOUT_MS (540000).
 import { type BackendStats, backendStats, resetStats, startBackends, stopBackends } from "./lib/backends.ts";
-import { api, operatorToken, PLAZA_URL, registerUsers, type BenchUser } from "./lib/plaza.ts";
-import { pool, printTable, summarize } from "./lib/task-stats.ts";
+import { type BenchUser, call, operatorToken, registerUsers } from "./lib/plaza.ts";
+import { cpuByCommand, treeUsage } from "./lib/process-tree.ts";
+import { describeLoad, emitJson, machine, table } from "./lib/report.ts";
+import { benchServer, type BenchServer, LOAD_TEST_LIMITS } from "./lib/server.ts";
+import { mapLimit as pool, summarize, type Summary } from "./lib/stats.ts";
 
 const TASKS = Number(process.env.BENCH_TASKS ?? 1000);
 const BACKENDS = Number(process.env.BENCH_BACKENDS ?? 4);
@@ -16,11 +23,16 @@ const CAPACITY = Number(process.env.BENCH_CAPACITY ?? 8);
 const MAX_TOKENS = Number(process.env.BENCH_TOKENS ?? 16);
 const TOKEN_MS = Number(process.env.BENCH_TOKEN_MS ?? 10);
 const SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 40);
-const BASE_PORT = Number(process.env.BENCH_BACKEND_PORT ?? 8813);
 const PER_USER = 10; // TASK_MAX_ACTIVE_PER_USER default
 const DEADLINE_MS = Number(process.env.BENCH_TIMEOUT_MS ?? 540_000);
 const started = Date.now();
 const timeLeft = () => DEADLINE_MS - (Date.now() - started);
+let server: BenchServer;
+let PLAZA_URL = "";
+/** The old call shape of this script: method, path, token, body; throws on a non-2xx status. */
+const api = <T>(method: string, pathname: string, token: string | undefined, body?: unknown) =>
+  call<T>(PLAZA_URL, pathname, { method, ...(token ? { token } : {}), ...(body !== undefined ? { body } : {}) });
+const printTable = (title: string, header: string[], rows: (string | number)[][]) => console.log(`\n${title}\n${table(header, rows)}`);
 
 interface TaskView {
   id: string;
@@ -83,7 +95,9 @@ async function sampleTask(user: BenchUser, i: number): Promise<{ toRunning: numb
 async function main(): Promise<void> {
   const token = operatorToken();
   const op = <T>(method: string, p: string, body?: unknown) => api<T>(method, `/v1/backends${p}`, token, body);
-  const backends = await startBackends(BACKENDS, BASE_PORT, TOKEN_MS);
+  const machineAtStart = machine();
+  console.error(`[bench:tasks] ${PLAZA_URL}; ${describeLoad(machineAtStart)}`);
+  const backends = await startBackends(BACKENDS, TOKEN_MS);
   const ids = backends.map((_, i) => `bench-${i}`);
   const before = await op<{ items: { id: string; enabled: boolean; capabilities: string[] }[] }>("GET", "");
   const drained = before.items.filter((b) => b.enabled && b.capabilities.includes("llm.chat") && !ids.includes(b.id)).map((b) => b.id);
@@ -92,7 +106,7 @@ async function main(): Promise<void> {
       await op("POST", "", { id: ids[i], url: b.url, protocol: "openai", capabilities: ["llm.chat"], capacity: CAPACITY });
     }
     for (const id of drained) await op("PATCH", `/${id}`, { enabled: false });
-    const users = await registerUsers(Math.ceil(TASKS / PER_USER) + 1, "bt");
+    const users = await registerUsers(PLAZA_URL, Math.ceil(TASKS / PER_USER) + 1, "bt");
 
     // 1. Latency, 4 at a time: Plaza vs direct.
     const sampleUser = users.at(-1)!;
@@ -114,17 +128,28 @@ async function main(): Promise<void> {
 
     // 2b. The burst through Plaza.
     for (const b of backends) await resetStats(b.url);
+    const cpuBefore = await serverCpuMs();
+    const byCmdBefore = server.pid ? await cpuByCommand(server.pid) : {};
     const burstStart = Date.now();
     const submitted = await pool(Array.from({ length: TASKS }, (_, i) => i), 64, (i) =>
       api<TaskView>("POST", "/v1/tasks", users[Math.floor(i / PER_USER)]!.token, { type: "llm.chat", input: { messages: messages(i), maxTokens: MAX_TOKENS } }),
     );
     const submitSeconds = (Date.now() - burstStart) / 1000;
+    // Polls only the users with unfinished tasks, every 2 s: the poll is load on the server too.
+    const done = (v: TaskView) => ["succeeded", "failed", "canceled"].includes(v.status);
+    const byUser = new Map<BenchUser, TaskView[]>(users.slice(0, Math.ceil(TASKS / PER_USER)).map((u) => [u, []]));
     let views: TaskView[] = [];
     while (timeLeft() > 0) {
-      views = (await pool(users.slice(0, Math.ceil(TASKS / PER_USER)), 4, (u) => api<{ items: TaskView[] }>("GET", "/v1/tasks?limit=100", u.token))).flatMap((p) => p.items);
-      if (views.filter((v) => ["succeeded", "failed", "canceled"].includes(v.status)).length >= TASKS) break;
-      await new Promise((r) => setTimeout(r, 1000));
+      const open = [...byUser].filter(([, v]) => v.length === 0 || !v.every(done)).map(([u]) => u);
+      await pool(open, 4, async (u) => byUser.set(u, (await api<{ items: TaskView[] }>("GET", "/v1/tasks?limit=100", u.token)).items));
+      views = [...byUser.values()].flat();
+      if (views.filter(done).length >= TASKS) break;
+      await new Promise((r) => setTimeout(r, 2000));
     }
+    const cpuUsed = (await serverCpuMs()) - cpuBefore;
+    const byCmdAfter = server.pid ? await cpuByCommand(server.pid) : {};
+    const cpuMsPerTaskByProcess = Object.fromEntries(Object.entries(byCmdAfter).map(([k, v]) => [k, round((v - (byCmdBefore[k] ?? 0)) / TASKS)]));
+    const wallMs = Date.now() - burstStart;
     const burstStats: BackendStats[] = await Promise.all(backends.map((b) => backendStats(b.url)));
     const ok = views.filter((v) => v.status === "succeeded");
     const lastFinish = Math.max(...ok.map((v) => Date.parse(v.finishedAt ?? "")));
@@ -153,6 +178,10 @@ async function main(): Promise<void> {
           submitSeconds: round(submitSeconds),
           seconds: round(plazaSeconds),
           perSecond: round(ok.length / plazaSeconds),
+          // The server's whole process tree (workerd runs every object, D1, KV and the queues on one thread locally).
+          serverCpuMsPerTask: round(cpuUsed / TASKS),
+          serverCpuCores: round(cpuUsed / wallMs),
+          cpuMsPerTaskByProcess,
           succeeded: ok.length,
           lost,
           unfinishedAtDeadline: unfinished,
@@ -172,11 +201,11 @@ async function main(): Promise<void> {
       ["plaza: running -> first output", ...row(result.latency.plazaRunningToFirstOutputMs)],
       ["plaza: submit -> first output", ...row(result.latency.plazaSubmitToFirstOutputMs)],
     ]);
-    printTable(`Burst of ${TASKS} (${BACKENDS} backends x capacity ${CAPACITY}, ${MAX_TOKENS} tokens at ${TOKEN_MS} ms)`, ["path", "seconds", "jobs/s", "max in flight per backend", "lost", "duplicated", "unfinished"], [
-      ["direct to backends", result.burst.direct.seconds, result.burst.direct.perSecond, directStats.map((s) => s.maxInFlight).join(" "), "-", "-", "-"],
-      ["through Plaza", result.burst.plaza.seconds, result.burst.plaza.perSecond, result.burst.plaza.maxInFlightPerBackend.join(" "), lost, duplicateJobs, unfinished],
+    printTable(`Burst of ${TASKS} (${BACKENDS} backends x capacity ${CAPACITY}, ${MAX_TOKENS} tokens at ${TOKEN_MS} ms)`, ["path", "seconds", "jobs/s", "max in flight per backend", "lost", "duplicated", "unfinished", "server CPU ms/task"], [
+      ["direct to backends", result.burst.direct.seconds, result.burst.direct.perSecond, directStats.map((s) => s.maxInFlight).join(" "), "-", "-", "-", "-"],
+      ["through Plaza", result.burst.plaza.seconds, result.burst.plaza.perSecond, result.burst.plaza.maxInFlightPerBackend.join(" "), lost, duplicateJobs, unfinished, result.burst.plaza.serverCpuMsPerTask],
     ]);
-    console.log(`\nJSON ${JSON.stringify(result)}`);
+    await emitJson("tasks", { url: PLAZA_URL, server: server.kind, ...result, machine: machineAtStart });
   } finally {
     for (const id of ids) await op("DELETE", `/${id}`).catch(() => undefined);
     for (const id of drained) await op("PATCH", `/${id}`, { enabled: true }).catch(() => undefined);
@@ -185,6 +214,14 @@ async function main(): Promise<void> {
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;
-const row = (s: { n: number; p50: number; p99: number; max: number }) => [s.n, s.p50, s.p99, s.max];
+/** CPU ms the server's process tree has used so far (NaN when its pid is unknown). */
+const serverCpuMs = async () => (server.pid === undefined ? Number.NaN : (await treeUsage(server.pid)).cpuMs);
+const row = (s: Summary) => [s.count, s.p50, s.p99, s.max];
 
-await main();
+server = await benchServer({ rateLimits: LOAD_TEST_LIMITS });
+PLAZA_URL = server.url;
+try {
+  await main();
+} finally {
+  await server.stop();
+}

@@ -1,8 +1,9 @@
-// Reference GPU backends as child processes for benchmarks (ports from BENCH_BACKEND_PORT,
-// default 8813), and their own load statistics.
+// Reference GPU backends as child processes for benchmarks (on free ports), and their own
+// load statistics.
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import { root } from "./plaza.ts";
+import { freePort } from "./server.ts";
 
 export interface BackendStats {
   inFlight: number;
@@ -20,12 +21,10 @@ export interface RunningBackend {
 }
 
 /** Starts `count` reference backends and waits until each answers /health. */
-export async function startBackends(count: number, basePort: number, tokenMs: number): Promise<RunningBackend[]> {
+export async function startBackends(count: number, tokenMs: number): Promise<RunningBackend[]> {
   const out: RunningBackend[] = [];
   for (let i = 0; i < count; i++) {
-    const port = basePort + i;
-    const taken = await fetch(`http://127.0.0.1:${port}/health`).then(() => true, () => false);
-    if (taken) throw new Error(`port ${port} is already in use; set BENCH_BACKEND_PORT`);
+    const port = await freePort();
     const child = spawn(process.execPath, [path.join(root, "gpu-backend/server.ts"), "--port", String(port), "--token-ms", String(tokenMs)], { stdio: "ignore" });
     // A port already taken would let another server answer for this one: fail instead.
     child.on("exit", (code) => {

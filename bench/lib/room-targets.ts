@@ -2,8 +2,11 @@
 // channels and tokens), a bare hibernating broadcast object, and the same room in
 // partyserver. The baselines receive frames shaped like Plaza's `message` frames, so every
 // client parses the same amount of JSON whichever room it listens to.
-import { api, type BenchUser, ensureUser, mapLimit, syntheticIp } from "./plaza-api.ts";
+import { PING_FRAME, PONG_FRAME } from "../../src/shared/protocol.ts";
+import type { RampTarget } from "./idle-ramp.ts";
+import { api, type BenchUser, ensureUser } from "./plaza.ts";
 import { type BenchSocket, openSocket } from "./sockets.ts";
+import { mapLimit, sleep } from "./stats.ts";
 
 export type TargetName = "plaza" | "echo" | "party";
 
@@ -25,12 +28,10 @@ export interface Layout {
   clientsPerRoom: number;
 }
 
-const PASSWORD = "bench-password-123";
-
 /** Creates (or logs into) `count` bench users. */
 export function benchUsers(base: string, count: number): Promise<BenchUser[]> {
   const names = Array.from({ length: count }, (_, i) => `bench_r${String(i).padStart(3, "0")}`);
-  return mapLimit(names, 6, (name, i) => ensureUser(base, name, PASSWORD, syntheticIp(1_000 + i)));
+  return mapLimit(names, 6, (name) => ensureUser(base, name));
 }
 
 /** The user behind client `client` of room `room` (users are reused across rooms). */
@@ -52,11 +53,14 @@ function listener(onDelivery: (d: Delivery) => void, onError: () => void) {
   };
 }
 
-/** Plaza: one channel per room, owned by one member, the others added at creation. */
+/**
+ * Plaza: one channel per room, owned by one member, the others added at creation. A room may
+ * have more clients than users (a user's several sockets), but at most 100 distinct users.
+ */
 export async function plazaRooms(base: string, users: readonly BenchUser[], layout: Layout): Promise<TargetRooms> {
-  if (layout.clientsPerRoom > 100) throw new Error("a channel is created with at most 99 invited members");
   const roomIds = await mapLimit(Array.from({ length: layout.rooms }, (_, r) => r), 8, async (r) => {
     const members = new Set(Array.from({ length: layout.clientsPerRoom }, (_, c) => userFor(users, layout, r, c)));
+    if (members.size > 100) throw new Error("a channel is created with at most 99 invited members");
     const [owner, ...rest] = [...members];
     const res = await api<{ id: string }>(base, "/v1/rooms", {
       token: owner!.token,
@@ -114,4 +118,27 @@ export async function baselinesEnabled(base: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * The idle-socket ramp's room: one Plaza channel of `users` that holds up to `sockets`
+ * clients (each user several sockets), and a broadcast that counts the clients it reached.
+ */
+export async function plazaBroadcastRoom(base: string, users: readonly BenchUser[], sockets: number): Promise<RampTarget> {
+  const rooms = await plazaRooms(base, users, { rooms: 1, clientsPerRoom: sockets });
+  const BROADCASTER = 1_000_000;
+  let reached = 0;
+  const onDelivery = (d: Delivery) => d.publisher === BROADCASTER && reached++;
+  return {
+    open: (i) => rooms.connect(0, i, onDelivery, () => undefined),
+    ping: { frame: PING_FRAME, answer: PONG_FRAME },
+    async broadcast(held, timeoutMs = 60_000) {
+      reached = 0;
+      held[0]!.send(rooms.frame(BROADCASTER, 1, Date.now()));
+      const deadline = Date.now() + timeoutMs;
+      while (reached < held.length && Date.now() < deadline) await sleep(100);
+      await sleep(500); // a late duplicate would show as reached > held
+      return reached;
+    },
+  };
 }

@@ -1,5 +1,5 @@
-// Small statistics and output helpers for benchmarks: percentiles, a summary, and a
-// fixed-width table next to the JSON every benchmark prints.
+// Numbers for benchmarks: percentiles and summaries, and the small async helpers every
+// benchmark loop uses (sleep, a bounded worker pool, a shuffle, one clock).
 
 /** The p-th percentile (0..100) of `values` (nearest rank); NaN when empty. */
 export function percentile(values: readonly number[], p: number): number {
@@ -8,6 +8,12 @@ export function percentile(values: readonly number[], p: number): number {
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[rank]!;
 }
+
+/** The median of `values`; NaN when empty. */
+export const median = (values: readonly number[]) => percentile(values, 50);
+
+/** Rounds to `digits` decimals. */
+export const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 export interface Summary {
   count: number;
@@ -18,9 +24,8 @@ export interface Summary {
   max: number;
 }
 
-/** Count, mean and the usual percentiles of `values`, rounded to 0.01. */
+/** Count, mean and the usual percentiles of `values`, rounded to 0.01 (NaN when empty). */
 export function summarize(values: readonly number[]): Summary {
-  const round = (x: number) => Math.round(x * 100) / 100;
   const mean = values.length ? values.reduce((a, b) => a + b, 0) / values.length : Number.NaN;
   return {
     count: values.length,
@@ -32,19 +37,6 @@ export function summarize(values: readonly number[]): Summary {
   };
 }
 
-/** Prints rows as an aligned text table (columns from the first row's keys). */
-export function printTable(rows: readonly Record<string, string | number | boolean>[]): void {
-  const first = rows[0];
-  if (!first) return;
-  const columns = Object.keys(first);
-  const cell = (v: string | number | boolean | undefined) => (typeof v === "number" ? String(Math.round(v * 100) / 100) : String(v ?? ""));
-  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join("  ");
-  console.log(line(columns));
-  console.log(line(widths.map((w) => "-".repeat(w))));
-  for (const row of rows) console.log(line(columns.map((c) => cell(row[c]))));
-}
-
 /** Milliseconds with sub-millisecond precision on a clock shared by all code in this process. */
 export function nowMs(): number {
   return performance.timeOrigin + performance.now();
@@ -52,3 +44,26 @@ export function nowMs(): number {
 
 /** Resolves after `ms`. */
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Runs `work` over `items` with at most `limit` in flight; results in input order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await work(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** Shuffles in place (Fisher-Yates). */
+export function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}

@@ -3,11 +3,8 @@
 // so it can live outside the project; the secrets still come from the project's .dev.vars.
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { experimental_readRawConfig } from "wrangler";
-
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+import { root } from "./plaza.ts";
 
 interface RawConfig {
   main?: string;
