@@ -3,12 +3,14 @@
 // IM_FANOUT_QUEUE_THRESHOLD send chunks of members to the FANOUT queue in batches, so no
 // request loops over thousands of RPCs. `fanoutSeq` advances only once every member's inbox
 // (or the queue) has the entries, so an eviction or a failure loses nothing: the next round
-// sends them again, and inboxes apply each (room, seq) once.
+// sends them again, and inboxes apply each (room, seq) once. A busy room starts a round at
+// most every IM_FANOUT_INTERVAL_MS, so a stream of messages costs a few rounds a second, each
+// carrying many entries, instead of a round per message competing with the room's own work.
 import type { Logger } from "../../src/lib/log";
 import { deliverToInboxes, type DeliveryRoom, type FanoutJob } from "../../src/shared/inbox";
 import type { ImSettings } from "../../src/shared/im-settings";
 import { entrySeq, type RoomEntry } from "../../src/shared/protocol";
-import { liveSockets, readAttachment, userTag } from "./sockets";
+import { liveSockets, readAttachment } from "./sockets";
 import type { RoomStore } from "./storage";
 
 /** Which path a room's fan-out takes: by member count, or forced (benchmarks and tests). */
@@ -23,6 +25,9 @@ const DIRECT_ATTEMPTS = 3;
 const PATH_KEY = "im:fanoutPath";
 const encoder = new TextEncoder();
 
+/** Session ids connected to the room, by user id. */
+type Watching = Map<string, string[]>;
+
 /** Counts kept for tests and benchmarks (since the object started). */
 export interface FanoutStats {
   rounds: number;
@@ -34,6 +39,8 @@ export interface FanoutStats {
 export class RoomFanout {
   private running: Promise<void> | undefined;
   private path: FanoutPath | undefined;
+  /** When the last round started (epoch ms). */
+  private lastRoundAt = 0;
   readonly stats: FanoutStats = { rounds: 0, directRpcs: 0, queueMessages: 0, lastPath: null };
 
   constructor(
@@ -72,6 +79,9 @@ export class RoomFanout {
   private async runRounds(): Promise<void> {
     this.path ??= (await this.ctx.storage.get<FanoutPath>(PATH_KEY)) ?? "auto";
     for (let round = 0; round < MAX_ROUNDS && this.pending(); round++) {
+      const wait = this.lastRoundAt + this.settings.fanoutIntervalMs - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      this.lastRoundAt = Date.now();
       const entries = this.nextEntries();
       const last = entries.at(-1);
       if (!last || this.store.state.roomId === null) return;
@@ -99,17 +109,18 @@ export class RoomFanout {
 
   private async deliver(entries: RoomEntry[]): Promise<boolean> {
     const members = this.store.memberIds();
+    const watching = this.watchingSessions();
     const room: DeliveryRoom = { id: this.store.state.roomId ?? "", kind: this.store.state.kind ?? "group", memberCount: members.length };
     const useQueue = this.path === "queue" || (this.path !== "direct" && members.length >= this.settings.queueThreshold);
     this.stats.lastPath = useQueue ? "queue" : "direct";
-    return useQueue ? this.enqueue(room, entries, members) : this.callInboxes(room, entries, members);
+    return useQueue ? this.enqueue(room, entries, members, watching) : this.callInboxes(room, entries, members, watching);
   }
 
   /** Direct path: one `deliver` RPC per member, retried for the members that failed. */
-  private async callInboxes(room: DeliveryRoom, entries: RoomEntry[], members: string[]): Promise<boolean> {
+  private async callInboxes(room: DeliveryRoom, entries: RoomEntry[], members: string[], watching: Watching): Promise<boolean> {
     let remaining = members;
     for (let attempt = 0; attempt < DIRECT_ATTEMPTS && remaining.length > 0; attempt++) {
-      const jobs = remaining.map((userId) => ({ userId, delivery: { room, entries, watching: this.watching(userId) } }));
+      const jobs = remaining.map((userId) => ({ userId, delivery: { room, entries, watching: watching.get(userId) ?? [] } }));
       this.stats.directRpcs += jobs.length;
       remaining = await deliverToInboxes(this.env.INBOX, jobs, this.settings.fanoutConcurrency);
     }
@@ -118,11 +129,11 @@ export class RoomFanout {
   }
 
   /** Queue path: chunks of members, sent with `sendBatch` within the batch limits. */
-  private async enqueue(room: DeliveryRoom, entries: RoomEntry[], members: string[]): Promise<boolean> {
+  private async enqueue(room: DeliveryRoom, entries: RoomEntry[], members: string[], watching: Watching): Promise<boolean> {
     const jobs: FanoutJob[] = [];
     for (let i = 0; i < members.length; i += this.settings.fanoutChunk) {
       const chunk = members.slice(i, i + this.settings.fanoutChunk);
-      jobs.push({ type: "im.fanout", room, entries, members: chunk.map((userId) => ({ userId, watching: this.watching(userId) })) });
+      jobs.push({ type: "im.fanout", room, entries, members: chunk.map((userId) => ({ userId, watching: watching.get(userId) ?? [] })) });
     }
     try {
       let batch: MessageSendRequest<FanoutJob>[] = [];
@@ -146,8 +157,16 @@ export class RoomFanout {
     }
   }
 
-  /** Sessions of `userId` connected to this room now: their inbox sockets skip these entries. */
-  private watching(userId: string): string[] {
-    return liveSockets(this.ctx, userTag(userId)).flatMap((ws) => readAttachment(ws)?.sid ?? []);
+  /** The sessions connected to this room now, by user: their inbox sockets skip these entries. */
+  private watchingSessions(): Watching {
+    const out: Watching = new Map();
+    for (const ws of liveSockets(this.ctx)) {
+      const a = readAttachment(ws);
+      if (!a?.sid) continue;
+      const sids = out.get(a.userId);
+      if (sids) sids.push(a.sid);
+      else out.set(a.userId, [a.sid]);
+    }
+    return out;
   }
 }

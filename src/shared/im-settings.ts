@@ -8,6 +8,7 @@ const ImVarsSchema = z.object({
   IM_FANOUT_QUEUE_THRESHOLD: int(100, 1, 1_000_000),
   IM_FANOUT_CHUNK: int(25, 1, 100),
   IM_FANOUT_CONCURRENCY: int(32, 1, 256),
+  IM_FANOUT_INTERVAL_MS: int(1_000, 0, 10_000),
   IM_EDIT_WINDOW_SECONDS: int(900, 0, 31_536_000),
   IM_PUSH_TTL_SECONDS: int(86_400, 0, 2_419_200),
   VAPID_SUBJECT: z.string().min(1).default("mailto:admin@plaza.invalid"),
@@ -23,6 +24,8 @@ export interface ImSettings {
   fanoutChunk: number;
   /** Inbox RPCs in flight at once, from a room (direct path) or a queue consumer. */
   fanoutConcurrency: number;
+  /** A busy room starts a fan-out round at most this often; what arrives meanwhile joins the next one. */
+  fanoutIntervalMs: number;
   /** A sender may edit or delete a message for this long after sending it. */
   editWindowMs: number;
   /** How long a push service keeps an undelivered notification. */
@@ -53,6 +56,7 @@ export function parseImSettings(env: object): ImSettings {
     queueThreshold: raw.IM_FANOUT_QUEUE_THRESHOLD,
     fanoutChunk: raw.IM_FANOUT_CHUNK,
     fanoutConcurrency: raw.IM_FANOUT_CONCURRENCY,
+    fanoutIntervalMs: raw.IM_FANOUT_INTERVAL_MS,
     editWindowMs: raw.IM_EDIT_WINDOW_SECONDS * 1000,
     pushTtlSeconds: raw.IM_PUSH_TTL_SECONDS,
     vapid: parseVapid(raw),

@@ -32,6 +32,22 @@ describe("fan-out", () => {
     expect(await roomObject(room.id).fanoutStats()).toMatchObject({ lastPath: "direct", queueMessages: 0, fanoutSeq: 1, lastSeq: 1 });
   });
 
+  it("a burst shares rounds: a busy room starts one at most every IM_FANOUT_INTERVAL_MS", async () => {
+    const { room, users } = await groupOf(3);
+    const started = Date.now();
+    const sent = await Promise.all(Array.from({ length: 12 }, (_, i) => postMessage(room.id, users[i % 3]!, `b${i}`, `burst ${i}`)));
+    const last = Math.max(...sent.map((m) => m.seq));
+    const stats = await appliedEverywhere(users, room.id, last);
+    expect(stats.map((s) => s.applied)).toEqual([12, 12, 12]);
+    const fanout = await roomObject(room.id).fanoutStats();
+    expect(fanout).toMatchObject({ lastPath: "direct", fanoutSeq: 12 });
+    // The first message goes at once; the rest wait for the interval (1 s) and travel together.
+    const elapsed = Date.now() - started;
+    expect(fanout.rounds).toBeLessThanOrEqual(Math.floor(elapsed / 1000) + 2);
+    expect(fanout.rounds).toBeLessThan(12);
+    expect(fanout.directRpcs).toBe(3 * fanout.rounds);
+  });
+
   it("a big group goes through the FANOUT queue and each member's inbox applies each message once", async () => {
     const { room, users } = await groupOf(30);
     await roomObject(room.id).setFanoutPath("queue");

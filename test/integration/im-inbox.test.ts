@@ -33,6 +33,8 @@ describe("inbox: unread counts and devices", () => {
     // Offline: two more messages; the reconnecting device's welcome has the exact count.
     await postMessage(room.id, alice, "m4", "while you were away");
     await postMessage(room.id, alice, "m5", "still away");
+    // A busy room fans out at most every IM_FANOUT_INTERVAL_MS: wait until the inbox has both.
+    await eventually(async () => ((await myRoom(bob, room.id))?.lastMessage?.seq === 5 ? true : undefined));
     const again = await inboxSocket(bob.accessToken);
     const standing = (again.welcome.rooms as { roomId: string; unread: number; readSeq: number; lastSeq: number }[]).find((r) => r.roomId === room.id);
     expect(standing).toEqual({ roomId: room.id, unread: 3, readSeq: 2, lastSeq: 5 });
