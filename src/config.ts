@@ -67,6 +67,8 @@ const ConfigSchema = z.object({
   MAX_POST_IMAGES: int(9, 0, 20),
   // KV's smallest expirationTtl is 60 seconds.
   POST_CACHE_TTL_SECONDS: int(300, 60, 86_400),
+  POST_ISOLATE_CACHE_ENTRIES: int(1_000, 0, 100_000),
+  VIEW_TALLY_MS: int(1_000, 0, 10_000),
   HOT_AUTHOR_FOLLOWERS: int(1_000, 1, 100_000_000),
   HOT_LIST_SIZE: int(100, 1, 500),
   HOT_LIST_WINDOW_HOURS: int(168, 1, 2_160),
@@ -129,6 +131,10 @@ export interface FeedConfig {
   maxPostImages: number;
   /** TTL of a post's KV cache entry. */
   postCacheTtlSeconds: number;
+  /** Most posts an isolate keeps its own copy of (0: none; every hit reads KV). */
+  isolateCacheEntries: number;
+  /** An isolate sends its tallied views at most this often (0: one event per view). */
+  viewTallyMs: number;
   /** Authors with at least this many followers have new posts written to KV at once. */
   hotAuthorFollowers: number;
   hotListSize: number;
@@ -185,6 +191,8 @@ export function loadConfig(env: Env): Config {
       mediaMaxBytes: raw.MEDIA_MAX_BYTES,
       maxPostImages: raw.MAX_POST_IMAGES,
       postCacheTtlSeconds: raw.POST_CACHE_TTL_SECONDS,
+      isolateCacheEntries: raw.POST_ISOLATE_CACHE_ENTRIES,
+      viewTallyMs: raw.VIEW_TALLY_MS,
       hotAuthorFollowers: raw.HOT_AUTHOR_FOLLOWERS,
       hotListSize: raw.HOT_LIST_SIZE,
       hotListWindowMs: raw.HOT_LIST_WINDOW_HOURS * 3_600_000,

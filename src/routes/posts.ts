@@ -37,7 +37,7 @@ const getPostRoute = createRoute({
   method: "get",
   path: "/posts/{id}",
   tags,
-  summary: "A post; counts a view. X-Cache: HIT|MISS tells whether KV served it",
+  summary: "A post; counts a view. X-Cache: HIT|MISS tells whether the cache (KV or the isolate's copy) served it",
   ...anyCaller,
   request: { params: IdParamSchema },
   responses: { 200: json(PostSchema, "The post"), ...problems(400, 401, 404) },

@@ -2,8 +2,9 @@
 // (one transaction: all or nothing). Idempotent under redelivery:
 // - likes and comments are recounted from their tables for the touched posts, so any
 //   number of deliveries converges to the exact count;
-// - views have no rows to count, so each view's event id is recorded in processed_events
-//   in the same transaction, and only the ids this batch newly recorded are added.
+// - views have no rows to count, so each view event's id is recorded in processed_events
+//   in the same transaction, and only the events this batch newly recorded are added (an
+//   event may stand for several views: its `count`).
 // Every statement binds at most 3 parameters: id lists travel as one JSON array (json_each).
 import { sql } from "drizzle-orm";
 import type { Db } from "../db/client";
@@ -13,8 +14,8 @@ import type { PostEvent } from "../shared/feed-events";
 
 /** The work one batch of events amounts to. */
 export interface FoldedEvents {
-  /** View events, duplicates included (the insert ignores them). */
-  views: { e: string; p: string }[];
+  /** View events, one per event id (a duplicate in the batch is dropped; the insert ignores earlier ones); n views each. */
+  views: { e: string; p: string; n: number }[];
   /** Posts whose likes changed. */
   likedPosts: string[];
   /** Posts that got comments. */
@@ -23,15 +24,15 @@ export interface FoldedEvents {
 
 /** Folds events per post. Pure. */
 export function foldPostEvents(events: readonly PostEvent[]): FoldedEvents {
-  const views: FoldedEvents["views"] = [];
+  const views = new Map<string, FoldedEvents["views"][number]>();
   const liked = new Set<string>();
   const commented = new Set<string>();
   for (const event of events) {
-    if (event.type === "post.viewed") views.push({ e: event.id, p: event.postId });
+    if (event.type === "post.viewed") views.set(event.id, { e: event.id, p: event.postId, n: event.count ?? 1 });
     else if (event.type === "post.commented") commented.add(event.postId);
     else liked.add(event.postId);
   }
-  return { views, likedPosts: [...liked], commentedPosts: [...commented] };
+  return { views: [...views.values()], likedPosts: [...liked], commentedPosts: [...commented] };
 }
 
 /** Applies folded events to post_stats in one D1 batch. Throws (and changes nothing) on failure. */
@@ -40,11 +41,14 @@ export async function applyPostEvents(db: Db, folded: FoldedEvents): Promise<voi
   if (folded.views.length > 0) {
     const batchId = newId();
     const viewedPosts = JSON.stringify([...new Set(folded.views.map((v) => v.p))]);
+    const views = JSON.stringify(folded.views);
     statements.push(
       statement(db, sql`INSERT OR IGNORE INTO processed_events (event_id, post_id, batch_id)
-        SELECT json_extract(value, '$.e'), json_extract(value, '$.p'), ${batchId} FROM json_each(${JSON.stringify(folded.views)})`),
+        SELECT json_extract(value, '$.e'), json_extract(value, '$.p'), ${batchId} FROM json_each(${views})`),
       statement(db, sql`UPDATE post_stats SET views = views +
-        (SELECT count(*) FROM processed_events pe WHERE pe.batch_id = ${batchId} AND pe.post_id = post_stats.post_id)
+        (SELECT coalesce(sum(json_extract(v.value, '$.n')), 0) FROM json_each(${views}) v
+          JOIN processed_events pe ON pe.event_id = json_extract(v.value, '$.e')
+          WHERE pe.batch_id = ${batchId} AND pe.post_id = post_stats.post_id)
         WHERE post_id IN (SELECT value FROM json_each(${viewedPosts}))`),
     );
   }

@@ -7,8 +7,8 @@ import { errors } from "../errors";
 import { newId } from "../lib/ids";
 import type { FeedContext } from "./feed-context";
 import { resolveOwnImages } from "./media";
-import { cachePost, evictPost, readCachedPost, type CacheOutcome } from "./post-cache";
-import { emitPostEvent, postEvent } from "./post-events";
+import { cachePost, evictPost, forgetPost, readCachedPost, recallPost, rememberPost, type CacheOutcome } from "./post-cache";
+import { viewTally } from "./view-tally";
 import { queryLiveStates, queryPosts, renderPost, type PostView, type StaticPost } from "./post-query";
 
 export interface NewPost {
@@ -91,14 +91,24 @@ export async function createPost(
  * A cached copy of another version is a miss; a miss reads D1 and refills KV. Counts a view.
  */
 export async function viewPost(f: FeedContext, postId: string, viewerId: string | undefined): Promise<{ post: PostView; cache: CacheOutcome }> {
-  const [cached, states] = await Promise.all([readCachedPost(f.cache, postId), queryLiveStates(f.db, [postId], viewerId)]);
+  const { postCacheTtlSeconds: ttl, isolateCacheEntries } = f.config;
+  const remembered = recallPost(postId);
+  const [cached, states] = await Promise.all([remembered ?? readCachedPost(f.cache, postId), queryLiveStates(f.db, [postId], viewerId)]);
   const live = states.get(postId);
-  if (!live) throw errors.notFound("post");
-  f.defer(emitPostEvent(f.events, postEvent("post.viewed", { postId })), "emit post.viewed");
-  if (cached && cached.version === live.version) return { post: renderPost(cached, live, f.origin), cache: "HIT" };
+  if (!live) {
+    forgetPost(postId);
+    throw errors.notFound("post");
+  }
+  const sending = viewTally.add(f.events, postId, f.config.viewTallyMs);
+  if (sending) f.defer(sending, "send post views");
+  if (cached && cached.version === live.version) {
+    if (!remembered) rememberPost(cached, ttl, isolateCacheEntries);
+    return { post: renderPost(cached, live, f.origin), cache: "HIT" };
+  }
   const [fresh] = await queryPosts(f.db, eq(posts.id, postId), viewerId, 1);
   if (!fresh) throw errors.notFound("post");
-  f.defer(cachePost(f.cache, fresh.post, f.config.postCacheTtlSeconds), "fill post cache");
+  f.defer(cachePost(f.cache, fresh.post, ttl), "fill post cache");
+  rememberPost(fresh.post, ttl, isolateCacheEntries);
   return { post: renderPost(fresh.post, fresh.live, f.origin), cache: "MISS" };
 }
 
@@ -130,6 +140,7 @@ export async function updatePost(f: FeedContext, userId: string, postId: string,
       .where(ownLivePost(postId, userId)),
     ...(imageKeys === undefined ? [] : [f.db.delete(postImages).where(eq(postImages.postId, postId)), ...imageRows(f, postId, imageKeys)]),
   ]);
+  forgetPost(postId);
   f.defer(evictPost(f.cache, postId), "evict edited post");
   const [fresh] = await queryPosts(f.db, eq(posts.id, postId), userId, 1);
   if (!fresh) throw errors.notFound("post");
@@ -144,5 +155,6 @@ export async function deletePost(f: FeedContext, userId: string, postId: string)
     .update(posts)
     .set({ deletedAt: now, updatedAt: now, version: sql`${posts.version} + 1` })
     .where(ownLivePost(postId, userId));
+  forgetPost(postId);
   f.defer(evictPost(f.cache, postId), "evict deleted post");
 }

@@ -12,7 +12,12 @@ const base = {
 };
 
 export const PostEventSchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("post.viewed"), ...base }),
+  z.object({
+    type: z.literal("post.viewed"),
+    ...base,
+    /** Views this event stands for (an isolate tallies a post's views before sending); 1 when absent. */
+    count: z.number().int().min(1).max(1_000_000).optional(),
+  }),
   z.object({ type: z.literal("post.liked"), ...base, userId: z.string().min(1).max(64) }),
   z.object({ type: z.literal("post.unliked"), ...base, userId: z.string().min(1).max(64) }),
   z.object({ type: z.literal("post.commented"), ...base, commentId: z.string().min(1).max(64) }),

@@ -47,6 +47,21 @@ describe("post events consumer", () => {
     expect(await stats(post.id)).toEqual({ likes: 3, comments: 0, views: 3 });
   });
 
+  it("a view event that stands for several views adds its count once, even repeated or redelivered", async () => {
+    const author = await registerUser("tally");
+    const post = await createPost(author);
+    const five = { ...view(post.id), count: 5 };
+    const two = { ...view(post.id), count: 2 };
+    const first = await deliver([five, five, two].map((e) => message(e)));
+    expect(first.explicitAcks).toHaveLength(3);
+    expect(await stats(post.id)).toMatchObject({ views: 7 });
+    await deliver([five, two].map((e) => message(e, 2)));
+    expect(await stats(post.id)).toMatchObject({ views: 7 });
+    const zero = message({ ...view(post.id), count: 0 });
+    expect((await deliver([zero])).explicitAcks).toEqual([zero.id]); // poison: dead-lettered, not counted
+    expect(await stats(post.id)).toMatchObject({ views: 7 });
+  });
+
   it("an injected D1 failure mid-batch changes nothing; the retry applies each event exactly once", async () => {
     const author = await registerUser("fail");
     const [p, q] = [await createPost(author), await createPost(author)];

@@ -135,6 +135,20 @@ describe("cache-aside reads (KV in front of D1)", () => {
     expect(read.post.content).toBe("for my many fans");
   });
 
+  it("reads are counted as views: tallied per isolate, sent as a few events, counted exactly", async () => {
+    const u = await registerUser("views");
+    const post = await createPost(u);
+    for (let i = 0; i < 10; i++) await getPost(post.id);
+    const counted = await waitFor(
+      () => env.DB.prepare("SELECT views FROM post_stats WHERE post_id = ?").bind(post.id).first<{ views: number }>(),
+      (row) => row?.views === 10,
+    );
+    expect(counted?.views).toBe(10);
+    const events = await env.DB.prepare("SELECT COUNT(*) AS n FROM processed_events WHERE post_id = ?").bind(post.id).first<{ n: number }>();
+    expect(events!.n).toBeGreaterThan(0);
+    expect(events!.n).toBeLessThanOrEqual(3); // one per VIEW_TALLY_MS window, not one per read
+  });
+
   it("a normal author's new post is not cached until read", async () => {
     const u = await registerUser("quiet");
     const post = await createPost(u, "hello");

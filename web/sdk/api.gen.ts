@@ -1111,7 +1111,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A post; counts a view. X-Cache: HIT|MISS tells whether KV served it */
+        /** A post; counts a view. X-Cache: HIT|MISS tells whether the cache (KV or the isolate's copy) served it */
         get: {
             parameters: {
                 query?: never;
