@@ -50,6 +50,7 @@ export function buildMiniflareOptions(
     resourceTmpPath: path.join(root, ".wrangler", "tmp"),
     // The placeholder request.cf; fetching the real one needs the internet.
     cf: false,
+    ...(process.env.PLAZA_INSPECTOR_PORT ? { inspectorPort: Number(process.env.PLAZA_INSPECTOR_PORT) } : {}),
     // The Worker logs each request itself (one line, with user and request id).
     logRequests: false,
     log: new MiniflareLogAdapter(log),
