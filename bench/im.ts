@@ -88,6 +88,7 @@ async function run(base: string, scenario: Scenario, owner: BenchUser, sample: B
     if (applied.length > 0) lastMember.push(Math.max(...applied) - sentAt.get(seq)!);
   });
   const latency = summarize(lastMember);
+  console.error(`[bench:im] ${scenario.name}: last member per message (ms): ${lastMember.join(" ")}`);
   const rpcs = (report.deliveries - before.deliveries) / seqs.length;
   return {
     scenario: scenario.name,
