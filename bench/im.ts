@@ -9,7 +9,8 @@
 // Prints a table and a JSON document. Every loop is bounded in count and time.
 //   npm run bench:im     # starts its own npm start (free port, fresh state, BENCH_ROUTES on)
 //   PLAZA_URL=... npm run bench:im   # or a running `npm start -- --var BENCH_ROUTES:on`
-// Tunables: BENCH_MESSAGES (10), BENCH_GAP_MS (2500; 250 for a backlog), BENCH_SAMPLE (20).
+// Tunables: BENCH_MESSAGES (10), BENCH_GAP_MS (2500; 250 for a backlog), BENCH_SAMPLE (20),
+// BENCH_WARMUP_MESSAGES (1, sent before measuring).
 import { type BenchUser, call, ensureUser } from "./lib/plaza.ts";
 import { describeLoad, emitJson, machine, recordTable } from "./lib/report.ts";
 import { benchServer, LOAD_TEST_LIMITS } from "./lib/server.ts";
@@ -20,6 +21,7 @@ const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 10);
 // Messages are spaced so each one's fan-out is measured on its own (BENCH_GAP_MS=250 for a backlog).
 const GAP_MS = Number(process.env.BENCH_GAP_MS ?? 2_500);
 const SAMPLE = Number(process.env.BENCH_SAMPLE ?? 20);
+const WARMUP = Number(process.env.BENCH_WARMUP_MESSAGES ?? 1);
 const DEADLINE_MS = 15_000;
 
 interface Scenario {
@@ -43,6 +45,12 @@ async function run(base: string, scenario: Scenario, owner: BenchUser, sample: B
     synthetic: scenario.members - 1 - sample.length,
   });
   await post(base, "/__bench/im/path", { roomId: group.roomId, path: scenario.path });
+  // Unmeasured warm-up messages: the first fan-outs of a fresh server also pay for starting
+  // 1,000 inbox objects and the queue consumer.
+  for (let i = 0; i < WARMUP; i++) {
+    await post(base, `/v1/rooms/${group.roomId}/messages`, { clientMsgId: `warmup-${i}`, body: `warm-up ${i}` }, owner.token);
+    await sleep(GAP_MS);
+  }
   const before = await post<{ deliveries: number }>(base, "/__bench/im/received", { roomId: group.roomId, seqs: [], userIds: group.memberIds });
   // Sample members listen on their inbox sockets.
   const sentAt = new Map<number, number>();

@@ -16,7 +16,7 @@ import type { RoomStore } from "./storage";
 /** Which path a room's fan-out takes: by member count, or forced (benchmarks and tests). */
 export type FanoutPath = "auto" | "direct" | "queue";
 
-const ENTRIES_PER_ROUND = 50;
+const ENTRIES_PER_ROUND = 200;
 /** Encoded entries per round (a queue message is at most 128 KB, a sendBatch 256 KB). */
 const ENTRY_BYTES_PER_ROUND = 48_000;
 const BATCH_BYTES = 200_000;
@@ -78,11 +78,14 @@ export class RoomFanout {
 
   private async runRounds(): Promise<void> {
     this.path ??= (await this.ctx.storage.get<FanoutPath>(PATH_KEY)) ?? "auto";
+    // A round that had to leave entries behind (a backlog) is followed at once; otherwise the
+    // next round waits for the interval, so a burst travels together.
+    let backlog = false;
     for (let round = 0; round < MAX_ROUNDS && this.pending(); round++) {
       const wait = this.lastRoundAt + this.settings.fanoutIntervalMs - Date.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      if (wait > 0 && !backlog) await new Promise((resolve) => setTimeout(resolve, wait));
       this.lastRoundAt = Date.now();
-      const entries = this.nextEntries();
+      const { entries, full } = this.nextEntries();
       const last = entries.at(-1);
       if (!last || this.store.state.roomId === null) return;
       const ok = await this.deliver(entries);
@@ -92,19 +95,22 @@ export class RoomFanout {
       }
       this.store.markFannedOut(entrySeq(last));
       this.stats.rounds++;
+      backlog = full;
     }
   }
 
-  private nextEntries(): RoomEntry[] {
-    const out: RoomEntry[] = [];
+  /** The next round's entries; `full` when a limit left pending entries behind. */
+  private nextEntries(): { entries: RoomEntry[]; full: boolean } {
+    const entries: RoomEntry[] = [];
     let bytes = 0;
-    for (const entry of this.store.entriesAfter(this.store.state.fanoutSeq, ENTRIES_PER_ROUND)) {
+    const candidates = this.store.entriesAfter(this.store.state.fanoutSeq, ENTRIES_PER_ROUND);
+    for (const entry of candidates) {
       const size = encoder.encode(JSON.stringify(entry)).byteLength;
-      if (out.length > 0 && bytes + size > ENTRY_BYTES_PER_ROUND) break;
-      out.push(entry);
+      if (entries.length > 0 && bytes + size > ENTRY_BYTES_PER_ROUND) return { entries, full: true };
+      entries.push(entry);
       bytes += size;
     }
-    return out;
+    return { entries, full: candidates.length === ENTRIES_PER_ROUND };
   }
 
   private async deliver(entries: RoomEntry[]): Promise<boolean> {

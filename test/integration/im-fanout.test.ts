@@ -48,6 +48,19 @@ describe("fan-out", () => {
     expect(fanout.directRpcs).toBe(3 * fanout.rounds);
   });
 
+  it("a backlog bigger than one round (200 entries) drains in full rounds and reaches every inbox", async () => {
+    const { room, users } = await groupOf(2);
+    for (let i = 0; i < 250; i += 25) {
+      await Promise.all(Array.from({ length: 25 }, (_, j) => postMessage(room.id, users[(i + j) % 2]!, `k${i + j}`, `backlog ${i + j}`)));
+    }
+    const stats = await appliedEverywhere(users, room.id, 250);
+    expect(stats.map((s) => s.applied)).toEqual([250, 250]);
+    const fanout = await roomObject(room.id).fanoutStats();
+    expect(fanout).toMatchObject({ fanoutSeq: 250, lastSeq: 250 });
+    expect(fanout.rounds).toBeGreaterThanOrEqual(2); // at most 200 entries per round
+    expect((await myRoom(users[1]!, room.id))!.unread).toBe(125);
+  });
+
   it("a big group goes through the FANOUT queue and each member's inbox applies each message once", async () => {
     const { room, users } = await groupOf(30);
     await roomObject(room.id).setFanoutPath("queue");
