@@ -36,6 +36,8 @@ export interface RampTarget {
 }
 
 const settle = () => sleep(1_500);
+/** Idle clients still heartbeat (as the SDK does): the runtime answers without waking the object. */
+const HEARTBEAT_MS = 30_000;
 
 /** Opens `count` sockets from number `from`, `concurrency` at a time; counts failures. */
 async function openRange(target: RampTarget, from: number, count: number, concurrency = 64) {
@@ -62,6 +64,9 @@ export async function idleSocketRamp(server: BenchServer, target: RampTarget, go
   const steps: RampStep[] = [];
   const rss = async () => (server.pid === undefined ? Number.NaN : mib((await treeUsage(server.pid)).rssBytes));
   let failure: string | undefined;
+  const heartbeat = setInterval(() => {
+    for (const socket of held) if (socket.ws.readyState === socket.ws.OPEN) socket.send(target.ping.frame);
+  }, HEARTBEAT_MS);
   try {
     await settle();
     steps.push({ sockets: 0, rssMiB: await rss() });
@@ -90,6 +95,7 @@ export async function idleSocketRamp(server: BenchServer, target: RampTarget, go
       ...(failure ? { failure } : {}),
     };
   } finally {
+    clearInterval(heartbeat);
     await closeAll(held);
   }
 }
