@@ -2,18 +2,12 @@
 // load statistics.
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
+import type { Stats } from "../../gpu-backend/stats.ts";
 import { root } from "./plaza.ts";
 import { freePort } from "./server.ts";
 
-export interface BackendStats {
-  inFlight: number;
-  maxInFlight: number;
-  started: number;
-  completed: number;
-  failed: number;
-  canceled: number;
-  duplicateJobs: number;
-}
+/** What a reference backend reports at /stats (its own type). */
+export type BackendStats = Stats;
 
 export interface RunningBackend {
   url: string;
