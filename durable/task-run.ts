@@ -15,25 +15,17 @@ import { closeAllSockets, untrackIfIdle } from "./socket-owners";
 import type { JsonValue } from "../src/shared/json";
 import { PING_FRAME, PONG_FRAME, errorFrame } from "../src/shared/protocol";
 import { findTaskType, type LlmChatInput, type TaskType } from "../src/shared/task-types";
-import type { CallbackOutcome, JobCallback, Task, TaskPriority } from "../src/shared/tasks";
+import type { CallbackOutcome, JobCallback, Task } from "../src/shared/tasks";
 import { AttemptError, toAttemptError } from "./task/attempt-error";
 import { streamChat } from "./task/openai";
 import { cancelJob, startPlazaJob } from "./task/plaza-job";
 import { OutputBuffer } from "./task/output-buffer";
 import { acceptSubscriber, closeSubscribers, sinceParam } from "./task/sockets";
-import { eventsSince, initStore, type JobState, lastSeq, loadState, saveState, toTask } from "./task/store";
+import { eventsSince, initStore, type JobState, lastSeq, loadState, type NewTask, saveState, toTask } from "./task/store";
 import { D1_RETRY_MS, RETRY_RESEND_GRACE_MS, TaskLifecycle } from "./task/lifecycle";
 import { watchdogVerdict } from "./task/watchdog";
 
-/** What the Worker knows when it creates a task. */
-export interface NewTask {
-  id: string;
-  userId: string;
-  type: string;
-  priority: TaskPriority;
-  input: unknown;
-  createdAt: number;
-}
+export type { NewTask } from "./task/store";
 
 /** What the TASKS consumer does with the message that asked for this dispatch. */
 export type DispatchOutcome =

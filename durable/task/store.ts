@@ -18,13 +18,17 @@ export interface JobState {
   lastActivityAt: number;
 }
 
-export interface TaskState {
+/** What the Worker knows when it creates a task. */
+export interface NewTask {
   id: string;
   userId: string;
   type: string;
   priority: TaskPriority;
   input: unknown;
   createdAt: number;
+}
+
+export interface TaskState extends NewTask {
   status: TaskStatus;
   phase: Phase;
   progress: number;

@@ -29,13 +29,6 @@ export class ViewTally {
     return this.window;
   }
 
-  /** Views counted and not yet sent. */
-  get pending(): number {
-    let n = 0;
-    for (const count of this.counts.values()) n += count;
-    return n;
-  }
-
   /** Sends every tallied view now; on failure the unsent counts wait for the next window. */
   async flush(queue: Queue): Promise<void> {
     const taken = [...this.counts];
