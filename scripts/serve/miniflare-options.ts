@@ -8,6 +8,7 @@ import type { LogLevel, ServeLog } from "./log.ts";
 import { MiniflareLogAdapter } from "./miniflare-log.ts";
 import type { RateLimitSetting, ServeOptions } from "./options.ts";
 import type { PlazaConfig, RateLimits } from "./plaza-config.ts";
+import { workerFirstRoutes } from "./worker-first-routes.ts";
 
 /** The service binding through which the serve script reaches ServeControl (never in wrangler.toml). */
 export const CONTROL_BINDING = "PLAZA_SERVE_CONTROL";
@@ -64,6 +65,8 @@ export function buildMiniflareOptions(
         modulesRoot: path.dirname(bundle),
         bindings: { ...bindings, ...overrideVars(config, options.vars), LOG_LEVEL: logLevel },
         ratelimits: overrideRateLimits(worker.ratelimits ?? {}, options.rateLimits),
+        // run_worker_first paths skip the local assets router (decision 0041).
+        routes: workerFirstRoutes(config.staticRouting),
         serviceBindings: { ...worker.serviceBindings, [CONTROL_BINDING]: { name: config.name, entrypoint: "ServeControl" } },
       },
     ],

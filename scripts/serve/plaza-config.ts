@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import type { V4WorkerOptionsShape } from "miniflare";
 import { root } from "../lib/paths.ts";
+import type { StaticRouting } from "./worker-first-routes.ts";
 
 // wrangler's helper returns Miniflare worker options without a script; these are the fields we touch.
 export type WorkerOptions = Omit<V4WorkerOptionsShape, "modulesRules"> &
@@ -23,6 +24,8 @@ export interface PlazaConfig {
   queues: string[];
   /** Carries the secrets from .dev.vars: passed between processes over IPC only, never argv. */
   workerOptions: WorkerOptions;
+  /** The assets router's rules from run_worker_first; undefined without [assets]. */
+  staticRouting: StaticRouting | undefined;
 }
 
 /** Reads the config in a child process (wrangler prints to stdout, so the result comes over IPC). */

@@ -18,6 +18,16 @@ const config: unknown = unstable_readConfig({ config: path.join(root, "wrangler.
 const { workerOptions } = unstable_getMiniflareWorkerOptions(config as Parameters<typeof unstable_getMiniflareWorkerOptions>[0]) as {
   workerOptions: WorkerOptions;
 };
+// The assets router's rules (what run_worker_first became), for serve mode's direct routes.
+const RoutingSubset = z.object({
+  assets: z
+    .object({
+      routerConfig: z
+        .object({ static_routing: z.object({ user_worker: z.array(z.string()).optional(), asset_worker: z.array(z.string()).optional() }).optional() })
+        .optional(),
+    })
+    .optional(),
+});
 const subset = ConfigSubset.parse(config);
 const result: PlazaConfig = {
   name: subset.name,
@@ -25,6 +35,7 @@ const result: PlazaConfig = {
   vars: subset.vars,
   queues: subset.queues.producers.map((p) => p.binding),
   workerOptions,
+  staticRouting: RoutingSubset.parse(workerOptions).assets?.routerConfig?.static_routing,
 };
 if (!process.send) throw new Error("read-wrangler-config.ts runs as a child of npm start (it answers over IPC)");
 process.send(result, () => process.disconnect());

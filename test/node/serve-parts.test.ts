@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { checkCron, nextCronRun } from "../../scripts/serve/crons.ts";
 import { createServeLog } from "../../scripts/serve/log.ts";
 import { parseServeOptions, type ServeOptions } from "../../scripts/serve/options.ts";
+import { workerFirstRoutes } from "../../scripts/serve/worker-first-routes.ts";
 
 const parse = (args: string[], env: NodeJS.ProcessEnv = {}) => parseServeOptions(args, env) as ServeOptions;
 
@@ -38,6 +39,22 @@ describe("npm start options", () => {
     expect(() => parse(["--cron-every", "0"])).toThrow(/cronEverySeconds/);
     expect(() => parse(["--no-such-flag"])).toThrow();
     expect(parseServeOptions(["--help"], {})).toBe("help");
+  });
+});
+
+describe("direct routes for run_worker_first", () => {
+  it("turns literal paths and literal prefixes into routes, and leaves other globs to the assets router", () => {
+    expect(workerFirstRoutes({ user_worker: ["/v1/*", "/healthz", "/docs", "/docs/*", "/a/*/b", "*.json"], asset_worker: [] })).toEqual([
+      "*/v1/*",
+      "*/healthz",
+      "*/docs",
+      "*/docs/*",
+    ]);
+  });
+
+  it("has no direct route when negated rules carve exceptions, or without [assets]", () => {
+    expect(workerFirstRoutes({ user_worker: ["/v1/*"], asset_worker: ["/v1/static/*"] })).toEqual([]);
+    expect(workerFirstRoutes(undefined)).toEqual([]);
   });
 });
 

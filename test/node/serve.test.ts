@@ -67,6 +67,24 @@ describe("npm start (Plaza on Miniflare)", () => {
     expect(await me.json()).toMatchObject({ id: alice.user.id, username });
   });
 
+  it("answers the same whether a path takes the direct route or the assets router", async () => {
+    // /healthz takes the direct route; with a query string it goes through the router, which
+    // sends it to the Worker too. A path outside run_worker_first that is not an asset also
+    // reaches the Worker (its 404), and an unknown /v1 path is the Worker's as well.
+    const direct = await fetch(`${server.url}/healthz`);
+    const routed = await fetch(`${server.url}/healthz?probe=1`);
+    expect([direct.status, routed.status]).toEqual([200, 200]);
+    expect(await routed.json()).toEqual(await direct.json());
+    expect(routed.headers.get("X-Content-Type-Options")).toBe("nosniff");
+    for (const path of ["/no-such-page", "/v1/no-such-route"]) {
+      const res = await fetch(`${server.url}${path}`);
+      expect(res.status, path).toBe(404);
+      expect(res.headers.get("Content-Type"), path).toMatch(/application\/problem\+json/);
+    }
+    const script = await fetch(`${server.url}/index.html`);
+    expect(script.status).toBeLessThan(400);
+  });
+
   it("logs one readable line per request", async () => {
     const ids = [randomUUID(), randomUUID(), randomUUID()];
     for (const id of ids) await fetch(`${server.url}/healthz`, { headers: { "X-Request-Id": id } });
