@@ -128,6 +128,41 @@ export async function queryLiveStates(db: Db, ids: readonly string[], viewerId: 
   return out;
 }
 
+// One post's live state is read on every GET /v1/posts/:id, so its statements are built once
+// per database client (prepared, with placeholders) instead of once per request.
+const liveStateStatements = new WeakMap<Db, ReturnType<typeof prepareLiveState>>();
+
+function prepareLiveState(db: Db) {
+  const byId = and(eq(posts.id, sql.placeholder("id")), isNull(posts.deletedAt));
+  const select = (viewer: boolean) =>
+    db
+      .select({
+        version: posts.version,
+        likes: postStats.likes,
+        comments: postStats.comments,
+        views: postStats.views,
+        likedByMe: viewer
+          ? sql<number | null>`EXISTS (SELECT 1 FROM likes WHERE likes.post_id = ${posts.id} AND likes.user_id = ${sql.placeholder("viewer")})`
+          : sql<number | null>`NULL`,
+      })
+      .from(posts)
+      .innerJoin(postStats, eq(postStats.postId, posts.id))
+      .where(byId)
+      .prepare();
+  return { anonymous: select(false), viewer: select(true) };
+}
+
+/** The live state of one live post; undefined when it is deleted or missing. */
+export async function queryLiveState(db: Db, id: string, viewerId: string | undefined): Promise<LiveState | undefined> {
+  let statements = liveStateStatements.get(db);
+  if (!statements) {
+    statements = prepareLiveState(db);
+    liveStateStatements.set(db, statements);
+  }
+  const row = viewerId === undefined ? await statements.anonymous.get({ id }) : await statements.viewer.get({ id, viewer: viewerId });
+  return row ? toLive(row) : undefined;
+}
+
 /** The API shape of a post; image keys become URLs under `origin`. */
 export function renderPost(post: StaticPost, live: LiveState, origin: string): PostView {
   const view: PostView = {

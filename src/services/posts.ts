@@ -9,7 +9,7 @@ import type { FeedContext } from "./feed-context";
 import { resolveOwnImages } from "./media";
 import { cachePost, evictPost, forgetPost, readCachedPost, recallPost, rememberPost, type CacheOutcome } from "./post-cache";
 import { viewTally } from "./view-tally";
-import { queryLiveStates, queryPosts, renderPost, type PostView, type StaticPost } from "./post-query";
+import { queryLiveState, queryPosts, renderPost, type PostView, type StaticPost } from "./post-query";
 
 export interface NewPost {
   content: string;
@@ -93,8 +93,7 @@ export async function createPost(
 export async function viewPost(f: FeedContext, postId: string, viewerId: string | undefined): Promise<{ post: PostView; cache: CacheOutcome }> {
   const { postCacheTtlSeconds: ttl, isolateCacheEntries } = f.config;
   const remembered = recallPost(postId);
-  const [cached, states] = await Promise.all([remembered ?? readCachedPost(f.cache, postId), queryLiveStates(f.db, [postId], viewerId)]);
-  const live = states.get(postId);
+  const [cached, live] = await Promise.all([remembered ?? readCachedPost(f.cache, postId), queryLiveState(f.db, postId, viewerId)]);
   if (!live) {
     forgetPost(postId);
     throw errors.notFound("post");
