@@ -82,7 +82,7 @@ export class Inbox extends DurableObject<Env> {
    */
   async deliver(userId: string, delivery: InboxDelivery): Promise<DeliveryResult> {
     this.store.count("deliveries");
-    if (!this.store.room(delivery.room.id)) await this.adopt(userId, delivery);
+    if (!this.store.hasRoom(delivery.room.id)) await this.adopt(userId, delivery);
     const applied = applyDelivery(this.store, userId, delivery, Date.now());
     this.store.count("applied", applied.entries.length);
     if (applied.duplicates > 0) this.store.count("duplicates", applied.duplicates);

@@ -14,7 +14,12 @@ export interface Applied {
   notable: Message | undefined;
 }
 
-/** Applies `delivery` for user `userId` in one transaction; the room row must exist. */
+/**
+ * Applies `delivery` for user `userId` in one transaction; the room row must exist. Per entry
+ * it only records the seq as seen and the unread row; the room's row (highest seq, last
+ * message, seen window) is written once per delivery, which is what a room's once-a-second
+ * round of many entries needs.
+ */
 export function applyDelivery(store: InboxStore, userId: string, delivery: InboxDelivery, now: number): Applied {
   return store.transaction(() => {
     const roomId = delivery.room.id;
@@ -22,24 +27,39 @@ export function applyDelivery(store: InboxStore, userId: string, delivery: Inbox
     if (!before || before.member === 0) return { entries: [], duplicates: delivery.entries.length, unread: undefined, notable: undefined };
     const entries: RoomEntry[] = [];
     let notable: Message | undefined;
+    // The newest new message of the delivery, as later entries of the delivery leave it.
+    let newest: Message | undefined;
+    const unreadSeqs: number[] = [];
+    const deletedSeqs: number[] = [];
     const sorted = [...delivery.entries].sort((a, b) => entrySeq(a) - entrySeq(b));
+    const fresh = store.markSeenMany(roomId, sorted.map(entrySeq), now, before.seen_floor);
     for (const entry of sorted) {
-      const seq = entrySeq(entry);
-      if (!store.markSeen(roomId, seq, now, before.seen_floor)) continue;
+      // Taken out once applied, so an entry repeated inside the delivery applies once.
+      if (!fresh.delete(entrySeq(entry))) continue;
       entries.push(entry);
-      store.raiseLastSeq(roomId, seq);
       const message = entry.message;
       if (entry.type === "message") {
-        store.setLastMessage(roomId, message);
+        newest = message;
         if (message.sender.id !== userId && !message.deletedAt) {
-          store.addUnread(roomId, message.seq, before.read_seq);
+          unreadSeqs.push(message.seq);
           notable = message;
         }
-      } else {
-        store.updateLastMessage(roomId, message);
-        if (entry.type === "deleted") store.markUnreadDeleted(roomId, message.seq, before.read_seq);
+        continue;
       }
-      store.pruneSeen(roomId, seq);
+      // An edit or delete: of the delivery's newest message, or of the one stored already.
+      if (newest?.seq === message.seq) newest = message;
+      else store.updateLastMessage(roomId, message);
+      if (entry.type === "deleted") deletedSeqs.push(message.seq);
+    }
+    // Unread rows first, then deletions (which turn a row into a deleted one, in either order).
+    store.addUnreadMany(roomId, unreadSeqs, before.read_seq);
+    for (const seq of deletedSeqs) store.markUnreadDeleted(roomId, seq, before.read_seq);
+    const last = entries.at(-1);
+    if (last) {
+      const highest = entrySeq(last);
+      store.raiseLastSeq(roomId, highest);
+      if (newest) store.setLastMessage(roomId, newest);
+      store.pruneSeen(roomId, highest, before.seen_floor);
     }
     store.touch(roomId, delivery.room.memberCount);
     const after = store.room(roomId)!;

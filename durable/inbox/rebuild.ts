@@ -59,7 +59,7 @@ export async function rebuildInbox(env: Env, store: InboxStore, userId: string):
         if (summary.lastMessage) store.setLastMessage(m.roomId, summary.lastMessage);
         store.raiseLastSeq(m.roomId, summary.lastSeq);
         const readSeq = store.room(m.roomId)!.read_seq;
-        for (const seq of summary.unreadSeqs) store.addUnread(m.roomId, seq, readSeq);
+        store.addUnreadMany(m.roomId, summary.unreadSeqs, readSeq);
       });
     }
   };

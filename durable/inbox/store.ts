@@ -62,6 +62,8 @@ const SCHEMA = [
 
 /** Applied (room, seq) pairs kept per room; older ones count as applied (a reorder window). */
 const SEEN_WINDOW = 2_000;
+/** The seen window's floor moves by at least this many seqs at a time. */
+const PRUNE_STEP = 100;
 
 const UNREAD = "(SELECT COUNT(*) FROM unread u WHERE u.room_id = rooms.room_id AND u.deleted = 0)";
 
@@ -176,19 +178,33 @@ export class InboxStore {
 
   // ---------------------------------------------------------------- unread and idempotency
 
-  /** Records (room, seq) as applied; false when it was applied before. */
-  markSeen(roomId: string, seq: number, now: number, seenFloor: number): boolean {
-    if (seq <= seenFloor) return false;
-    return this.sql.exec("INSERT OR IGNORE INTO seen (room_id, seq, at) VALUES (?, ?, ?)", roomId, seq, now).rowsWritten > 0;
+  /** Records each (room, seq) as applied in one statement; returns the seqs not applied before. */
+  markSeenMany(roomId: string, seqs: readonly number[], now: number, seenFloor: number): Set<number> {
+    const fresh = seqs.filter((seq) => seq > seenFloor);
+    if (fresh.length === 0) return new Set();
+    const rows = this.sql.exec<{ seq: number }>(
+      "INSERT OR IGNORE INTO seen (room_id, seq, at) SELECT ?, value, ? FROM json_each(?) RETURNING seq",
+      roomId,
+      now,
+      JSON.stringify(fresh),
+    );
+    return new Set(rows.toArray().map((r) => r.seq));
   }
 
-  /** Keeps the applied set of a room bounded: only the newest SEEN_WINDOW seqs are kept. */
-  pruneSeen(roomId: string, newestSeq: number): void {
+  /**
+   * Keeps the applied set of a room bounded: only the newest SEEN_WINDOW seqs are kept, and
+   * the floor moves in steps of at least PRUNE_STEP seqs (so most deliveries delete nothing).
+   */
+  pruneSeen(roomId: string, newestSeq: number, seenFloor: number): void {
     const floor = newestSeq - SEEN_WINDOW;
-    const row = this.room(roomId);
-    if (!row || floor <= row.seen_floor || newestSeq % 100 !== 0) return;
+    if (floor < seenFloor + PRUNE_STEP) return;
     this.sql.exec("DELETE FROM seen WHERE room_id = ? AND seq <= ?", roomId, floor);
-    this.sql.exec("UPDATE rooms SET seen_floor = ? WHERE room_id = ?", floor, roomId);
+    this.sql.exec("UPDATE rooms SET seen_floor = ? WHERE room_id = ? AND seen_floor < ?", floor, roomId, floor);
+  }
+
+  /** True when the inbox has a row for the room (member or not). */
+  hasRoom(roomId: string): boolean {
+    return this.sql.exec("SELECT 1 FROM rooms WHERE room_id = ?", roomId).toArray().length > 0;
   }
 
   /** When (room, seq) was applied, if it was (benchmarks). */
@@ -196,9 +212,11 @@ export class InboxStore {
     return this.sql.exec<{ at: number }>("SELECT at FROM seen WHERE room_id = ? AND seq = ?", roomId, seq).toArray()[0]?.at ?? null;
   }
 
-  /** Counts a message from someone else as unread if it is after the read cursor. */
-  addUnread(roomId: string, seq: number, readSeq: number): void {
-    if (seq > readSeq) this.sql.exec("INSERT OR IGNORE INTO unread (room_id, seq) VALUES (?, ?)", roomId, seq);
+  /** Counts messages from someone else as unread (those after the read cursor), in one statement. */
+  addUnreadMany(roomId: string, seqs: readonly number[], readSeq: number): void {
+    const after = seqs.filter((seq) => seq > readSeq);
+    if (after.length === 0) return;
+    this.sql.exec("INSERT OR IGNORE INTO unread (room_id, seq) SELECT ?, value FROM json_each(?)", roomId, JSON.stringify(after));
   }
 
   /** A deleted message no longer counts, whichever of the two arrives first. */
