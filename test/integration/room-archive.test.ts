@@ -44,6 +44,22 @@ describe("room archive", () => {
     expect((await roomState(room.id)).archived_seq).toBe(130);
     // Redelivering an archive batch inserts nothing new.
     const history = await json<{ items: TestMessage[] }>(await call(`/v1/rooms/${room.id}/messages?after=0&limit=20`, { token: users[0]!.accessToken }));
+    // The D1 row carries every field of the room's message.
+    const row = await env.DB.prepare("SELECT * FROM messages WHERE room_id = ? AND seq = 7").bind(room.id).first<Record<string, unknown>>();
+    const seventh = history.items.find((m) => m.seq === 7)!;
+    expect(row).toMatchObject({
+      id: seventh.id,
+      client_msg_id: seventh.clientMsgId,
+      sender_id: users[0]!.user.id,
+      sender_username: users[0]!.user.username,
+      body: seventh.body,
+      created_at: Date.parse(seventh.createdAt),
+      kind: "message",
+      ref_seq: null,
+      edited_at: null,
+      deleted_at: null,
+      revision: 0,
+    });
     const result = await runQueue({ type: "room.archive", roomId: room.id, messages: history.items });
     expect(result.explicitAcks).toHaveLength(1);
     expect(await archivedCount(room.id, 131, 500)).toBe(130);
