@@ -81,11 +81,9 @@ export class Inbox extends DurableObject<Env> {
    * (room, seq) once. Devices watching the room (`delivery.watching`) get only `unread`.
    */
   async deliver(userId: string, delivery: InboxDelivery): Promise<DeliveryResult> {
-    this.store.count("deliveries");
     if (!this.store.hasRoom(delivery.room.id)) await this.adopt(userId, delivery);
     const applied = applyDelivery(this.store, userId, delivery, Date.now());
-    this.store.count("applied", applied.entries.length);
-    if (applied.duplicates > 0) this.store.count("duplicates", applied.duplicates);
+    this.store.countDelivery(applied.entries.length, applied.duplicates);
     this.announce(delivery, applied);
     return { applied: applied.entries.length, duplicates: applied.duplicates };
   }

@@ -52,7 +52,7 @@ export function applyDelivery(store: InboxStore, userId: string, delivery: Inbox
       if (entry.type === "deleted") deletedSeqs.push(message.seq);
     }
     // Unread rows first, then deletions (which turn a row into a deleted one, in either order).
-    store.addUnreadMany(roomId, unreadSeqs, before.read_seq);
+    const added = store.addUnreadMany(roomId, unreadSeqs, before.read_seq);
     for (const seq of deletedSeqs) store.markUnreadDeleted(roomId, seq, before.read_seq);
     const last = entries.at(-1);
     if (last) {
@@ -62,8 +62,9 @@ export function applyDelivery(store: InboxStore, userId: string, delivery: Inbox
       store.pruneSeen(roomId, highest, before.seen_floor);
     }
     store.touch(roomId, delivery.room.memberCount);
-    const after = store.room(roomId)!;
-    const unread = after.unread !== before.unread ? { count: after.unread, readSeq: after.read_seq } : undefined;
+    // Without deletions the count moved by the rows added; a deletion may remove a counted one.
+    const count = deletedSeqs.length === 0 ? before.unread + added : store.room(roomId)!.unread;
+    const unread = count !== before.unread ? { count, readSeq: before.read_seq } : undefined;
     return { entries, duplicates: delivery.entries.length - entries.length, unread, notable };
   });
 }

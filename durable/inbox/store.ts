@@ -212,11 +212,11 @@ export class InboxStore {
     return this.sql.exec<{ at: number }>("SELECT at FROM seen WHERE room_id = ? AND seq = ?", roomId, seq).toArray()[0]?.at ?? null;
   }
 
-  /** Counts messages from someone else as unread (those after the read cursor), in one statement. */
-  addUnreadMany(roomId: string, seqs: readonly number[], readSeq: number): void {
+  /** Counts messages from someone else as unread (those after the read cursor), in one statement; returns how many rows it added. */
+  addUnreadMany(roomId: string, seqs: readonly number[], readSeq: number): number {
     const after = seqs.filter((seq) => seq > readSeq);
-    if (after.length === 0) return;
-    this.sql.exec("INSERT OR IGNORE INTO unread (room_id, seq) SELECT ?, value FROM json_each(?)", roomId, JSON.stringify(after));
+    if (after.length === 0) return 0;
+    return this.sql.exec("INSERT OR IGNORE INTO unread (room_id, seq) SELECT ?, value FROM json_each(?)", roomId, JSON.stringify(after)).rowsWritten;
   }
 
   /** A deleted message no longer counts, whichever of the two arrives first. */
@@ -244,6 +244,11 @@ export class InboxStore {
 
   markBuilt(): void {
     this.sql.exec("UPDATE inbox_state SET built = 1 WHERE id = 1");
+  }
+
+  /** Counts one delivery and what became of its entries. */
+  countDelivery(applied: number, duplicates: number): void {
+    this.sql.exec("UPDATE inbox_state SET deliveries = deliveries + 1, applied = applied + ?, duplicates = duplicates + ? WHERE id = 1", applied, duplicates);
   }
 
   count(field: keyof InboxCounters, by = 1): void {
