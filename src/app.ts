@@ -2,13 +2,13 @@
 // OpenAPI document (/openapi.json) with its human view (/docs).
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
-import { cors } from "hono/cors";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { version } from "../package.json";
 import type { AppEnv } from "./env";
 import { errors, handleError, problemResponse } from "./errors";
 import { limitBody, strictJsonText } from "./middleware/body";
+import { apiCors } from "./middleware/cors";
 import { requestContext } from "./middleware/context";
 import { authRoutes } from "./routes/auth";
 import { feedRoutes } from "./routes/feed";
@@ -32,8 +32,8 @@ function buildApp() {
   app.use(requestContext());
   app.use(
     "/v1/*",
-    cors({
-      origin: (origin, c) => ((c.get("config") as AppEnv["Variables"]["config"]).allowedOrigins.includes(origin) ? origin : null),
+    apiCors({
+      origin: (origin, c) => (c.var.config.allowedOrigins.includes(origin) ? origin : null),
       allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
       allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
       exposeHeaders: ["X-Request-Id", "Retry-After", "X-Cache"],

@@ -116,7 +116,7 @@ export function toAppError(err: unknown): AppError | undefined {
   return undefined;
 }
 
-/** The problem+json response for an AppError. */
+/** The problem+json response for an AppError (with X-Request-Id when the request has one). */
 export function problemResponse(err: AppError, requestId?: string): Response {
   const body = {
     type: `urn:plaza:problem:${err.code}`,
@@ -129,7 +129,7 @@ export function problemResponse(err: AppError, requestId?: string): Response {
   };
   return new Response(JSON.stringify(body), {
     status: err.status,
-    headers: { "Content-Type": "application/problem+json", ...err.headers },
+    headers: { "Content-Type": "application/problem+json", ...err.headers, ...(requestId ? { "X-Request-Id": requestId } : {}) },
   });
 }
 
@@ -144,7 +144,5 @@ export function handleError(err: unknown, c: Context<AppEnv>): Response {
     else console.error(JSON.stringify({ level: "error", msg: "unhandled error", requestId, ...fields }));
     appError = errors.internal();
   }
-  const res = problemResponse(appError, requestId);
-  if (requestId) res.headers.set("X-Request-Id", requestId);
-  return res;
+  return problemResponse(appError, requestId);
 }

@@ -35,9 +35,11 @@ export async function authorizeUpgrade(c: Context<AppEnv>): Promise<AuthUser> {
 
 /**
  * Forwards an authorized upgrade to a Durable Object. The request is rebuilt from scratch
- * so that only the Worker's identity headers (and `extra`) reach the object.
+ * so that only the Worker's identity headers (and `extra`) reach the object. The object's
+ * answer (its headers are immutable, as any fetched response's) is copied into a new
+ * response, socket included, so the middleware can add its headers.
  */
-export function forwardUpgrade(
+export async function forwardUpgrade(
   target: { fetch(request: Request): Promise<Response> },
   c: Context<AppEnv>,
   user: AuthUser,
@@ -48,5 +50,6 @@ export function forwardUpgrade(
     ...identityHeaders({ userId: user.id, username: user.username, sid: user.sid }),
     ...extra,
   };
-  return target.fetch(new Request(c.req.url, { headers }));
+  const answer = await target.fetch(new Request(c.req.url, { headers }));
+  return new Response(answer.body, answer);
 }
