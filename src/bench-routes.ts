@@ -20,8 +20,10 @@ const BENCH_ROOM = /^\/__bench\/rooms\/(echo|party)\/([A-Za-z0-9_-]{1,64})\/ws$/
 
 /** Handles `/__bench/*` when enabled; returns undefined for every other request. */
 export async function benchRoute(request: Request, env: Env): Promise<Response | undefined> {
+  // Off (as in production): no per-request cost beyond the cached config lookup.
+  if (!loadConfig(env).benchRoutes) return undefined;
   const { pathname } = new URL(request.url);
-  if (!pathname.startsWith("/__bench/") || !loadConfig(env).benchRoutes) return undefined;
+  if (!pathname.startsWith("/__bench/")) return undefined;
   // ---- im: /__bench/im/* (src/bench-im.ts)
   if (pathname.startsWith("/__bench/im/")) return benchImRoute(request, env, pathname);
   const room = BENCH_ROOM.exec(pathname);
