@@ -11,12 +11,6 @@ import { ROOM_EVENT_TYPES, type RoomEvent, RoomEventSchema } from "../shared/roo
 import { deadLetter } from "./dead-letter";
 import type { EventConsumer } from "./events";
 
-/**
- * An archive event's rows travel as one JSON parameter per statement (D1's limit of 100 bound
- * parameters never comes near), in chunks that stay well under D1's 2 MB value limit.
- */
-const MAX_JSON_CHARS_PER_INSERT = 512 * 1024;
-
 /** Applies the newest edit/delete D1 holds to each message with seq in [from, to]. */
 function reconcile(db: Db, roomId: string, from: number, to: number) {
   return db.run(sql`UPDATE messages SET
@@ -48,53 +42,44 @@ const INSERT_ROWS = `INSERT INTO messages
   FROM json_each(?2) AS r WHERE true -- "WHERE true": SQLite needs it before an upsert clause
   ON CONFLICT (room_id, seq) DO NOTHING`;
 
-/** The archive event's rows as D1 statements: one per chunk of rows, two bound parameters each. */
-function archiveStatements(d1: D1Database, event: Extract<RoomEvent, { type: "room.archive" }>): D1PreparedStatement[] {
-  const rows = event.messages.map((m) =>
-    JSON.stringify({
-      seq: m.seq,
-      id: m.id,
-      clientMsgId: m.clientMsgId,
-      senderId: m.sender.id,
-      senderUsername: m.sender.username,
-      body: m.body,
-      createdAt: Date.parse(m.createdAt),
-      kind: m.kind,
-      refSeq: m.refSeq ?? null,
-      editedAt: m.editedAt ? Date.parse(m.editedAt) : null,
-      deletedAt: m.deletedAt ? Date.parse(m.deletedAt) : null,
-      revision: m.revision,
-    }),
-  );
-  const chunks: string[][] = [];
-  let chars = Number.POSITIVE_INFINITY;
-  for (const row of rows) {
-    if (chars + row.length > MAX_JSON_CHARS_PER_INSERT) {
-      chunks.push([]);
-      chars = 0;
-    }
-    chunks.at(-1)!.push(row);
-    chars += row.length + 1;
-  }
-  return chunks.map((chunk) => d1.prepare(INSERT_ROWS).bind(event.roomId, `[${chunk.join(",")}]`));
+/**
+ * The archive event's rows as one D1 statement with two bound parameters (the rows travel as
+ * one JSON array, so D1's limit of 100 bound parameters never comes near). An event is one
+ * queue message, which the room keeps under the queue's 128 KB (durable/room/archive.ts), far
+ * under D1's 2 MB limit for a value.
+ */
+function insertRows(d1: D1Database, event: Extract<RoomEvent, { type: "room.archive" }>): D1PreparedStatement {
+  const rows = event.messages.map((m) => ({
+    seq: m.seq,
+    id: m.id,
+    clientMsgId: m.clientMsgId,
+    senderId: m.sender.id,
+    senderUsername: m.sender.username,
+    body: m.body,
+    createdAt: Date.parse(m.createdAt),
+    kind: m.kind,
+    refSeq: m.refSeq ?? null,
+    editedAt: m.editedAt ? Date.parse(m.editedAt) : null,
+    deletedAt: m.deletedAt ? Date.parse(m.deletedAt) : null,
+    revision: m.revision,
+  }));
+  return d1.prepare(INSERT_ROWS).bind(event.roomId, JSON.stringify(rows));
 }
 
-/** Writes the event: read cursors in one drizzle batch, archive rows in one D1 batch. */
+/** Writes the event: read cursors in one drizzle batch, archive rows in one statement. */
 async function write(env: Env, db: Db, event: RoomEvent): Promise<void> {
   if (event.type === "room.read") {
     const [first, ...rest] = readStatements(db, event);
     if (first) await db.batch([first, ...rest]);
     return;
   }
-  const inserts = archiveStatements(env.DB, event);
-  if (inserts.length === 0) return;
-  await env.DB.batch(inserts);
+  await insertRows(env.DB, event).run();
   // ---- im: idempotent and order-independent, so it may run after the batch.
   const touched = event.messages.map((m) => m.refSeq ?? m.seq);
   await reconcile(db, event.roomId, Math.min(...touched), Math.max(...touched));
 }
 
-/** Writes each room event (one D1 batch, a transaction) and settles its queue message. */
+/** Writes each room event and settles its queue message. */
 export const roomArchiveConsumer: EventConsumer = {
   types: ROOM_EVENT_TYPES,
   async consume(batch, { env, db, log }) {
