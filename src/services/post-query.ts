@@ -1,6 +1,6 @@
 // Reading posts from D1. A post has a static part (author, content, images, times: what the
 // KV cache holds) and a live part (version, counters, likedByMe: always read from D1).
-import { and, desc, eq, inArray, isNull, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, type Placeholder, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { posts, postStats, users } from "../db/schema";
 import { mediaUrl } from "./media";
@@ -44,12 +44,15 @@ export const livePostSql = (postId: string) => sql`SELECT 1 FROM posts WHERE id 
 /** D1 allows 100 bound parameters per statement; id lists are chunked below that. */
 const IDS_PER_QUERY = 90;
 
-const likedBy = (viewerId: string | undefined) =>
+/** The caller's id (or a placeholder for it in a prepared statement); undefined when anonymous. */
+type Viewer = string | Placeholder | undefined;
+
+const likedBy = (viewerId: Viewer) =>
   viewerId === undefined
     ? sql<number | null>`NULL`
     : sql<number | null>`EXISTS (SELECT 1 FROM likes WHERE likes.post_id = ${posts.id} AND likes.user_id = ${viewerId})`;
 
-const liveColumns = (viewerId: string | undefined) => ({
+const liveColumns = (viewerId: Viewer) => ({
   id: posts.id,
   version: posts.version,
   likes: postStats.likes,
@@ -133,23 +136,14 @@ export async function queryLiveStates(db: Db, ids: readonly string[], viewerId: 
 const liveStateStatements = new WeakMap<Db, ReturnType<typeof prepareLiveState>>();
 
 function prepareLiveState(db: Db) {
-  const byId = and(eq(posts.id, sql.placeholder("id")), isNull(posts.deletedAt));
-  const select = (viewer: boolean) =>
+  const select = (viewer: Viewer) =>
     db
-      .select({
-        version: posts.version,
-        likes: postStats.likes,
-        comments: postStats.comments,
-        views: postStats.views,
-        likedByMe: viewer
-          ? sql<number | null>`EXISTS (SELECT 1 FROM likes WHERE likes.post_id = ${posts.id} AND likes.user_id = ${sql.placeholder("viewer")})`
-          : sql<number | null>`NULL`,
-      })
+      .select(liveColumns(viewer))
       .from(posts)
       .innerJoin(postStats, eq(postStats.postId, posts.id))
-      .where(byId)
+      .where(and(eq(posts.id, sql.placeholder("id")), isNull(posts.deletedAt)))
       .prepare();
-  return { anonymous: select(false), viewer: select(true) };
+  return { anonymous: select(undefined), viewer: select(sql.placeholder("viewer")) };
 }
 
 /** The live state of one live post; undefined when it is deleted or missing. */
