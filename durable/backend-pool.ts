@@ -9,7 +9,7 @@
 // - an alarm that probes health, reclaims leases whose task never released them, wakes waiters.
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../src/config";
-import type { BackendLease, BackendSpec, BackendView } from "../src/shared/tasks";
+import type { BackendLease, BackendSpec, BackendView } from "../src/protocol/tasks";
 import { afterOutcome, type BreakerSettings, closedBreaker, probing } from "./pool/breaker";
 import { probeHealth } from "./pool/health";
 import { anyCapable, type Candidate, pickBackend, type PoolEntry } from "./pool/select";

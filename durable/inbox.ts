@@ -2,7 +2,7 @@
 // socket (`/v1/inbox/ws`, hibernating) and the user's room list.
 //
 // Responsibilities:
-// - accept sockets the Worker has authenticated (identity in headers, see src/shared/identity.ts);
+// - accept sockets the Worker has authenticated (identity in headers, see src/protocol/identity.ts);
 //   greet each with where the user stands in every room (`welcome`), so nothing is stale after
 //   a reconnect;
 // - `deliver`: apply a room's new entries once per (room, seq): last message, unread set; send
@@ -16,10 +16,10 @@
 // - `goingAway`: close every socket with 1001 when the server stops.
 import { DurableObject } from "cloudflare:workers";
 import { createLogger, type Logger, type LogLevel } from "../src/lib/log";
-import { type ImSettings, parseImSettings } from "../src/shared/im-settings";
-import { CloseCode, readIdentity, SUBPROTOCOL, type SocketIdentity } from "../src/shared/identity";
-import type { DeliveryResult, InboxCursor, InboxDelivery, InboxMembership, InboxRoom } from "../src/shared/inbox";
-import { errorFrame, type InboxServerFrame, PING_FRAME, PONG_FRAME } from "../src/shared/protocol";
+import { type ImSettings, parseImSettings } from "../src/protocol/im-settings";
+import { CloseCode, readIdentity, SUBPROTOCOL, type SocketIdentity } from "../src/protocol/identity";
+import type { DeliveryResult, InboxCursor, InboxDelivery, InboxMembership, InboxRoom } from "../src/protocol/inbox";
+import { errorFrame, type InboxServerFrame, PING_FRAME, PONG_FRAME } from "../src/protocol/protocol";
 import { type Applied, applyDelivery } from "./inbox/apply";
 import { decodeInboxFrame } from "./inbox/frames";
 import { noticeOf, sendPush } from "./inbox/push";

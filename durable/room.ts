@@ -15,11 +15,11 @@
 import { DurableObject } from "cloudflare:workers";
 import { createLogger, type Logger, type LogLevel } from "../src/lib/log";
 import { newId } from "../src/lib/ids";
-import { CloseCode, readIdentity, ROOM_ID_HEADER, SUBPROTOCOL } from "../src/shared/identity";
-import { parseImSettings } from "../src/shared/im-settings";
-import type { MemberSummary } from "../src/shared/inbox";
-import { errorFrame, PING_FRAME, PONG_FRAME } from "../src/shared/protocol";
-import { parseRoomLimits, type RoomLimits } from "../src/shared/room-limits";
+import { CloseCode, readIdentity, ROOM_ID_HEADER, SUBPROTOCOL } from "../src/protocol/identity";
+import { parseImSettings } from "../src/protocol/im-settings";
+import type { MemberSummary } from "../src/protocol/inbox";
+import { errorFrame, PING_FRAME, PONG_FRAME } from "../src/protocol/protocol";
+import { parseRoomLimits, type RoomLimits } from "../src/protocol/room-limits";
 import { applyChange, type ChangeRequest, type ChangeResult } from "./room/changes";
 import { type FanoutPath, type FanoutStats, RoomFanout } from "./room/fanout";
 import { decodeFrame } from "./room/frames";
@@ -39,7 +39,7 @@ import {
   sessionTag,
   userTag,
 } from "./room/sockets";
-import type { PostResult, RecentMessages, RoomKind, RoomMember, RoomRefusal, Sender } from "../src/shared/rooms";
+import type { PostResult, RecentMessages, RoomKind, RoomMember, RoomRefusal, Sender } from "../src/protocol/rooms";
 import { RoomStore } from "./room/storage";
 import { FANOUT_RETRY_MS, RoomUpkeep } from "./room/upkeep";
 

@@ -10,12 +10,12 @@
 // - an alarm watchdog for deadlines, silent backends and lost streams;
 // - hibernating subscriber sockets with `since` resume; D1 row and owner's inbox kept current.
 import { loadConfig } from "../src/config";
-import { readIdentity } from "../src/shared/identity";
+import { readIdentity } from "../src/protocol/identity";
 import { closeAllSockets, untrackIfIdle } from "./socket-owners";
-import type { JsonValue } from "../src/shared/json";
-import { PING_FRAME, PONG_FRAME, errorFrame } from "../src/shared/protocol";
-import { findTaskType, type LlmChatInput, type TaskType } from "../src/shared/task-types";
-import type { CallbackOutcome, JobCallback, Task } from "../src/shared/tasks";
+import type { JsonValue } from "../src/protocol/json";
+import { PING_FRAME, PONG_FRAME, errorFrame } from "../src/protocol/protocol";
+import { findTaskType, type LlmChatInput, type TaskType } from "../src/protocol/task-types";
+import type { CallbackOutcome, JobCallback, Task } from "../src/protocol/tasks";
 import { AttemptError, toAttemptError } from "./task/attempt-error";
 import { streamChat } from "./task/openai";
 import { cancelJob, startPlazaJob } from "./task/plaza-job";

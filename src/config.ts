@@ -1,9 +1,9 @@
 // Typed configuration: every limit and setting comes from wrangler.toml [vars] (strings),
 // parsed once per isolate with a safe default for each. Secrets are checked here too.
 import { z } from "zod";
-import { type ImSettings, parseImSettings } from "./shared/im-settings";
-import { parseRoomLimits, type RoomLimits } from "./shared/room-limits";
-import { type BackendSpec, parseBackendsVar } from "./shared/tasks";
+import { type ImSettings, parseImSettings } from "./protocol/im-settings";
+import { parseRoomLimits, type RoomLimits } from "./protocol/room-limits";
+import { type BackendSpec, parseBackendsVar } from "./protocol/tasks";
 
 const int = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);

@@ -2,7 +2,7 @@
 // channels and tokens), a bare hibernating broadcast object, and the same room in
 // partyserver. The baselines receive frames shaped like Plaza's `message` frames, so every
 // client parses the same amount of JSON whichever room it listens to.
-import { PING_FRAME, PONG_FRAME } from "../../src/shared/protocol.ts";
+import { PING_FRAME, PONG_FRAME } from "../../src/protocol/protocol.ts";
 import type { RampTarget } from "./idle-ramp.ts";
 import { api, type BenchUser, ensureUser } from "./plaza.ts";
 import { type BenchSocket, openSocket } from "./sockets.ts";

@@ -2,7 +2,7 @@
 // goes to every socket as-is: no auth, no parsing, no storage. bench/rooms.ts compares the
 // Room against it. Reachable only through /__bench/ when BENCH_ROUTES = "on".
 import { DurableObject } from "cloudflare:workers";
-import { PING_FRAME, PONG_FRAME } from "../../src/shared/protocol";
+import { PING_FRAME, PONG_FRAME } from "../../src/protocol/protocol";
 
 export class BenchEchoRoom extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {

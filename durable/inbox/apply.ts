@@ -1,7 +1,7 @@
 // Applying a room's delivery to the inbox: each (room, seq) once, whatever the order or how
 // often it arrives. Returns what the devices should see and whether the user should get a push.
-import type { InboxDelivery } from "../../src/shared/inbox";
-import { entrySeq, type Message, type RoomEntry } from "../../src/shared/protocol";
+import type { InboxDelivery } from "../../src/protocol/inbox";
+import { entrySeq, type Message, type RoomEntry } from "../../src/protocol/protocol";
 import type { InboxStore } from "./store";
 
 export interface Applied {

@@ -1,6 +1,6 @@
 // Decoding client frames on the inbox socket: size first (1009 above the limit), then JSON
 // text, then the zod schema. Nothing here throws on any input.
-import { type InboxClientFrame, InboxClientFrameSchema, parseJsonFrame } from "../../src/shared/protocol";
+import { type InboxClientFrame, InboxClientFrameSchema, parseJsonFrame } from "../../src/protocol/protocol";
 
 export type DecodedInboxFrame = { kind: "frame"; frame: InboxClientFrame } | { kind: "too_large" } | { kind: "invalid"; detail: string };
 

@@ -2,8 +2,8 @@
 // where they stand in each (read cursor, unread seqs, last message) from the room objects.
 // Runs once per inbox (one that predates IM, or whose storage was lost); merging is safe
 // because unread is a set of seqs and cursors only move forward.
-import type { InboxMembership } from "../../src/shared/inbox";
-import type { MemberRole, RoomKind } from "../../src/shared/rooms";
+import type { InboxMembership } from "../../src/protocol/inbox";
+import type { MemberRole, RoomKind } from "../../src/protocol/rooms";
 import type { InboxStore } from "./store";
 
 const MAX_ROOMS = 1_000;

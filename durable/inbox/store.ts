@@ -2,9 +2,9 @@
 // leaving so a late delivery cannot bring it back), the set of unread message seqs per room,
 // the (room, seq) pairs already applied (idempotency), push subscriptions and counters.
 // Every method is synchronous, so no other event interleaves with a read-modify-write.
-import type { InboxCursor, InboxMembership, InboxRoom } from "../../src/shared/inbox";
-import type { Message } from "../../src/shared/protocol";
-import type { MemberRole, RoomKind } from "../../src/shared/rooms";
+import type { InboxCursor, InboxMembership, InboxRoom } from "../../src/protocol/inbox";
+import type { Message } from "../../src/protocol/protocol";
+import type { MemberRole, RoomKind } from "../../src/protocol/rooms";
 
 interface RoomRow extends Record<string, SqlStorageValue> {
   room_id: string;

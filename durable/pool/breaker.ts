@@ -1,7 +1,7 @@
 // A per-backend circuit breaker (seed 004): closed -> open after N consecutive failures,
 // open -> half-open after a cooldown (one probe job), half-open -> closed on success or
 // back to open on failure. Pure functions over a small record, so they are unit-tested alone.
-import type { BreakerState } from "../../src/shared/tasks";
+import type { BreakerState } from "../../src/protocol/tasks";
 
 export interface Breaker {
   state: BreakerState;

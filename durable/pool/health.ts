@@ -1,5 +1,5 @@
 // Health probes for GPU backends: the OpenAI-compatible model list, or plaza-job's /health.
-import type { BackendSpec } from "../../src/shared/tasks";
+import type { BackendSpec } from "../../src/protocol/tasks";
 
 const PROBE_TIMEOUT_MS = 3_000;
 

@@ -1,6 +1,6 @@
 // Choosing a backend for a job: capable, enabled, not known-unhealthy, below capacity and
 // admitted by its breaker; least in-flight first (ties: most free slots, then id).
-import type { BackendProtocol, BackendSpec, BackendView } from "../../src/shared/tasks";
+import type { BackendProtocol, BackendSpec, BackendView } from "../../src/protocol/tasks";
 import { admits, type Breaker, type BreakerSettings } from "./breaker";
 
 /** What the pool keeps per backend. */

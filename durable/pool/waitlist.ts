@@ -2,7 +2,7 @@
 // slot frees, the pool grants it to the oldest waiter that fits (a lease held for it) and sends
 // that task one TASKS message, instead of every waiting task polling the pool. Persisted in the
 // pool's SQLite so a restart keeps the order.
-import type { BackendProtocol } from "../../src/shared/tasks";
+import type { BackendProtocol } from "../../src/protocol/tasks";
 
 export interface Want {
   capability: string;

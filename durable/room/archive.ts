@@ -1,7 +1,7 @@
 // Packing durable log rows (messages, and im edit/delete entries) into EVENTS queue messages
 // for the D1 archive. A queue message may carry at most 128 KB, so rows are grouped by encoded
 // size as well as by count.
-import type { ArchiveRow, RoomArchiveEvent } from "../../src/shared/room-events";
+import type { ArchiveRow, RoomArchiveEvent } from "../../src/protocol/room-events";
 
 /** Budget per queue message, under the 128 KB limit with room for the envelope. */
 export const ARCHIVE_EVENT_BYTES = 96_000;

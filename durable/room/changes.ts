@@ -1,8 +1,8 @@
 // Edits and deletes (im): only the sender, only within the edit window, never a deleted
 // message. Each change is a log entry of its own (a new seq), so it keeps the room's order,
 // is replayed on resume, reaches inboxes through the same fan-out, and reaches the archive.
-import type { Message, RoomEntry } from "../../src/shared/protocol";
-import type { RoomRefusal } from "../../src/shared/rooms";
+import type { Message, RoomEntry } from "../../src/protocol/protocol";
+import type { RoomRefusal } from "../../src/protocol/rooms";
 import type { RoomStore } from "./storage";
 
 export interface ChangeRequest {

@@ -7,9 +7,9 @@
 // most every IM_FANOUT_INTERVAL_MS, so a stream of messages costs a few rounds a second, each
 // carrying many entries, instead of a round per message competing with the room's own work.
 import type { Logger } from "../../src/lib/log";
-import { deliverToInboxes, type DeliveryRoom, type FanoutJob } from "../../src/shared/inbox";
-import type { ImSettings } from "../../src/shared/im-settings";
-import { entrySeq, type RoomEntry } from "../../src/shared/protocol";
+import { deliverToInboxes, type DeliveryRoom, type FanoutJob } from "../../src/protocol/inbox";
+import type { ImSettings } from "../../src/protocol/im-settings";
+import { entrySeq, type RoomEntry } from "../../src/protocol/protocol";
 import { liveSockets, readAttachment } from "./sockets";
 import type { RoomStore } from "./storage";
 

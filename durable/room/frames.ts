@@ -1,6 +1,6 @@
 // Decoding client frames on a room socket: size first (1009 above the limit), then JSON text,
 // then the zod schema. Nothing here throws on any input.
-import { parseJsonFrame, type RoomClientFrame, RoomClientFrameSchema } from "../../src/shared/protocol";
+import { parseJsonFrame, type RoomClientFrame, RoomClientFrameSchema } from "../../src/protocol/protocol";
 
 export type Decoded =
   | { kind: "frame"; frame: RoomClientFrame }

@@ -2,7 +2,7 @@
 // so they share one durable commit, and only then acked and broadcast (in seq order). When
 // the room is idle a send commits on the next tick; while it is busy (a commit within the
 // last `windowMs`) sends wait up to `windowMs`, so one commit carries many messages.
-import type { Message } from "../../src/shared/protocol";
+import type { Message } from "../../src/protocol/protocol";
 import type { NewMessage } from "./storage";
 
 /** A send waiting for the next commit; `replyTo` is the socket to ack (none for HTTP). */

@@ -1,7 +1,7 @@
 // Rows of a room's log and what they become: API messages, socket entries and archive rows.
 // A row is a message (kind "message") or an edit/delete entry naming the message it changed.
-import type { Message, RoomEntry } from "../../src/shared/protocol";
-import type { ArchiveRow } from "../../src/shared/room-events";
+import type { Message, RoomEntry } from "../../src/protocol/protocol";
+import type { ArchiveRow } from "../../src/protocol/room-events";
 
 export type RowKind = "message" | "edit" | "delete";
 

@@ -1,7 +1,7 @@
 // A new room socket's first frames: `welcome`, then the replay of every log entry after
 // `since` (messages, and im edits/deletes), all sent before the caller returns: no other
 // event can run in between, so live entries follow with no gap and no duplicate.
-import { entrySeq } from "../../src/shared/protocol";
+import { entrySeq } from "../../src/protocol/protocol";
 import { sendFrame } from "./sockets";
 import type { RoomStore } from "./storage";
 

@@ -1,7 +1,7 @@
 // The room's sockets: the small per-socket attachment that survives hibernation, the tags
 // that find a user's or a session's sockets, presence derived from the open sockets, and
 // sending that never throws.
-import type { RoomServerFrame } from "../../src/shared/protocol";
+import type { RoomServerFrame } from "../../src/protocol/protocol";
 
 /** Per-socket identity and liveness, kept in the hibernation attachment (small on purpose). */
 export interface Attachment {

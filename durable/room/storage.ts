@@ -1,9 +1,9 @@
 // The Room object's SQLite storage: its message log, its member set with read cursors, and
 // one state row (room id, epoch, last/archived/floor seq). Every method is synchronous, so a
 // caller's read-modify-write can never interleave with another event.
-import type { Message, RoomEntry } from "../../src/shared/protocol";
-import type { ArchiveRow } from "../../src/shared/room-events";
-import type { MemberRole, RoomKind, RoomMember, Sender } from "../../src/shared/rooms";
+import type { Message, RoomEntry } from "../../src/protocol/protocol";
+import type { ArchiveRow } from "../../src/protocol/room-events";
+import type { MemberRole, RoomKind, RoomMember, Sender } from "../../src/protocol/rooms";
 import { ADDED_COLUMNS, type MessageRow, toArchiveRow, toEntry, toMessage } from "./log-rows";
 
 interface StateRow extends Record<string, SqlStorageValue> {

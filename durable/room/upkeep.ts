@@ -1,9 +1,9 @@
 // The Room object's background work, all driven by its one alarm: flushing durable messages
 // and read cursors to the D1 archive through the EVENTS queue, trimming messages past the
 // retention window (only once D1 holds them), and closing sockets that went silent.
-import { CloseCode } from "../../src/shared/identity";
+import { CloseCode } from "../../src/protocol/identity";
 import type { Logger } from "../../src/lib/log";
-import type { RoomLimits } from "../../src/shared/room-limits";
+import type { RoomLimits } from "../../src/protocol/room-limits";
 import { packArchive } from "./archive";
 import { readAttachment, retire } from "./sockets";
 import type { RoomStore } from "./storage";

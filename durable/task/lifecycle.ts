@@ -3,9 +3,9 @@
 // D1, the owner's inbox, the backend pool and the subscribers. TaskRun adds the RPCs on top.
 import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../../src/config";
-import type { JsonValue } from "../../src/shared/json";
-import { findTaskType, retryDelaySeconds, type TaskType } from "../../src/shared/task-types";
-import { canTransition, isTerminal, type TaskError, type TaskEventBody, type TaskStatus } from "../../src/shared/tasks";
+import type { JsonValue } from "../../src/protocol/json";
+import { findTaskType, retryDelaySeconds, type TaskType } from "../../src/protocol/task-types";
+import { canTransition, isTerminal, type TaskError, type TaskEventBody, type TaskStatus } from "../../src/protocol/tasks";
 import type { JobOutcome } from "../backend-pool";
 import { type AttemptError, toAttemptError } from "./attempt-error";
 import { notifyOwner, writeTaskRow } from "./publish";

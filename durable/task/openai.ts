@@ -1,8 +1,8 @@
 // The `openai` backend protocol: POST {url}/v1/chat/completions with `stream: true`, the SSE
 // response parsed event by event (eventsource-parser), each content delta handed on at once.
 import { EventSourceParserStream } from "eventsource-parser/stream";
-import type { LlmChatInput } from "../../src/shared/task-types";
-import type { BackendSpec } from "../../src/shared/tasks";
+import type { LlmChatInput } from "../../src/protocol/task-types";
+import type { BackendSpec } from "../../src/protocol/tasks";
 import { AttemptError, failureFromStatus } from "./attempt-error";
 
 export interface ChatResult {

@@ -1,7 +1,7 @@
 // The `plaza-job` backend protocol, Plaza's side: post a job (the backend answers 202 and
 // reports through callbacks), and cancel it.
 import { signTaskToken } from "../../src/auth/tokens";
-import type { BackendSpec, PlazaJobRequest } from "../../src/shared/tasks";
+import type { BackendSpec, PlazaJobRequest } from "../../src/protocol/tasks";
 import { AttemptError, failureFromStatus } from "./attempt-error";
 import type { JobState, TaskState } from "./store";
 

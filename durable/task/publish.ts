@@ -1,6 +1,6 @@
 // Making a task's change visible outside its object: the D1 row (lists, ownership) and a
 // `task` frame to the owner's inbox, so an owner who was offline sees the outcome.
-import type { Task } from "../../src/shared/tasks";
+import type { Task } from "../../src/protocol/tasks";
 import type { TaskState } from "./store";
 import { toTask } from "./store";
 

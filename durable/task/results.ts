@@ -1,7 +1,7 @@
 // Storing a task's result as its type declares: validated against the type's result schema,
 // small JSON inline, large JSON and image blobs in R2 (MEDIA) under task-results/<taskId>/.
-import type { JsonObject, JsonValue } from "../../src/shared/json";
-import type { TaskType } from "../../src/shared/task-types";
+import type { JsonObject, JsonValue } from "../../src/protocol/json";
+import type { TaskType } from "../../src/protocol/task-types";
 import { AttemptError } from "./attempt-error";
 
 /** The R2 key prefix of a task's stored results. */

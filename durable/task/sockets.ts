@@ -1,8 +1,8 @@
 // Task subscriber sockets (hibernating): a snapshot, then the event log from `since`, then
 // live events; tagged by session so logout can close them.
-import type { SocketIdentity } from "../../src/shared/identity";
-import { SUBPROTOCOL } from "../../src/shared/identity";
-import type { Task, TaskEvent, TaskServerFrame } from "../../src/shared/tasks";
+import type { SocketIdentity } from "../../src/protocol/identity";
+import { SUBPROTOCOL } from "../../src/protocol/identity";
+import type { Task, TaskEvent, TaskServerFrame } from "../../src/protocol/tasks";
 import { trackSocketOwner } from "../socket-owners";
 
 export const sessionTag = (sid: string) => `sid:${sid}`;

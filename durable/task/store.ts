@@ -1,8 +1,8 @@
 // A TaskRun object's storage: the task record (one key) and its ordered event log (SQLite,
 // gap-free `seq`). Synchronous SQL on purpose: an append and its broadcast happen in one turn.
-import type { Task, TaskError, TaskEvent, TaskEventBody, TaskPriority, TaskStatus } from "../../src/shared/tasks";
-import type { BackendSpec } from "../../src/shared/tasks";
-import type { JsonValue } from "../../src/shared/json";
+import type { Task, TaskError, TaskEvent, TaskEventBody, TaskPriority, TaskStatus } from "../../src/protocol/tasks";
+import type { BackendSpec } from "../../src/protocol/tasks";
+import type { JsonValue } from "../../src/protocol/json";
 
 /** Where a task is inside its status: finer than `status`, never shown to clients. */
 export type Phase = "queued" | "starting" | "active" | "retry_wait" | "done";

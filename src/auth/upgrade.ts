@@ -3,7 +3,7 @@
 import type { Context } from "hono";
 import type { AppEnv, AuthUser } from "../env";
 import { AppError, errors } from "../errors";
-import { identityHeaders, SUBPROTOCOL } from "../shared/identity";
+import { identityHeaders, SUBPROTOCOL } from "../protocol/identity";
 import { authenticateToken } from "./middleware";
 
 const BEARER_PREFIX = "bearer.";

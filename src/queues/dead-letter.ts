@@ -4,7 +4,7 @@ import type { Db } from "../db/client";
 import { deadLetters } from "../db/schema";
 import { newId } from "../lib/ids";
 import type { Logger } from "../lib/log";
-import { DeadLetterEnvelopeSchema, type DeadLetterEnvelope } from "../shared/dead-letter";
+import { DeadLetterEnvelopeSchema, type DeadLetterEnvelope } from "../protocol/dead-letter";
 
 /** Sends `message` to `dlq` with the reason it cannot be processed, then acks it. */
 export async function deadLetter(dlq: Queue, message: Message<unknown>, reason: string, log: Logger): Promise<void> {

@@ -2,8 +2,8 @@
 // members; it calls each member's inbox. A message is acked only when every inbox in its
 // chunk has the entries; otherwise it is retried whole (inboxes apply each (room, seq) once,
 // so members that already have them are not affected). Malformed messages are dead-lettered.
-import { parseImSettings } from "../shared/im-settings";
-import { deliverToInboxes, FanoutJobSchema, type MemberDelivery } from "../shared/inbox";
+import { parseImSettings } from "../protocol/im-settings";
+import { deliverToInboxes, FanoutJobSchema, type MemberDelivery } from "../protocol/inbox";
 import type { Logger } from "../lib/log";
 import { deadLetter } from "./dead-letter";
 

@@ -4,7 +4,7 @@
 // idempotent, so a retry applies each event exactly once).
 import { describeError } from "../lib/log";
 import { applyPostEvents, foldPostEvents } from "../services/post-counters";
-import { POST_EVENT_TYPES, PostEventSchema, type PostEvent } from "../shared/feed-events";
+import { POST_EVENT_TYPES, PostEventSchema, type PostEvent } from "../protocol/feed-events";
 import { deadLetter } from "./dead-letter";
 import type { EventConsumer } from "./events";
 

@@ -7,7 +7,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { roomMembers } from "../db/schema";
 import { describeError } from "../lib/log";
-import { ROOM_EVENT_TYPES, type RoomEvent, RoomEventSchema } from "../shared/room-events";
+import { ROOM_EVENT_TYPES, type RoomEvent, RoomEventSchema } from "../protocol/room-events";
 import { deadLetter } from "./dead-letter";
 import type { EventConsumer } from "./events";
 

@@ -3,8 +3,8 @@
 import type { Logger } from "../lib/log";
 import { describeError } from "../lib/log";
 import { taskObject } from "../services/tasks";
-import { DeadLetterEnvelopeSchema } from "../shared/dead-letter";
-import { TaskMessageSchema } from "../shared/tasks";
+import { DeadLetterEnvelopeSchema } from "../protocol/dead-letter";
+import { TaskMessageSchema } from "../protocol/tasks";
 import { deadLetter } from "./dead-letter";
 
 /** Backoff for a consumer-side failure (the task object or the pool unreachable). */

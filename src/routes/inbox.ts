@@ -2,7 +2,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { authorizeUpgrade, forwardUpgrade } from "../auth/upgrade";
 import { createRouter, problems } from "../lib/openapi";
-import { SUBPROTOCOL } from "../shared/identity";
+import { SUBPROTOCOL } from "../protocol/identity";
 
 const inboxSocketRoute = createRoute({
   method: "get",

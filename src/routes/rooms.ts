@@ -20,7 +20,7 @@ import {
   SendMessageBodySchema,
   SocketQuerySchema,
 } from "../schemas/rooms";
-import { ROOM_ID_HEADER, SUBPROTOCOL } from "../shared/identity";
+import { ROOM_ID_HEADER, SUBPROTOCOL } from "../protocol/identity";
 import { decodeCursor, encodeCursor, MessageCursorSchema, MyRoomsCursorSchema, PublicRoomsCursorSchema } from "../services/room-cursors";
 import { directPeer } from "../services/direct-rooms";
 import { inboxStub } from "../services/inbox-sync";

@@ -9,8 +9,8 @@ import { createRouter, json, jsonBody, problems } from "../lib/openapi";
 import { IdParamSchema } from "../schemas/common";
 import { CallbackAnswerSchema } from "../schemas/tasks";
 import { taskObject } from "../services/tasks";
-import { mediaKeyFromUrl } from "../shared/task-types";
-import { JobCallbackSchema } from "../shared/tasks";
+import { mediaKeyFromUrl } from "../protocol/task-types";
+import { JobCallbackSchema } from "../protocol/tasks";
 
 const tags = ["GPU backends"];
 const security = [{ taskToken: [] }];

@@ -10,7 +10,7 @@ import { IdParamSchema, pageOf } from "../schemas/common";
 import { IdempotencyHeaderSchema, SubmitTaskBodySchema, TaskListQuerySchema, TaskSchema, TaskSocketQuerySchema, TaskTypeSchema } from "../schemas/tasks";
 import { listTaskTypes } from "../services/task-types";
 import { liveTask, listTasks, requireOwnedTask, submitTask, taskObject } from "../services/tasks";
-import { SUBPROTOCOL } from "../shared/identity";
+import { SUBPROTOCOL } from "../protocol/identity";
 
 const tags = ["Tasks"];
 

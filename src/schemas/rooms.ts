@@ -1,6 +1,6 @@
 // Room, member and message schemas (API.md "Rooms").
 import { z } from "@hono/zod-openapi";
-import { ClientMsgIdSchema } from "../shared/protocol";
+import { ClientMsgIdSchema } from "../protocol/protocol";
 import { IdSchema, PageQuerySchema, TimestampSchema } from "./common";
 
 export const RoomKindSchema = z.enum(["channel", "group", "direct"]).openapi({ example: "channel" });

@@ -1,6 +1,6 @@
 // Task and backend schemas (API.md "Tasks" and "GPU backends").
 import { z } from "@hono/zod-openapi";
-import { BACKEND_PROTOCOLS, BackendSpecSchema, TASK_PRIORITIES, TASK_STATUSES } from "../shared/tasks";
+import { BACKEND_PROTOCOLS, BackendSpecSchema, TASK_PRIORITIES, TASK_STATUSES } from "../protocol/tasks";
 import { IdSchema, TimestampSchema } from "./common";
 
 export const TaskSchema = z

@@ -1,7 +1,7 @@
 // Keeping users' inboxes (their room lists) in step with memberships, after D1 and the room
 // object have changed. An inbox is a projection: it also adopts a room it hears of through a
 // delivery, and it is rebuilt from D1 and the rooms if it predates IM.
-import type { InboxMembership } from "../shared/inbox";
+import type { InboxMembership } from "../protocol/inbox";
 
 /** Inbox calls made at once when many members join together (a new group). */
 const INBOX_CALLS_IN_FLIGHT = 16;

@@ -10,7 +10,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { runBatch, statement } from "../db/statements";
 import { newId } from "../lib/ids";
-import type { PostEvent } from "../shared/feed-events";
+import type { PostEvent } from "../protocol/feed-events";
 
 /** The work one batch of events amounts to. */
 export interface FoldedEvents {

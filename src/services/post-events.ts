@@ -1,6 +1,6 @@
-// Emitting feed events to the EVENTS queue (src/shared/feed-events.ts).
+// Emitting feed events to the EVENTS queue (src/protocol/feed-events.ts).
 import { newId } from "../lib/ids";
-import type { PostEvent } from "../shared/feed-events";
+import type { PostEvent } from "../protocol/feed-events";
 
 type EventFields<T extends PostEvent["type"]> = Omit<Extract<PostEvent, { type: T }>, "type" | "id" | "at">;
 

@@ -8,8 +8,8 @@ import { and, asc, desc, eq, gt, lt, lte } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { messages } from "../db/schema";
 import { errors } from "../errors";
-import type { Message } from "../shared/protocol";
-import type { RoomRefusal, Sender } from "../shared/rooms";
+import type { Message } from "../protocol/protocol";
+import type { RoomRefusal, Sender } from "../protocol/rooms";
 import { inboxStub } from "./inbox-sync";
 import { roomStub, saveReadCursor } from "./rooms";
 

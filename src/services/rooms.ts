@@ -2,7 +2,7 @@
 // Order of writes: access is granted at the room object first and revoked in D1 first, so a
 // failure half-way leaves the user with less access (the Worker checks D1), never more.
 import { and, count, desc, eq, inArray, lt, sql } from "drizzle-orm";
-import type { MemberRole, RoomKind } from "../shared/rooms";
+import type { MemberRole, RoomKind } from "../protocol/rooms";
 import type { Db } from "../db/client";
 import { roomMembers, rooms, users } from "../db/schema";
 import { errors } from "../errors";

@@ -1,6 +1,6 @@
 // The task type registry as clients see it: each type with the JSON Schema of its input.
 import { z } from "zod";
-import { taskTypes } from "../shared/task-types";
+import { taskTypes } from "../protocol/task-types";
 
 /** GET /v1/task-types. */
 export function listTaskTypes() {

@@ -7,9 +7,9 @@ import { tasks } from "../db/schema";
 import { errors, zodIssues } from "../errors";
 import { fromBase64Url, toBase64Url } from "../lib/encoding";
 import { newId } from "../lib/ids";
-import { findTaskType, mediaKeyFromUrl } from "../shared/task-types";
-import type { JsonValue } from "../shared/json";
-import type { Task, TaskPriority, TaskStatus } from "../shared/tasks";
+import { findTaskType, mediaKeyFromUrl } from "../protocol/task-types";
+import type { JsonValue } from "../protocol/json";
+import type { Task, TaskPriority, TaskStatus } from "../protocol/tasks";
 
 export type TaskRow = typeof tasks.$inferSelect;
 

@@ -5,8 +5,8 @@ import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { applyDelivery } from "../../durable/inbox/apply";
 import { InboxStore } from "../../durable/inbox/store";
-import type { InboxDelivery } from "../../src/shared/inbox";
-import type { Message, RoomEntry } from "../../src/shared/protocol";
+import type { InboxDelivery } from "../../src/protocol/inbox";
+import type { Message, RoomEntry } from "../../src/protocol/protocol";
 
 const ROOM = "room-apply";
 const ME = "user-me";

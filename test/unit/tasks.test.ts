@@ -7,8 +7,8 @@ import { OutputBuffer } from "../../durable/task/output-buffer";
 import type { TaskState } from "../../durable/task/store";
 import { watchdogVerdict } from "../../durable/task/watchdog";
 import { signAccessToken, signTaskToken, verifyAccessToken, verifyTaskToken } from "../../src/auth/tokens";
-import { mediaKeyFromUrl, retryDelaySeconds } from "../../src/shared/task-types";
-import { canTransition, parseBackendsVar } from "../../src/shared/tasks";
+import { mediaKeyFromUrl, retryDelaySeconds } from "../../src/protocol/task-types";
+import { canTransition, parseBackendsVar } from "../../src/protocol/tasks";
 
 const settings = { failureThreshold: 3, cooldownMs: 1000 };
 

@@ -1,4 +1,4 @@
-// The wire shapes the SDK speaks, taken from the server's own definitions (src/shared), so a
+// The wire shapes the SDK speaks, taken from the server's own definitions (src/protocol), so a
 // change there is a type error here. Type-only imports: nothing of the server is bundled.
 import type { components } from "./api.gen";
 export type {
@@ -8,8 +8,8 @@ export type {
   RoomChangeFrame,
   RoomClientFrame,
   RoomServerFrame,
-} from "../../src/shared/protocol";
-export type { TaskEventBody, TaskServerFrame, TaskStatus } from "../../src/shared/tasks";
+} from "../../src/protocol/protocol";
+export type { TaskEventBody, TaskServerFrame, TaskStatus } from "../../src/protocol/tasks";
 
 export type User = components["schemas"]["User"];
 export type Profile = components["schemas"]["Profile"];

@@ -10,7 +10,7 @@ import type { Session } from "./session";
 /** What a person should see: `connecting` (first time), `connected`, `reconnecting`, `offline` (the device has no network), `closed`. */
 export type ConnectionState = "connecting" | "connected" | "reconnecting" | "offline" | "closed";
 
-/** The exact ping text: the server answers it without waking the object (src/shared/protocol.ts PING_FRAME). */
+/** The exact ping text: the server answers it without waking the object (src/protocol/protocol.ts PING_FRAME). */
 export const PING_FRAME = '{"type":"ping"}';
 
 /** Close codes after which reconnecting cannot help: session ended (4001), access revoked (4003). */

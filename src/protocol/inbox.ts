@@ -1,6 +1,6 @@
 // What crosses into a user's Inbox object: a room's deliveries (from the room itself or the
 // FANOUT queue), membership changes from the Worker, and the room list it serves. Imports
-// nothing of Plaza's beyond src/shared.
+// nothing of Plaza's beyond src/protocol.
 import { z } from "zod";
 import { MessageSchema, type Message, type RoomEntry } from "./protocol";
 import type { MemberRole, RoomKind } from "./rooms";
