@@ -52,7 +52,13 @@ export default defineConfig(async () => {
               TEST_RELAY_URL: relayUrl,
               BACKENDS: JSON.stringify([
                 { id: "ref-llm", url: backendUrl, protocol: "openai", capabilities: ["llm.chat"], capacity: 8 },
-                { id: "ref-jobs", url: backendUrl, protocol: "plaza-job", capabilities: ["image.thumbnail"], capacity: 4 },
+                {
+                  id: "ref-jobs",
+                  url: backendUrl,
+                  protocol: "plaza-job",
+                  capabilities: ["image.thumbnail"],
+                  capacity: 4,
+                },
               ]),
               PUBLIC_URL: relayUrl,
               TASK_SILENCE_SECONDS: "2",
@@ -60,7 +66,8 @@ export default defineConfig(async () => {
               BREAKER_FAILURE_THRESHOLD: "3",
               BREAKER_COOLDOWN_SECONDS: "1",
               TASK_RESULT_INLINE_BYTES: "1024",
-              VAPID_PUBLIC_KEY: "BPynj02itmedu2bs2iWsllSmD8RW55rzvufGrk3uUDjcEt3L1Vo4i9ZIpbbDcKV3JgxVuwfTwbK0UGgOD30xz1Q",
+              VAPID_PUBLIC_KEY:
+                "BPynj02itmedu2bs2iWsllSmD8RW55rzvufGrk3uUDjcEt3L1Vo4i9ZIpbbDcKV3JgxVuwfTwbK0UGgOD30xz1Q",
             },
             // Only the push project proxies outbound fetches: a proxy in Node would hide a
             // client abort from the GPU backend (the task cancel tests check that it sees one).

@@ -67,7 +67,8 @@ async function createPost(author: Session, content: string): Promise<string> {
 async function benchReads(author: Session) {
   const postId = await createPost(author, "bench: a post read through the cache ".repeat(8));
   const body = await (await api(`/v1/posts/${postId}`)).text();
-  const isHit = async (token?: string) => (await api(`/v1/posts/${postId}`, token ? { token } : {})).headers.get("X-Cache") === "HIT";
+  const isHit = async (token?: string) =>
+    (await api(`/v1/posts/${postId}`, token ? { token } : {})).headers.get("X-Cache") === "HIT";
   for (let i = 0; i < 50 && !(await isHit()); i++) await new Promise((r) => setTimeout(r, 100));
   await api("/__bench/json", { method: "POST", body });
   const cases: HttpCase[] = [
@@ -83,7 +84,12 @@ async function benchReads(author: Session) {
     const r = results.find((x) => x.name === name)!;
     return { perSecond: r.rps, p50Ms: r.p50Ms, p99Ms: r.p99Ms, failed: r.failures };
   };
-  return { bare: summary("bare"), anonymous: summary("anonymous"), authenticated: summary("authenticated"), hitBeforeAndAfter: hitBefore && hitAfter };
+  return {
+    bare: summary("bare"),
+    anonymous: summary("anonymous"),
+    authenticated: summary("authenticated"),
+    hitBeforeAndAfter: hitBefore && hitAfter,
+  };
 }
 
 // ---------------------------------------------------------------- 2. likes
@@ -105,7 +111,9 @@ async function benchLikes(author: Session, users: Session[]) {
     fire: async (i) => {
       const [u, p] = requests[i]!;
       const res = await api(`/v1/posts/${postIds[p]}/like`, { method: "POST", token: users[u]!.accessToken });
-      const answer = res.ok ? ((await res.json()) as { liked?: boolean }) : (await res.arrayBuffer(), {});
+      const answer = res.ok
+        ? ((await res.json()) as { liked?: boolean })
+        : await res.arrayBuffer().then((): { liked?: boolean } => ({}));
       return res.status === 200 && answer.liked === true;
     },
   });
@@ -115,7 +123,9 @@ async function benchLikes(author: Session, users: Session[]) {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     counts = await Promise.all(
-      postIds.map(async (id) => ((await (await api(`/v1/posts/${id}`)).json()) as { stats: { likes: number } }).stats.likes),
+      postIds.map(
+        async (id) => ((await (await api(`/v1/posts/${id}`)).json()) as { stats: { likes: number } }).stats.likes,
+      ),
     );
     if (counts.every((c, p) => c === expected[p])) {
       convergedAt = Date.now();
@@ -185,46 +195,100 @@ async function benchHotList(author: Session) {
 // ---------------------------------------------------------------- main
 
 try {
-await checkBenchRoutes();
-const started = Date.now();
-const machineAtStart = machine();
-const author = await session(`fbench_author`);
-console.error(`[bench] ${BASE}: signing in ${USERS} users...`);
-const users: Session[] = [];
-for (let i = 0; i < USERS; i += 16) {
-  const batch = Array.from({ length: Math.min(16, USERS - i) }, (_, k) => session(`fbench_${String(i + k).padStart(4, "0")}`));
-  users.push(...(await Promise.all(batch)));
-}
-console.error("[bench] reads...");
-const reads = await benchReads(author);
-console.error("[bench] likes...");
-const likes = await benchLikes(author, users);
-console.error("[bench] hot list...");
-const hot = await benchHotList(author);
+  await checkBenchRoutes();
+  const started = Date.now();
+  const machineAtStart = machine();
+  const author = await session(`fbench_author`);
+  console.error(`[bench] ${BASE}: signing in ${USERS} users...`);
+  const users: Session[] = [];
+  for (let i = 0; i < USERS; i += 16) {
+    const batch = Array.from({ length: Math.min(16, USERS - i) }, (_, k) =>
+      session(`fbench_${String(i + k).padStart(4, "0")}`),
+    );
+    users.push(...(await Promise.all(batch)));
+  }
+  console.error("[bench] reads...");
+  const reads = await benchReads(author);
+  console.error("[bench] likes...");
+  const likes = await benchLikes(author, users);
+  console.error("[bench] hot list...");
+  const hot = await benchHotList(author);
 
-const ratio = (x: number) => `${(x / reads.bare.perSecond).toFixed(2)}x`;
-console.log(`\nFeed benchmark against ${BASE} (concurrency ${CONCURRENCY}; ${new Date().toISOString()}; at start ${describeLoad(machineAtStart)})\n`);
-console.log(
-  table(
-    ["measure", "value", "p50 ms", "p99 ms", "vs baseline", "target"],
-    [
-      ["bare GET /__bench/json (baseline)", `${reads.bare.perSecond.toFixed(0)} req/s`, reads.bare.p50Ms, reads.bare.p99Ms, "1.00x", ""],
-      ["GET /v1/posts/:id warm, anonymous", `${reads.anonymous.perSecond.toFixed(0)} req/s`, reads.anonymous.p50Ms, reads.anonymous.p99Ms, ratio(reads.anonymous.perSecond), ">= 0.7x"],
-      ["GET /v1/posts/:id warm, with token", `${reads.authenticated.perSecond.toFixed(0)} req/s`, reads.authenticated.p50Ms, reads.authenticated.p99Ms, ratio(reads.authenticated.perSecond), ">= 0.7x"],
-      ["cache HIT before and after the reads", reads.hitBeforeAndAfter ? "yes" : "NO", "", "", "", "yes"],
-      [`likes accepted (${likes.requests} req, ${likes.repeatedRequests} repeats)`, `${likes.likesPerSecond.toFixed(0)} likes/s`, likes.p50Ms, likes.p99Ms, ratio(likes.likesPerSecond), ""],
-      ["likes rejected (non-200)", likes.rejected, "", "", "", "0"],
-      ["counts lost / double-counted", `${likes.lost} / ${likes.doubleCounted}`, "", "", "", "0 / 0"],
-      ["counts exact after last like", likes.convergeSeconds === null ? "not within 60 s" : `${likes.convergeSeconds.toFixed(1)} s`, "", "", "", "<= 10 s"],
-      [`hot-list refresh, ${hot.posts} posts (wall, incl. D1)`, `${hot.refreshWallMs} ms`, "", "", "", "<< 30 s CPU"],
-      [`hot-list scoring CPU, ${hot.posts} rows (Node, same code)`, `${hot.scoringCpuMs.toFixed(1)} ms`, "", "", "", "<< 30 s CPU"],
-    ],
-  ),
-);
-console.log(
-  `\n(hot list: scanned ${hot.scanned} engaged posts; gravity ${GRAVITY}; bulk seed took ${hot.seedMs} ms; ${hot.cleanedUp} bench posts removed afterwards; run took ${((Date.now() - started) / 1000).toFixed(0)} s)`,
-);
-await emitJson("feed", { url: BASE, server: server.kind, concurrency: CONCURRENCY, reads, likes, hot, machine: machineAtStart });
+  const ratio = (x: number) => `${(x / reads.bare.perSecond).toFixed(2)}x`;
+  console.log(
+    `\nFeed benchmark against ${BASE} (concurrency ${CONCURRENCY}; ${new Date().toISOString()}; at start ${describeLoad(machineAtStart)})\n`,
+  );
+  console.log(
+    table(
+      ["measure", "value", "p50 ms", "p99 ms", "vs baseline", "target"],
+      [
+        [
+          "bare GET /__bench/json (baseline)",
+          `${reads.bare.perSecond.toFixed(0)} req/s`,
+          reads.bare.p50Ms,
+          reads.bare.p99Ms,
+          "1.00x",
+          "",
+        ],
+        [
+          "GET /v1/posts/:id warm, anonymous",
+          `${reads.anonymous.perSecond.toFixed(0)} req/s`,
+          reads.anonymous.p50Ms,
+          reads.anonymous.p99Ms,
+          ratio(reads.anonymous.perSecond),
+          ">= 0.7x",
+        ],
+        [
+          "GET /v1/posts/:id warm, with token",
+          `${reads.authenticated.perSecond.toFixed(0)} req/s`,
+          reads.authenticated.p50Ms,
+          reads.authenticated.p99Ms,
+          ratio(reads.authenticated.perSecond),
+          ">= 0.7x",
+        ],
+        ["cache HIT before and after the reads", reads.hitBeforeAndAfter ? "yes" : "NO", "", "", "", "yes"],
+        [
+          `likes accepted (${likes.requests} req, ${likes.repeatedRequests} repeats)`,
+          `${likes.likesPerSecond.toFixed(0)} likes/s`,
+          likes.p50Ms,
+          likes.p99Ms,
+          ratio(likes.likesPerSecond),
+          "",
+        ],
+        ["likes rejected (non-200)", likes.rejected, "", "", "", "0"],
+        ["counts lost / double-counted", `${likes.lost} / ${likes.doubleCounted}`, "", "", "", "0 / 0"],
+        [
+          "counts exact after last like",
+          likes.convergeSeconds === null ? "not within 60 s" : `${likes.convergeSeconds.toFixed(1)} s`,
+          "",
+          "",
+          "",
+          "<= 10 s",
+        ],
+        [`hot-list refresh, ${hot.posts} posts (wall, incl. D1)`, `${hot.refreshWallMs} ms`, "", "", "", "<< 30 s CPU"],
+        [
+          `hot-list scoring CPU, ${hot.posts} rows (Node, same code)`,
+          `${hot.scoringCpuMs.toFixed(1)} ms`,
+          "",
+          "",
+          "",
+          "<< 30 s CPU",
+        ],
+      ],
+    ),
+  );
+  console.log(
+    `\n(hot list: scanned ${hot.scanned} engaged posts; gravity ${GRAVITY}; bulk seed took ${hot.seedMs} ms; ${hot.cleanedUp} bench posts removed afterwards; run took ${((Date.now() - started) / 1000).toFixed(0)} s)`,
+  );
+  await emitJson("feed", {
+    url: BASE,
+    server: server.kind,
+    concurrency: CONCURRENCY,
+    reads,
+    likes,
+    hot,
+    machine: machineAtStart,
+  });
 } finally {
   await server.stop();
 }

@@ -40,10 +40,21 @@ try {
   };
   const login = { count: loginMs.length, p50Ms: round(percentile(loginMs, 50)), p99Ms: round(percentile(loginMs, 99)) };
 
-  console.log(table(["case", "req/s", "p50 ms", "p99 ms", "requests", "failures"], results.map((r) => [r.name, r.rps, r.p50Ms, r.p99Ms, r.requests, r.failures])));
-  console.log(`\n/v1/me vs bare route: ${fmt(ratios.meVsBare)}x (target >= ${TARGET_ME_VS_BARE}x: ${ratios.meVsBare >= TARGET_ME_VS_BARE ? "met" : "NOT met"})`);
-  console.log(`/v1/posts/:id (warm cache) vs bare route: ${fmt(ratios.postVsBare)}x; /healthz vs bare route: ${fmt(ratios.healthVsBare)}x`);
-  console.log(`login (PBKDF2-SHA256 hashing): p50 ${fmt(login.p50Ms)} ms, p99 ${fmt(login.p99Ms)} ms over ${login.count} sequential logins`);
+  console.log(
+    table(
+      ["case", "req/s", "p50 ms", "p99 ms", "requests", "failures"],
+      results.map((r) => [r.name, r.rps, r.p50Ms, r.p99Ms, r.requests, r.failures]),
+    ),
+  );
+  console.log(
+    `\n/v1/me vs bare route: ${fmt(ratios.meVsBare)}x (target >= ${TARGET_ME_VS_BARE}x: ${ratios.meVsBare >= TARGET_ME_VS_BARE ? "met" : "NOT met"})`,
+  );
+  console.log(
+    `/v1/posts/:id (warm cache) vs bare route: ${fmt(ratios.postVsBare)}x; /healthz vs bare route: ${fmt(ratios.healthVsBare)}x`,
+  );
+  console.log(
+    `login (PBKDF2-SHA256 hashing): p50 ${fmt(login.p50Ms)} ms, p99 ${fmt(login.p99Ms)} ms over ${login.count} sequential logins`,
+  );
   await emitJson("http", {
     url: base,
     server: server.kind,

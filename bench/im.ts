@@ -36,7 +36,8 @@ const SCENARIOS: Scenario[] = [
   { name: "100 direct", members: 100, path: "direct" },
 ];
 
-const post = <T>(base: string, path: string, body: unknown, token?: string) => call<T>(base, path, { body, ...(token ? { token } : {}) });
+const post = <T>(base: string, path: string, body: unknown, token?: string) =>
+  call<T>(base, path, { body, ...(token ? { token } : {}) });
 
 async function run(base: string, scenario: Scenario, owner: BenchUser, sample: BenchUser[]) {
   const group = await post<{ roomId: string; memberIds: string[] }>(base, "/__bench/im/group", {
@@ -48,10 +49,19 @@ async function run(base: string, scenario: Scenario, owner: BenchUser, sample: B
   // Unmeasured warm-up messages: the first fan-outs of a fresh server also pay for starting
   // 1,000 inbox objects and the queue consumer.
   for (let i = 0; i < WARMUP; i++) {
-    await post(base, `/v1/rooms/${group.roomId}/messages`, { clientMsgId: `warmup-${i}`, body: `warm-up ${i}` }, owner.token);
+    await post(
+      base,
+      `/v1/rooms/${group.roomId}/messages`,
+      { clientMsgId: `warmup-${i}`, body: `warm-up ${i}` },
+      owner.token,
+    );
     await sleep(GAP_MS);
   }
-  const before = await post<{ deliveries: number }>(base, "/__bench/im/received", { roomId: group.roomId, seqs: [], userIds: group.memberIds });
+  const before = await post<{ deliveries: number }>(base, "/__bench/im/received", {
+    roomId: group.roomId,
+    seqs: [],
+    userIds: group.memberIds,
+  });
   // Sample members listen on their inbox sockets.
   const sentAt = new Map<number, number>();
   // By clientMsgId: on the direct path a frame can arrive before the POST has answered.
@@ -72,7 +82,12 @@ async function run(base: string, scenario: Scenario, owner: BenchUser, sample: B
   for (let i = 0; i < MESSAGES; i++) {
     const t0 = Date.now();
     startedAt.set(`bench-${i}`, t0);
-    const message = await post<{ seq: number }>(base, `/v1/rooms/${group.roomId}/messages`, { clientMsgId: `bench-${i}`, body: `message ${i}` }, owner.token);
+    const message = await post<{ seq: number }>(
+      base,
+      `/v1/rooms/${group.roomId}/messages`,
+      { clientMsgId: `bench-${i}`, body: `message ${i}` },
+      owner.token,
+    );
     sentAt.set(message.seq, t0);
     seqs.push(message.seq);
     await sleep(GAP_MS);
@@ -121,14 +136,25 @@ try {
   console.error(`[bench:im] ${base}; ${describeLoad(machineAtStart)}`);
   const tag = Date.now().toString(36);
   const owner = await ensureUser(base, `imb_${tag}_o`);
-  const sample = await mapLimit(Array.from({ length: SAMPLE }, (_, i) => i), 5, (i) => ensureUser(base, `imb_${tag}_${i}`));
+  const sample = await mapLimit(
+    Array.from({ length: SAMPLE }, (_, i) => i),
+    5,
+    (i) => ensureUser(base, `imb_${tag}_${i}`),
+  );
   const results = [];
   for (const scenario of SCENARIOS) {
     console.error(`[bench:im] ${scenario.name}... (${describeLoad()})`);
     results.push(await run(base, scenario, owner, sample));
   }
   console.log(recordTable(results));
-  await emitJson("im", { url: base, server: server.kind, messagesPerScenario: MESSAGES, gapMs: GAP_MS, results, machine: machineAtStart });
+  await emitJson("im", {
+    url: base,
+    server: server.kind,
+    messagesPerScenario: MESSAGES,
+    gapMs: GAP_MS,
+    results,
+    machine: machineAtStart,
+  });
 } finally {
   await server.stop();
 }

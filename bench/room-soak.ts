@@ -45,7 +45,15 @@ interface Client {
   sentCount: number;
 }
 
-const totals = { duplicates: 0, unsignalledGaps: 0, resyncs: 0, recoveredFromHistory: 0, reconnects: 0, errorFrames: 0, ackConflicts: 0 };
+const totals = {
+  duplicates: 0,
+  unsignalledGaps: 0,
+  resyncs: 0,
+  recoveredFromHistory: 0,
+  reconnects: 0,
+  errorFrames: 0,
+  ackConflicts: 0,
+};
 const acked = new Map<number, { id: string; clientMsgId: string }>();
 let server: BenchServer;
 
@@ -74,7 +82,11 @@ function onFrame(client: Client, text: string): void {
 /** After `resync`: read the missed range over HTTP (a signalled gap), then resume from there. */
 async function fillFromHistory(client: Client): Promise<void> {
   for (let page = 0; page < 1_000; page++) {
-    const res = await api<{ items: Message[] }>(server.url, `/v1/rooms/${roomId}/messages?after=${client.lastSeq}&limit=100`, { token: client.user.token });
+    const res = await api<{ items: Message[] }>(
+      server.url,
+      `/v1/rooms/${roomId}/messages?after=${client.lastSeq}&limit=100`,
+      { token: client.user.token },
+    );
     if (res.status !== 200 || res.data.items.length === 0) break;
     for (const m of res.data.items) {
       client.ids.set(m.seq, m.id);
@@ -99,7 +111,8 @@ async function connect(client: Client, deadlineMs = 150_000): Promise<void> {
         timeoutMs: 10_000,
       });
       totals.reconnects++;
-      for (const [clientMsgId, body] of client.pending) client.socket.send(JSON.stringify({ type: "send", clientMsgId, body }));
+      for (const [clientMsgId, body] of client.pending)
+        client.socket.send(JSON.stringify({ type: "send", clientMsgId, body }));
       return;
     } catch {
       await sleep(Math.min(2_000, 100 * 2 ** Math.min(attempt, 4)));
@@ -175,14 +188,25 @@ async function main(): Promise<void> {
   console.log(`[soak] starting npm start on port ${port} (state: ${persistTo}); ${describeLoad(machineAtStart)}`);
   server = await startNpmStart(setup);
   try {
-    const users = await mapLimit(Array.from({ length: CLIENTS }, (_, i) => i), 5, (i) => ensureUser(server.url, `soak_u${String(i).padStart(2, "0")}`));
+    const users = await mapLimit(
+      Array.from({ length: CLIENTS }, (_, i) => i),
+      5,
+      (i) => ensureUser(server.url, `soak_u${String(i).padStart(2, "0")}`),
+    );
     const created = await api<{ id: string }>(server.url, "/v1/rooms", {
       token: users[0]!.token,
       body: { kind: "channel", name: `soak ${new Date().toISOString()}`, memberIds: users.slice(1).map((u) => u.id) },
     });
     if (created.status !== 201) throw new Error(`create room: ${created.status}`);
     roomId = created.data.id;
-    const clients: Client[] = users.map((user, n) => ({ n, user, lastSeq: 0, ids: new Map(), pending: new Map(), sentCount: 0 }));
+    const clients: Client[] = users.map((user, n) => ({
+      n,
+      user,
+      lastSeq: 0,
+      ids: new Map(),
+      pending: new Map(),
+      sentCount: 0,
+    }));
     await Promise.all(clients.map((c) => connect(c)));
     const stop = { now: false };
     const publishing = publishLoop(clients, stop);
@@ -190,7 +214,9 @@ async function main(): Promise<void> {
     const started = Date.now();
     const cycles = await churn(clients);
     const churnSeconds = (Date.now() - started) / 1000;
-    console.log(`[soak] ${cycles} disconnect/reconnect cycles in ${churnSeconds.toFixed(1)} s; restarting the server mid-traffic`);
+    console.log(
+      `[soak] ${cycles} disconnect/reconnect cycles in ${churnSeconds.toFixed(1)} s; restarting the server mid-traffic`,
+    );
     await sleep(2_000);
     const ackedBeforeKill = new Map(acked);
     await server.crash();
@@ -219,7 +245,9 @@ async function main(): Promise<void> {
     // History after the restart holds every message acked before the kill.
     const history = new Map<number, string>();
     for (let after = 0, page = 0; page < 10_000; page++) {
-      const res = await api<{ items: Message[] }>(server.url, `/v1/rooms/${roomId}/messages?after=${after}&limit=100`, { token: users[0]!.token });
+      const res = await api<{ items: Message[] }>(server.url, `/v1/rooms/${roomId}/messages?after=${after}&limit=100`, {
+        token: users[0]!.token,
+      });
       if (res.status !== 200 || res.data.items.length === 0) break;
       for (const m of res.data.items) history.set(m.seq, m.id);
       after = res.data.items.at(-1)!.seq;
@@ -240,7 +268,12 @@ async function main(): Promise<void> {
       unackedAtEnd: stillPending,
     };
     const pass =
-      missingDeliveries === 0 && wrongIds === 0 && totals.duplicates === 0 && totals.unsignalledGaps === 0 && lostAfterRestart === 0 && totals.ackConflicts === 0;
+      missingDeliveries === 0 &&
+      wrongIds === 0 &&
+      totals.duplicates === 0 &&
+      totals.unsignalledGaps === 0 &&
+      lostAfterRestart === 0 &&
+      totals.ackConflicts === 0;
     console.log(recordTable(Object.entries(figures).map(([figure, value]) => ({ figure, value }))));
     await emitJson("room-soak", { pass, ...figures, machine: machineAtStart });
     process.exitCode = pass ? 0 : 1;

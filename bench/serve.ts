@@ -51,12 +51,21 @@ async function measureServer(server: BenchServer): Promise<ServerRun> {
   for (const f of FANOUTS) {
     console.log(`${f.name} (${describeLoad()})`);
     const rooms = await plazaRooms(base, users, f.layout);
-    fanout.push({ name: f.name, result: await measureFanout(rooms, f.layout, { kind: "saturate" }, fanoutSeconds * 1000) });
+    fanout.push({
+      name: f.name,
+      result: await measureFanout(rooms, f.layout, { kind: "saturate" }, fanoutSeconds * 1000),
+    });
   }
 
   console.log(`idle-socket ramp to ${socketGoal} in one channel (${describeLoad()})`);
-  const ramp = await idleSocketRamp(server, await plazaBroadcastRoom(base, users.slice(0, RAMP_USERS), socketGoal), socketGoal);
-  console.log(`  reached ${ramp.reached} sockets${ramp.failure ? ` (${ramp.failure})` : ""}; broadcast reached ${ramp.broadcast ?? "-"}`);
+  const ramp = await idleSocketRamp(
+    server,
+    await plazaBroadcastRoom(base, users.slice(0, RAMP_USERS), socketGoal),
+    socketGoal,
+  );
+  console.log(
+    `  reached ${ramp.reached} sockets${ramp.failure ? ` (${ramp.failure})` : ""}; broadcast reached ${ramp.broadcast ?? "-"}`,
+  );
   return { kind: server.kind, idleRssMiB, http, fanout, ramp };
 }
 
@@ -66,7 +75,11 @@ ensureDevVars();
 const runs: ServerRun[] = [];
 try {
   for (const start of [startWranglerDev, startNpmStart]) {
-    const setup: ServeSetup & { bundle: string } = { bundle: bundle.entry, vars: { BENCH_ROUTES: "on" }, rateLimits: LOAD_TEST_LIMITS };
+    const setup: ServeSetup & { bundle: string } = {
+      bundle: bundle.entry,
+      vars: { BENCH_ROUTES: "on" },
+      rateLimits: LOAD_TEST_LIMITS,
+    };
     const server = await start(setup);
     try {
       runs.push(await measureServer(server));
@@ -81,4 +94,10 @@ try {
 const [dev, serve] = runs as [ServerRun, ServerRun];
 const { text, verdicts } = compare(dev, serve);
 console.log(`\n${text}`);
-await emitJson("serve", { shape: { ...shape, rounds, fanoutSeconds, socketGoal }, targets: TARGETS, runs, verdicts, machine: machineAtStart });
+await emitJson("serve", {
+  shape: { ...shape, rounds, fanoutSeconds, socketGoal },
+  targets: TARGETS,
+  runs,
+  verdicts,
+  machine: machineAtStart,
+});

@@ -32,7 +32,8 @@ let PLAZA_URL = "";
 /** The old call shape of this script: method, path, token, body; throws on a non-2xx status. */
 const api = <T>(method: string, pathname: string, token: string | undefined, body?: unknown) =>
   call<T>(PLAZA_URL, pathname, { method, ...(token ? { token } : {}), ...(body !== undefined ? { body } : {}) });
-const printTable = (title: string, header: string[], rows: (string | number)[][]) => console.log(`\n${title}\n${table(header, rows)}`);
+const printTable = (title: string, header: string[], rows: (string | number)[][]) =>
+  console.log(`\n${title}\n${table(header, rows)}`);
 
 interface TaskView {
   id: string;
@@ -73,9 +74,18 @@ interface EventFrame {
 }
 
 /** Runs one task, watching its socket; latencies from the server's event times (same machine clock). */
-async function sampleTask(user: BenchUser, i: number): Promise<{ toRunning: number; toFirstOutput: number; submitToFirstOutput: number }> {
-  const task = await api<TaskView>("POST", "/v1/tasks", user.token, { type: "llm.chat", input: { messages: messages(i), maxTokens: MAX_TOKENS } });
-  const ws = new WebSocket(`${PLAZA_URL.replace(/^http/, "ws")}/v1/tasks/${task.id}/ws`, ["plaza.v1", `bearer.${user.token}`]);
+async function sampleTask(
+  user: BenchUser,
+  i: number,
+): Promise<{ toRunning: number; toFirstOutput: number; submitToFirstOutput: number }> {
+  const task = await api<TaskView>("POST", "/v1/tasks", user.token, {
+    type: "llm.chat",
+    input: { messages: messages(i), maxTokens: MAX_TOKENS },
+  });
+  const ws = new WebSocket(`${PLAZA_URL.replace(/^http/, "ws")}/v1/tasks/${task.id}/ws`, [
+    "plaza.v1",
+    `bearer.${user.token}`,
+  ]);
   const frames: EventFrame[] = [];
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`task ${task.id} did not finish`)), 60_000);
@@ -85,11 +95,16 @@ async function sampleTask(user: BenchUser, i: number): Promise<{ toRunning: numb
       resolve();
     });
   });
-  const at = (pred: (f: EventFrame) => boolean) => Date.parse(frames.find((f) => f.type === "event" && pred(f))?.at ?? "");
+  const at = (pred: (f: EventFrame) => boolean) =>
+    Date.parse(frames.find((f) => f.type === "event" && pred(f))?.at ?? "");
   const created = Date.parse(task.createdAt);
   const running = at((f) => f.event?.kind === "status" && f.event.status === "running");
   const firstOutput = at((f) => f.event?.kind === "output");
-  return { toRunning: running - created, toFirstOutput: firstOutput - running, submitToFirstOutput: firstOutput - created };
+  return {
+    toRunning: running - created,
+    toFirstOutput: firstOutput - running,
+    submitToFirstOutput: firstOutput - created,
+  };
 }
 
 async function main(): Promise<void> {
@@ -100,20 +115,36 @@ async function main(): Promise<void> {
   const backends = await startBackends(BACKENDS, TOKEN_MS);
   const ids = backends.map((_, i) => `bench-${i}`);
   const before = await op<{ items: { id: string; enabled: boolean; capabilities: string[] }[] }>("GET", "");
-  const drained = before.items.filter((b) => b.enabled && b.capabilities.includes("llm.chat") && !ids.includes(b.id)).map((b) => b.id);
+  const drained = before.items
+    .filter((b) => b.enabled && b.capabilities.includes("llm.chat") && !ids.includes(b.id))
+    .map((b) => b.id);
   try {
     for (const [i, b] of backends.entries()) {
-      await op("POST", "", { id: ids[i], url: b.url, protocol: "openai", capabilities: ["llm.chat"], capacity: CAPACITY });
+      await op("POST", "", {
+        id: ids[i],
+        url: b.url,
+        protocol: "openai",
+        capabilities: ["llm.chat"],
+        capacity: CAPACITY,
+      });
     }
     for (const id of drained) await op("PATCH", `/${id}`, { enabled: false });
     const users = await registerUsers(PLAZA_URL, Math.ceil(TASKS / PER_USER) + 1, "bt");
 
     // 1. Latency, 4 at a time: Plaza vs direct.
     const sampleUser = users.at(-1)!;
-    const directSample = await pool(Array.from({ length: SAMPLES }, (_, i) => i), 4, (i) => direct(backends[i % BACKENDS]!.url, i));
+    const directSample = await pool(
+      Array.from({ length: SAMPLES }, (_, i) => i),
+      4,
+      (i) => direct(backends[i % BACKENDS]!.url, i),
+    );
     const plazaSample: Awaited<ReturnType<typeof sampleTask>>[] = [];
     for (let i = 0; i < SAMPLES; i += 4) {
-      plazaSample.push(...(await Promise.all(Array.from({ length: Math.min(4, SAMPLES - i) }, (_, j) => sampleTask(sampleUser, i + j)))));
+      plazaSample.push(
+        ...(await Promise.all(
+          Array.from({ length: Math.min(4, SAMPLES - i) }, (_, j) => sampleTask(sampleUser, i + j)),
+        )),
+      );
     }
 
     // 2a. Direct burst baseline: the same number of streams at the pool's total concurrency.
@@ -121,7 +152,13 @@ async function main(): Promise<void> {
     const directStart = performance.now();
     // Each backend gets its share at exactly its capacity, as the pool would allow.
     await Promise.all(
-      backends.map((b, k) => pool(Array.from({ length: Math.ceil((TASKS - k) / BACKENDS) }, (_, j) => k + j * BACKENDS), CAPACITY, (i) => direct(b.url, 10_000 + i))),
+      backends.map((b, k) =>
+        pool(
+          Array.from({ length: Math.ceil((TASKS - k) / BACKENDS) }, (_, j) => k + j * BACKENDS),
+          CAPACITY,
+          (i) => direct(b.url, 10_000 + i),
+        ),
+      ),
     );
     const directSeconds = (performance.now() - directStart) / 1000;
     const directStats = await Promise.all(backends.map((b) => backendStats(b.url)));
@@ -131,8 +168,14 @@ async function main(): Promise<void> {
     const cpuBefore = await serverCpuMs();
     const byCmdBefore = server.pid ? await cpuByCommand(server.pid) : {};
     const burstStart = Date.now();
-    const submitted = await pool(Array.from({ length: TASKS }, (_, i) => i), 64, (i) =>
-      api<TaskView>("POST", "/v1/tasks", users[Math.floor(i / PER_USER)]!.token, { type: "llm.chat", input: { messages: messages(i), maxTokens: MAX_TOKENS } }),
+    const submitted = await pool(
+      Array.from({ length: TASKS }, (_, i) => i),
+      64,
+      (i) =>
+        api<TaskView>("POST", "/v1/tasks", users[Math.floor(i / PER_USER)]!.token, {
+          type: "llm.chat",
+          input: { messages: messages(i), maxTokens: MAX_TOKENS },
+        }),
     );
     const submitSeconds = (Date.now() - burstStart) / 1000;
     // Polls only the users with unfinished tasks, every 2 s: the poll is load on the server too.
@@ -141,14 +184,18 @@ async function main(): Promise<void> {
     let views: TaskView[] = [];
     while (timeLeft() > 0) {
       const open = [...byUser].filter(([, v]) => v.length === 0 || !v.every(done)).map(([u]) => u);
-      await pool(open, 4, async (u) => byUser.set(u, (await api<{ items: TaskView[] }>("GET", "/v1/tasks?limit=100", u.token)).items));
+      await pool(open, 4, async (u) =>
+        byUser.set(u, (await api<{ items: TaskView[] }>("GET", "/v1/tasks?limit=100", u.token)).items),
+      );
       views = [...byUser.values()].flat();
       if (views.filter(done).length >= TASKS) break;
       await new Promise((r) => setTimeout(r, 2000));
     }
     const cpuUsed = (await serverCpuMs()) - cpuBefore;
     const byCmdAfter = server.pid ? await cpuByCommand(server.pid) : {};
-    const cpuMsPerTaskByProcess = Object.fromEntries(Object.entries(byCmdAfter).map(([k, v]) => [k, round((v - (byCmdBefore[k] ?? 0)) / TASKS)]));
+    const cpuMsPerTaskByProcess = Object.fromEntries(
+      Object.entries(byCmdAfter).map(([k, v]) => [k, round((v - (byCmdBefore[k] ?? 0)) / TASKS)]),
+    );
     const wallMs = Date.now() - burstStart;
     const burstStats: BackendStats[] = await Promise.all(backends.map((b) => backendStats(b.url)));
     const ok = views.filter((v) => v.status === "succeeded");
@@ -157,7 +204,9 @@ async function main(): Promise<void> {
     const submittedIds = new Set(submitted.map((t) => t.id));
     const seen = new Map(views.map((v) => [v.id, v]));
     // Lost: submitted but gone, or ended without succeeding. Unfinished: still going at the deadline.
-    const unfinished = [...submittedIds].filter((id) => ["queued", "running"].includes(seen.get(id)?.status ?? "")).length;
+    const unfinished = [...submittedIds].filter((id) =>
+      ["queued", "running"].includes(seen.get(id)?.status ?? ""),
+    ).length;
     const lost = [...submittedIds].filter((id) => seen.get(id)?.status !== "succeeded").length - unfinished;
     const jobsAtBackends = burstStats.reduce((n, s) => n + s.started, 0);
     const duplicateJobs = burstStats.reduce((n, s) => n + s.duplicateJobs, 0);
@@ -165,7 +214,15 @@ async function main(): Promise<void> {
     const runTime = ok.map((v) => Date.parse(v.finishedAt ?? "") - Date.parse(v.startedAt ?? ""));
 
     const result = {
-      config: { tasks: TASKS, backends: BACKENDS, capacity: CAPACITY, maxTokens: MAX_TOKENS, tokenMs: TOKEN_MS, latencySamples: SAMPLES, plaza: PLAZA_URL },
+      config: {
+        tasks: TASKS,
+        backends: BACKENDS,
+        capacity: CAPACITY,
+        maxTokens: MAX_TOKENS,
+        tokenMs: TOKEN_MS,
+        latencySamples: SAMPLES,
+        plaza: PLAZA_URL,
+      },
       latency: {
         directTimeToFirstTokenMs: summarize(directSample.map((d) => d.ttft)),
         plazaSubmitToRunningMs: summarize(plazaSample.map((s) => s.toRunning)),
@@ -173,7 +230,11 @@ async function main(): Promise<void> {
         plazaSubmitToFirstOutputMs: summarize(plazaSample.map((s) => s.submitToFirstOutput).filter(Number.isFinite)),
       },
       burst: {
-        direct: { seconds: round(directSeconds), perSecond: round(TASKS / directSeconds), maxInFlightPerBackend: directStats.map((s) => s.maxInFlight) },
+        direct: {
+          seconds: round(directSeconds),
+          perSecond: round(TASKS / directSeconds),
+          maxInFlightPerBackend: directStats.map((s) => s.maxInFlight),
+        },
         plaza: {
           submitSeconds: round(submitSeconds),
           seconds: round(plazaSeconds),
@@ -195,16 +256,51 @@ async function main(): Promise<void> {
         },
       },
     };
-    printTable("Latency (ms), 4 concurrent", ["measure", "n", "p50", "p99", "max"], [
-      ["direct: request -> first token", ...row(result.latency.directTimeToFirstTokenMs)],
-      ["plaza: submit -> running", ...row(result.latency.plazaSubmitToRunningMs)],
-      ["plaza: running -> first output", ...row(result.latency.plazaRunningToFirstOutputMs)],
-      ["plaza: submit -> first output", ...row(result.latency.plazaSubmitToFirstOutputMs)],
-    ]);
-    printTable(`Burst of ${TASKS} (${BACKENDS} backends x capacity ${CAPACITY}, ${MAX_TOKENS} tokens at ${TOKEN_MS} ms)`, ["path", "seconds", "jobs/s", "max in flight per backend", "lost", "duplicated", "unfinished", "server CPU ms/task"], [
-      ["direct to backends", result.burst.direct.seconds, result.burst.direct.perSecond, directStats.map((s) => s.maxInFlight).join(" "), "-", "-", "-", "-"],
-      ["through Plaza", result.burst.plaza.seconds, result.burst.plaza.perSecond, result.burst.plaza.maxInFlightPerBackend.join(" "), lost, duplicateJobs, unfinished, result.burst.plaza.serverCpuMsPerTask],
-    ]);
+    printTable(
+      "Latency (ms), 4 concurrent",
+      ["measure", "n", "p50", "p99", "max"],
+      [
+        ["direct: request -> first token", ...row(result.latency.directTimeToFirstTokenMs)],
+        ["plaza: submit -> running", ...row(result.latency.plazaSubmitToRunningMs)],
+        ["plaza: running -> first output", ...row(result.latency.plazaRunningToFirstOutputMs)],
+        ["plaza: submit -> first output", ...row(result.latency.plazaSubmitToFirstOutputMs)],
+      ],
+    );
+    printTable(
+      `Burst of ${TASKS} (${BACKENDS} backends x capacity ${CAPACITY}, ${MAX_TOKENS} tokens at ${TOKEN_MS} ms)`,
+      [
+        "path",
+        "seconds",
+        "jobs/s",
+        "max in flight per backend",
+        "lost",
+        "duplicated",
+        "unfinished",
+        "server CPU ms/task",
+      ],
+      [
+        [
+          "direct to backends",
+          result.burst.direct.seconds,
+          result.burst.direct.perSecond,
+          directStats.map((s) => s.maxInFlight).join(" "),
+          "-",
+          "-",
+          "-",
+          "-",
+        ],
+        [
+          "through Plaza",
+          result.burst.plaza.seconds,
+          result.burst.plaza.perSecond,
+          result.burst.plaza.maxInFlightPerBackend.join(" "),
+          lost,
+          duplicateJobs,
+          unfinished,
+          result.burst.plaza.serverCpuMsPerTask,
+        ],
+      ],
+    );
     await emitJson("tasks", { url: PLAZA_URL, server: server.kind, ...result, machine: machineAtStart });
   } finally {
     for (const id of ids) await op("DELETE", `/${id}`).catch(() => undefined);

@@ -21,9 +21,7 @@ interface Lease {
   probe: boolean;
 }
 
-export type AcquireResult =
-  | { ok: true; lease: BackendLease }
-  | { ok: false; reason: "busy" | "no_capable_backend" };
+export type AcquireResult = { ok: true; lease: BackendLease } | { ok: false; reason: "busy" | "no_capable_backend" };
 
 export type JobOutcome = "success" | "failure" | "neutral";
 
@@ -63,7 +61,14 @@ export class BackendPool extends DurableObject<Env> {
     // First come first served: nobody overtakes a task that has been waiting for the same kind of slot.
     const pick = this.waitlist.hasOlder(taskId, want)
       ? undefined
-      : pickBackend(this.entries.values(), want, (id) => this.inFlight(id), (id) => this.probeOut(id), this.breakerSettings(), now);
+      : pickBackend(
+          this.entries.values(),
+          want,
+          (id) => this.inFlight(id),
+          (id) => this.probeOut(id),
+          this.breakerSettings(),
+          now,
+        );
     if (!pick) {
       this.waitlist.add(taskId, want, leaseSeconds, now);
       return { ok: false, reason: anyCapable(this.entries.values(), want) ? "busy" : "no_capable_backend" };
@@ -94,12 +99,22 @@ export class BackendPool extends DurableObject<Env> {
   }
 
   /** Adds or replaces a runtime backend. A config-declared id cannot be overridden. */
-  async register(spec: BackendSpec): Promise<{ ok: true; backend: BackendView } | { ok: false; reason: "config_backend" }> {
+  async register(
+    spec: BackendSpec,
+  ): Promise<{ ok: true; backend: BackendView } | { ok: false; reason: "config_backend" }> {
     const existing = this.entries.get(spec.id);
     if (existing?.source === "config") return { ok: false, reason: "config_backend" };
     const entry: PoolEntry = existing
       ? { ...existing, spec }
-      : { spec, source: "runtime", enabled: true, healthy: null, lastHealthAt: null, breaker: closedBreaker(), served: { started: 0, succeeded: 0, failed: 0 } };
+      : {
+          spec,
+          source: "runtime",
+          enabled: true,
+          healthy: null,
+          lastHealthAt: null,
+          breaker: closedBreaker(),
+          served: { started: 0, succeeded: 0, failed: 0 },
+        };
     this.saveEntry(entry);
     this.wakeWaiters();
     return { ok: true, backend: this.view(entry) };
@@ -170,7 +185,15 @@ export class BackendPool extends DurableObject<Env> {
       this.saveEntry(
         existing
           ? { ...existing, spec, source: "config" }
-          : { spec, source: "config", enabled: true, healthy: null, lastHealthAt: null, breaker: closedBreaker(), served: { started: 0, succeeded: 0, failed: 0 } },
+          : {
+              spec,
+              source: "config",
+              enabled: true,
+              healthy: null,
+              lastHealthAt: null,
+              breaker: closedBreaker(),
+              served: { started: 0, succeeded: 0, failed: 0 },
+            },
       );
     }
   }
@@ -198,7 +221,14 @@ export class BackendPool extends DurableObject<Env> {
     for (const w of this.waitlist.ordered()) {
       const kind = `${w.capability}|${w.protocol}`;
       if (full.has(kind)) continue;
-      const pick = pickBackend(this.entries.values(), w, (id) => this.inFlight(id), (id) => this.probeOut(id), this.breakerSettings(), now);
+      const pick = pickBackend(
+        this.entries.values(),
+        w,
+        (id) => this.inFlight(id),
+        (id) => this.probeOut(id),
+        this.breakerSettings(),
+        now,
+      );
       if (!pick) {
         full.add(kind);
         continue;
@@ -230,12 +260,20 @@ export class BackendPool extends DurableObject<Env> {
 
   private saveEntry(entry: PoolEntry): void {
     this.entries.set(entry.spec.id, entry);
-    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO backends (id, data) VALUES (?, ?)", entry.spec.id, JSON.stringify(entry));
+    this.ctx.storage.sql.exec(
+      "INSERT OR REPLACE INTO backends (id, data) VALUES (?, ?)",
+      entry.spec.id,
+      JSON.stringify(entry),
+    );
   }
 
   private saveLease(taskId: string, lease: Lease): void {
     this.leases.set(taskId, lease);
-    this.ctx.storage.sql.exec("INSERT OR REPLACE INTO leases (task_id, data) VALUES (?, ?)", taskId, JSON.stringify(lease));
+    this.ctx.storage.sql.exec(
+      "INSERT OR REPLACE INTO leases (task_id, data) VALUES (?, ?)",
+      taskId,
+      JSON.stringify(lease),
+    );
   }
 
   private view(e: PoolEntry): BackendView {

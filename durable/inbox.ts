@@ -107,7 +107,11 @@ export class Inbox extends DurableObject<Env> {
   }
 
   /** A page of the user's rooms, most recent activity first. */
-  async rooms(userId: string, limit: number, after?: InboxCursor): Promise<{ items: InboxRoom[]; next: InboxCursor | undefined }> {
+  async rooms(
+    userId: string,
+    limit: number,
+    after?: InboxCursor,
+  ): Promise<{ items: InboxRoom[]; next: InboxCursor | undefined }> {
     await this.ensureBuilt(userId);
     const { rooms, next } = this.store.page(limit, after);
     return { items: rooms, next };
@@ -170,7 +174,10 @@ export class Inbox extends DurableObject<Env> {
     if (frame.type === "ping") return void this.send(ws, PONG_FRAME);
     // A read goes through the room, which checks membership and that the seq exists.
     try {
-      const result = await this.env.ROOM.get(this.env.ROOM.idFromName(frame.roomId)).markRead(identity.userId, frame.seq);
+      const result = await this.env.ROOM.get(this.env.ROOM.idFromName(frame.roomId)).markRead(
+        identity.userId,
+        frame.seq,
+      );
       if (!result.ok) {
         const code = result.code === "not_member" ? "not_found" : result.code;
         return void this.send(ws, errorFrame(code, result.code === "not_member" ? "No such room." : result.detail));
@@ -202,7 +209,13 @@ export class Inbox extends DurableObject<Env> {
   private async adopt(userId: string, delivery: InboxDelivery): Promise<void> {
     const [known] = await membershipsOf(this.env.DB, userId, delivery.room.id);
     if (this.store.room(delivery.room.id)) return;
-    const base = known ?? { roomId: delivery.room.id, kind: delivery.room.kind, name: "", role: "member" as const, createdAt: new Date().toISOString() };
+    const base = known ?? {
+      roomId: delivery.room.id,
+      kind: delivery.room.kind,
+      name: "",
+      role: "member" as const,
+      createdAt: new Date().toISOString(),
+    };
     this.store.upsertMembership({ ...base, memberCount: delivery.room.memberCount }, Date.now());
   }
 
@@ -217,9 +230,17 @@ export class Inbox extends DurableObject<Env> {
         for (const entry of applied.entries) this.send(ws, entry);
       }
     }
-    if (applied.unread) this.broadcast({ type: "unread", roomId: delivery.room.id, unread: applied.unread.count, readSeq: applied.unread.readSeq });
+    if (applied.unread)
+      this.broadcast({
+        type: "unread",
+        roomId: delivery.room.id,
+        unread: applied.unread.count,
+        readSeq: applied.unread.readSeq,
+      });
     if (applied.notable && sockets.length === 0 && delivery.watching.length === 0) {
-      this.pushAll(noticeOf(applied.notable, applied.unread?.count ?? 0)).catch((err: unknown) => this.log.warn("push failed", { error: String(err) }));
+      this.pushAll(noticeOf(applied.notable, applied.unread?.count ?? 0)).catch((err: unknown) =>
+        this.log.warn("push failed", { error: String(err) }),
+      );
     }
   }
 

@@ -67,7 +67,9 @@ export class Room extends DurableObject<Env> {
     this.store = new RoomStore(ctx.storage, newId);
     const im = parseImSettings(env);
     this.editWindowMs = im.editWindowMs;
-    this.fanout = new RoomFanout(ctx, env, this.store, im, this.log, () => this.upkeep.alarmBy(Date.now() + FANOUT_RETRY_MS));
+    this.fanout = new RoomFanout(ctx, env, this.store, im, this.log, () =>
+      this.upkeep.alarmBy(Date.now() + FANOUT_RETRY_MS),
+    );
     this.upkeep = new RoomUpkeep(ctx, env, this.store, this.limits, this.log, this.fanout);
     this.typing = new TypingThrottle(this.limits.typingThrottleMs);
     this.commits = new GroupCommit((group) => this.commitGroup(group), this.limits.groupCommitMs);
@@ -112,18 +114,24 @@ export class Room extends DurableObject<Env> {
   }
 
   /** Messages this room keeps: `after` a seq (oldest first) or `before` one (the newest below it). */
-  async recent(userId: string, query: { after?: number; before?: number; limit: number }): Promise<RecentMessages | RoomRefusal> {
+  async recent(
+    userId: string,
+    query: { after?: number; before?: number; limit: number },
+  ): Promise<RecentMessages | RoomRefusal> {
     if (!this.store.role(userId)) return notMember();
     const { floorSeq, lastSeq } = this.store.state;
     const items =
-      query.after !== undefined ? this.store.after(query.after, query.limit) : this.store.before(query.before ?? lastSeq + 1, query.limit);
+      query.after !== undefined
+        ? this.store.after(query.after, query.limit)
+        : this.store.before(query.before ?? lastSeq + 1, query.limit);
     return { items, floorSeq, lastSeq };
   }
 
   /** Moves a member's read cursor forward; returns the cursor. */
   async markRead(userId: string, seq: number): Promise<{ ok: true; readSeq: number } | RoomRefusal> {
     if (!this.store.role(userId)) return notMember();
-    if (seq > this.store.state.lastSeq) return { ok: false, code: "seq_ahead", detail: "The room has no message with that seq yet." };
+    if (seq > this.store.state.lastSeq)
+      return { ok: false, code: "seq_ahead", detail: "The room has no message with that seq yet." };
     const readSeq = this.store.markRead(userId, seq);
     await this.upkeep.alarmBy(Date.now() + this.limits.archiveDelayMs);
     return { ok: true, readSeq };
@@ -153,7 +161,13 @@ export class Room extends DurableObject<Env> {
     const readSeq = this.store.readSeq(userId);
     const lastMessage = this.store.before(this.store.state.lastSeq + 1, 1)[0] ?? null;
     const unreadSeqs = this.store.unreadSeqs(userId, readSeq, SUMMARY_UNREAD_CAP);
-    return { lastSeq: this.store.state.lastSeq, readSeq, memberCount: this.store.memberCount(), unreadSeqs, lastMessage };
+    return {
+      lastSeq: this.store.state.lastSeq,
+      readSeq,
+      memberCount: this.store.memberCount(),
+      unreadSeqs,
+      lastMessage,
+    };
   }
 
   /** Benchmarks and tests: force the fan-out path ("auto" decides by member count). */
@@ -183,7 +197,13 @@ export class Room extends DurableObject<Env> {
     trackSocketOwner("ROOM", this.ctx.id);
     const now = Date.now();
     server.serializeAttachment({ ...identity, connectedAt: now, seenAt: now } satisfies Attachment);
-    welcomeAndReplay(server, this.store, { online: onlineUsers(this.ctx), readSeq: this.store.readSeq(identity.userId) }, new URL(request.url).searchParams, this.limits.replayLimit);
+    welcomeAndReplay(
+      server,
+      this.store,
+      { online: onlineUsers(this.ctx), readSeq: this.store.readSeq(identity.userId) },
+      new URL(request.url).searchParams,
+      this.limits.replayLimit,
+    );
     if (!isOnlineElsewhere(this.ctx, identity.userId, server)) {
       broadcast(this.ctx, { type: "presence", userId: identity.userId, status: "online" }, server);
     }
@@ -204,7 +224,8 @@ export class Room extends DurableObject<Env> {
   }
 
   private async handleFrame(ws: WebSocket, sender: Attachment, data: string | ArrayBuffer, now: number): Promise<void> {
-    if (now - sender.seenAt > this.limits.idleTimeoutMs / 4) ws.serializeAttachment({ ...sender, seenAt: now } satisfies Attachment);
+    if (now - sender.seenAt > this.limits.idleTimeoutMs / 4)
+      ws.serializeAttachment({ ...sender, seenAt: now } satisfies Attachment);
     const decoded = decodeFrame(data, this.limits.maxFrameBytes);
     if (decoded.kind === "too_large") return this.retireOne(ws, 1009, "frame too large");
     if (!this.store.role(sender.userId)) return this.retireOne(ws, CloseCode.accessRevoked, "access revoked");
@@ -231,7 +252,12 @@ export class Room extends DurableObject<Env> {
       }
       case "edit":
       case "delete": {
-        const result = this.commitChange({ kind: frame.type, editorId: sender.userId, seq: frame.seq, ...(frame.type === "edit" ? { body: frame.body } : {}) });
+        const result = this.commitChange({
+          kind: frame.type,
+          editorId: sender.userId,
+          seq: frame.seq,
+          ...(frame.type === "edit" ? { body: frame.body } : {}),
+        });
         if (!result.ok) sendFrame(ws, errorFrame(result.code, result.detail));
         return;
       }
@@ -247,12 +273,21 @@ export class Room extends DurableObject<Env> {
    */
   private async accept(sender: Sender, clientMsgId: string, body: string, replyTo?: WebSocket): Promise<PostResult> {
     if (body.length > this.limits.maxBodyChars) {
-      return { ok: false, code: "body_too_long", detail: `A message body is at most ${this.limits.maxBodyChars} characters.` };
+      return {
+        ok: false,
+        code: "body_too_long",
+        detail: `A message body is at most ${this.limits.maxBodyChars} characters.`,
+      };
     }
     if (this.store.state.kind === "direct" && this.store.blockedBy(sender.userId)) {
       return { ok: false, code: "blocked", detail: "This user does not accept your messages." };
     }
-    const { message, created } = await this.commits.enqueue({ sender: { userId: sender.userId, username: sender.username }, clientMsgId, body, replyTo });
+    const { message, created } = await this.commits.enqueue({
+      sender: { userId: sender.userId, username: sender.username },
+      clientMsgId,
+      body,
+      replyTo,
+    });
     return { ok: true, message, created };
   }
 
@@ -266,7 +301,8 @@ export class Room extends DurableObject<Env> {
     let stored = 0;
     group.forEach((send, i) => {
       const { message, created } = results[i]!;
-      if (send.replyTo) sendFrame(send.replyTo, { type: "ack", clientMsgId: send.clientMsgId, seq: message.seq, id: message.id });
+      if (send.replyTo)
+        sendFrame(send.replyTo, { type: "ack", clientMsgId: send.clientMsgId, seq: message.seq, id: message.id });
       if (created) {
         broadcast(this.ctx, { type: "message", message });
         stored++;
@@ -275,7 +311,9 @@ export class Room extends DurableObject<Env> {
     });
     if (stored > 0) {
       this.fanout.kick();
-      this.upkeep.messageStored(now).catch((err: unknown) => this.log.error("archive scheduling failed", { error: String(err) }));
+      this.upkeep
+        .messageStored(now)
+        .catch((err: unknown) => this.log.error("archive scheduling failed", { error: String(err) }));
     }
   }
 
@@ -312,7 +350,9 @@ export class Room extends DurableObject<Env> {
     if (result.ok && result.entry) {
       broadcast(this.ctx, result.entry);
       this.fanout.kick();
-      this.upkeep.messageStored(Date.now()).catch((err: unknown) => this.log.error("archive scheduling failed", { error: String(err) }));
+      this.upkeep
+        .messageStored(Date.now())
+        .catch((err: unknown) => this.log.error("archive scheduling failed", { error: String(err) }));
     }
     return result;
   }
@@ -332,7 +372,8 @@ export class Room extends DurableObject<Env> {
 
   /** Announces `offline` when the user's last live socket is gone. */
   private departed(ws: WebSocket, userId: string): void {
-    if (!isOnlineElsewhere(this.ctx, userId, ws)) broadcast(this.ctx, { type: "presence", userId, status: "offline" }, ws);
+    if (!isOnlineElsewhere(this.ctx, userId, ws))
+      broadcast(this.ctx, { type: "presence", userId, status: "offline" }, ws);
   }
 
   private retireOne(ws: WebSocket, code: number, reason: string): void {

@@ -21,7 +21,16 @@ import { streamChat } from "./task/openai";
 import { cancelJob, startPlazaJob } from "./task/plaza-job";
 import { OutputBuffer } from "./task/output-buffer";
 import { acceptSubscriber, closeSubscribers, sinceParam } from "./task/sockets";
-import { eventsSince, initStore, type JobState, lastSeq, loadState, type NewTask, saveState, toTask } from "./task/store";
+import {
+  eventsSince,
+  initStore,
+  type JobState,
+  lastSeq,
+  loadState,
+  type NewTask,
+  saveState,
+  toTask,
+} from "./task/store";
 import { D1_RETRY_MS, RETRY_RESEND_GRACE_MS, TaskLifecycle } from "./task/lifecycle";
 import { watchdogVerdict } from "./task/watchdog";
 
@@ -31,7 +40,6 @@ export type { NewTask } from "./task/store";
 export type DispatchOutcome =
   | { outcome: "started" | "running" | "finished" | "missing" }
   | { outcome: "wait"; delaySeconds: number };
-
 
 export class TaskRun extends TaskLifecycle {
   private dispatching = false;
@@ -48,7 +56,15 @@ export class TaskRun extends TaskLifecycle {
   /** Creates the task (idempotent: a second call returns the existing task unchanged). */
   async init(task: NewTask): Promise<Task> {
     if (!this.state) {
-      this.state = { ...task, status: "queued", phase: "queued", progress: 0, attempts: 0, failures: 0, d1Dirty: false };
+      this.state = {
+        ...task,
+        status: "queued",
+        phase: "queued",
+        progress: 0,
+        attempts: 0,
+        failures: 0,
+        d1Dirty: false,
+      };
       await saveState(this.ctx.storage, this.state);
       this.emit({ kind: "status", status: "queued" });
     }
@@ -71,19 +87,29 @@ export class TaskRun extends TaskLifecycle {
     if (s.phase === "done") return { outcome: "finished" };
     if (s.phase === "starting" || s.phase === "active" || this.dispatching) return { outcome: "running" };
     const type = findTaskType(s.type);
-    if (!type) return this.finish("failed", { error: { code: "unknown_type", message: `No task type ${s.type}.` } }).then(() => ({ outcome: "finished" as const }));
+    if (!type)
+      return this.finish("failed", { error: { code: "unknown_type", message: `No task type ${s.type}.` } }).then(
+        () => ({ outcome: "finished" as const }),
+      );
     this.dispatching = true;
     try {
       const cfg = loadConfig(this.env).tasks;
       const pool = this.env.BACKENDS_POOL.get(this.env.BACKENDS_POOL.idFromName("pool"));
-      const got = await pool.acquire(s.id, { capability: type.capability, protocol: type.protocol }, type.timeoutSeconds + 60);
+      const got = await pool.acquire(
+        s.id,
+        { capability: type.capability, protocol: type.protocol },
+        type.timeoutSeconds + 60,
+      );
       if (this.state?.phase === "done") {
         if (got.ok) await pool.release(s.id, "neutral");
         return { outcome: "finished" };
       }
       if (!got.ok) {
         if (Date.now() - s.createdAt > cfg.maxQueueSeconds * 1000) {
-          const message = got.reason === "no_capable_backend" ? `No backend offers ${type.capability}.` : "No backend had room in time.";
+          const message =
+            got.reason === "no_capable_backend"
+              ? `No backend offers ${type.capability}.`
+              : "No backend had room in time.";
           await this.finish("failed", { error: { code: "no_backend", message } });
           return { outcome: "finished" };
         }
@@ -136,7 +162,10 @@ export class TaskRun extends TaskLifecycle {
         await this.succeed(type, job, cb.result);
         return "applied";
       case "error":
-        await this.attemptFailed(job, new AttemptError(cb.code, cb.message, cb.retryable, cb.retryable ? "backend" : "none"));
+        await this.attemptFailed(
+          job,
+          new AttemptError(cb.code, cb.message, cb.retryable, cb.retryable ? "backend" : "none"),
+        );
         return "applied";
     }
     await saveState(this.ctx.storage, s);
@@ -163,7 +192,13 @@ export class TaskRun extends TaskLifecycle {
     const s = this.state;
     if (!s || s.userId !== identity.userId) return new Response("no such task", { status: 404 });
     const since = sinceParam(request.url);
-    return acceptSubscriber(this.ctx, identity, { task: toTask(s), seq: lastSeq(this.ctx.storage) }, eventsSince(this.ctx.storage, since), s.phase === "done");
+    return acceptSubscriber(
+      this.ctx,
+      identity,
+      { task: toTask(s), seq: lastSeq(this.ctx.storage) },
+      eventsSince(this.ctx.storage, since),
+      s.phase === "done",
+    );
   }
 
   override async webSocketMessage(ws: WebSocket): Promise<void> {
@@ -187,7 +222,13 @@ export class TaskRun extends TaskLifecycle {
     if (s.d1Dirty) await this.publish(false);
     const now = Date.now();
     const silenceMs = loadConfig(this.env).tasks.silenceSeconds * 1000;
-    const verdict = watchdogVerdict(s, { now, silenceMs, streamAlive: this.stream !== undefined, streamActivity: this.lastActivity, resendGraceMs: RETRY_RESEND_GRACE_MS });
+    const verdict = watchdogVerdict(s, {
+      now,
+      silenceMs,
+      streamAlive: this.stream !== undefined,
+      streamActivity: this.lastActivity,
+      resendGraceMs: RETRY_RESEND_GRACE_MS,
+    });
     const job = s.job;
     switch (verdict.action) {
       case "idle":
@@ -205,10 +246,21 @@ export class TaskRun extends TaskLifecycle {
         return;
       }
       case "interrupted":
-        return this.attemptFailed(job!, new AttemptError("interrupted", "The stream was lost when the task's object restarted.", true, "none"));
+        return this.attemptFailed(
+          job!,
+          new AttemptError("interrupted", "The stream was lost when the task's object restarted.", true, "none"),
+        );
       case "silent":
         if (job!.backend.protocol === "plaza-job") this.ctx.waitUntil(cancelJob(job!.backend, job!.jobId));
-        return this.attemptFailed(job!, new AttemptError("backend_silent", `Backend ${job!.backend.id} sent nothing for ${silenceMs / 1000} s.`, true, "backend"));
+        return this.attemptFailed(
+          job!,
+          new AttemptError(
+            "backend_silent",
+            `Backend ${job!.backend.id} sent nothing for ${silenceMs / 1000} s.`,
+            true,
+            "backend",
+          ),
+        );
     }
   }
 
@@ -244,7 +296,10 @@ export class TaskRun extends TaskLifecycle {
         this.stream = controller;
         this.lastActivity = Date.now();
         const input = s.input as LlmChatInput;
-        const output = new OutputBuffer(cfg.tasks.outputFlushMs, (text) => this.isCurrent(job) && this.emit({ kind: "output", text }));
+        const output = new OutputBuffer(
+          cfg.tasks.outputFlushMs,
+          (text) => this.isCurrent(job) && this.emit({ kind: "output", text }),
+        );
         let deltas = 0;
         const result = await streamChat(job.backend, job.jobId, input, controller.signal, (text) => {
           if (!this.isCurrent(job)) return;
@@ -255,7 +310,11 @@ export class TaskRun extends TaskLifecycle {
         }).finally(() => output.flush());
         if (this.isCurrent(job)) await this.succeed(type, job, result);
       } else {
-        await startPlazaJob(s, job, { publicUrl: cfg.tasks.publicUrl, jwt: cfg.jwt, tokenTtlSeconds: type.timeoutSeconds + 600 });
+        await startPlazaJob(s, job, {
+          publicUrl: cfg.tasks.publicUrl,
+          jwt: cfg.jwt,
+          tokenTtlSeconds: type.timeoutSeconds + 600,
+        });
         if (this.isCurrent(job) && s.phase === "starting") {
           s.phase = "active";
           await saveState(this.ctx.storage, s);

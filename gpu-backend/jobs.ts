@@ -18,7 +18,11 @@ export interface JobRequest {
   sourceUrl?: string;
 }
 
-type Callback = { kind: "progress"; progress: number } | { kind: "log"; message: string } | { kind: "result"; result: unknown } | { kind: "error"; code: string; message: string; retryable: boolean };
+type Callback =
+  | { kind: "progress"; progress: number }
+  | { kind: "log"; message: string }
+  | { kind: "result"; result: unknown }
+  | { kind: "error"; code: string; message: string; retryable: boolean };
 
 /** Base64 of the thumbnail must fit Plaza's callback body limit (64 KiB by default) with room to spare. */
 const MAX_IMAGE_BASE64 = 48_000;
@@ -26,7 +30,13 @@ const running = new Map<string, AbortController>();
 
 function isJob(body: unknown): body is JobRequest {
   const b = body as Partial<JobRequest> | null;
-  return !!b && typeof b.jobId === "string" && typeof b.callbackUrl === "string" && typeof b.callbackToken === "string" && typeof b.type === "string";
+  return (
+    !!b &&
+    typeof b.jobId === "string" &&
+    typeof b.callbackUrl === "string" &&
+    typeof b.callbackToken === "string" &&
+    typeof b.type === "string"
+  );
 }
 
 /** POST /jobs */
@@ -60,7 +70,11 @@ export function cancelJob(res: ServerResponse, jobId: string): void {
   json(res, controller ? 200 : 404, { jobId, canceled: !!controller });
 }
 
-async function runThumbnail(job: JobRequest, signal: AbortSignal, r: Routed): Promise<"completed" | "failed" | "canceled"> {
+async function runThumbnail(
+  job: JobRequest,
+  signal: AbortSignal,
+  r: Routed,
+): Promise<"completed" | "failed" | "canceled"> {
   let seq = 0;
   const send = async (cb: Callback, copies = 1) => {
     const body = JSON.stringify({ jobId: job.jobId, seq: seq++, ...cb });
@@ -73,9 +87,17 @@ async function runThumbnail(job: JobRequest, signal: AbortSignal, r: Routed): Pr
     return "canceled";
   }
   try {
-    const source = await fetch(job.sourceUrl ?? "", { headers: { Authorization: `Bearer ${job.callbackToken}` }, signal });
+    const source = await fetch(job.sourceUrl ?? "", {
+      headers: { Authorization: `Bearer ${job.callbackToken}` },
+      signal,
+    });
     if (!source.ok) {
-      await send({ kind: "error", code: "source_unavailable", message: `The source answered ${source.status}.`, retryable: source.status >= 500 });
+      await send({
+        kind: "error",
+        code: "source_unavailable",
+        message: `The source answered ${source.status}.`,
+        retryable: source.status >= 500,
+      });
       return "failed";
     }
     const bytes = Buffer.from(await source.arrayBuffer());
@@ -95,7 +117,9 @@ async function runThumbnail(job: JobRequest, signal: AbortSignal, r: Routed): Pr
   } catch (err) {
     if (signal.aborted) return "canceled";
     const message = err instanceof Error ? err.message : "thumbnail failed";
-    await send({ kind: "error", code: "thumbnail_failed", message: message.slice(0, 500), retryable: false }).catch(() => undefined);
+    await send({ kind: "error", code: "thumbnail_failed", message: message.slice(0, 500), retryable: false }).catch(
+      () => undefined,
+    );
     return "failed";
   }
 }
@@ -105,8 +129,15 @@ async function thumbnail(bytes: Buffer, input: JobRequest["input"]) {
   const format = input.format ?? "webp";
   const width = input.width ?? 256;
   for (const quality of [80, 60, 40, 25]) {
-    const pipeline = sharp(bytes).rotate().resize({ width, height: input.height, fit: "inside", withoutEnlargement: true });
-    const encoded = format === "png" ? pipeline.png({ compressionLevel: 9, palette: quality < 80 }) : format === "jpeg" ? pipeline.jpeg({ quality }) : pipeline.webp({ quality });
+    const pipeline = sharp(bytes)
+      .rotate()
+      .resize({ width, height: input.height, fit: "inside", withoutEnlargement: true });
+    const encoded =
+      format === "png"
+        ? pipeline.png({ compressionLevel: 9, palette: quality < 80 })
+        : format === "jpeg"
+          ? pipeline.jpeg({ quality })
+          : pipeline.webp({ quality });
     const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
     const imageBase64 = data.toString("base64");
     if (imageBase64.length <= MAX_IMAGE_BASE64) {

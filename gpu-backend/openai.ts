@@ -19,11 +19,23 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function listModels(res: ServerResponse): void {
   res.writeHead(200, { "Content-Type": "application/json" });
-  res.end(JSON.stringify({ object: "list", data: [{ id: MODEL_ID, object: "model", owned_by: "plaza", description: MODEL_NOTE }] }));
+  res.end(
+    JSON.stringify({
+      object: "list",
+      data: [{ id: MODEL_ID, object: "model", owned_by: "plaza", description: MODEL_NOTE }],
+    }),
+  );
 }
 
 /** Handles one chat completion; `tokenMs` paces the stream like a real decoder would. */
-export async function chatCompletion(req: IncomingMessage, res: ServerResponse, body: ChatBody, r: Routed, stats: Stats, tokenMs: number): Promise<void> {
+export async function chatCompletion(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: ChatBody,
+  r: Routed,
+  stats: Stats,
+  tokenMs: number,
+): Promise<void> {
   const messages = Array.isArray(body.messages) ? body.messages : [];
   if (messages.length === 0) {
     res.writeHead(400, { "Content-Type": "application/json" });
@@ -55,11 +67,22 @@ export async function chatCompletion(req: IncomingMessage, res: ServerResponse, 
     await sleep(tokenMs * gen.tokens.length);
     done("completed");
     res.writeHead(200, { "Content-Type": "application/json" });
-    res.end(JSON.stringify({
-      id, object: "chat.completion", created, model,
-      choices: [{ index: 0, message: { role: "assistant", content: gen.tokens.join("") }, finish_reason: gen.finishReason }],
-      usage: { prompt_tokens: gen.promptTokens, completion_tokens: gen.tokens.length, total_tokens: gen.promptTokens + gen.tokens.length },
-    }));
+    res.end(
+      JSON.stringify({
+        id,
+        object: "chat.completion",
+        created,
+        model,
+        choices: [
+          { index: 0, message: { role: "assistant", content: gen.tokens.join("") }, finish_reason: gen.finishReason },
+        ],
+        usage: {
+          prompt_tokens: gen.promptTokens,
+          completion_tokens: gen.tokens.length,
+          total_tokens: gen.promptTokens + gen.tokens.length,
+        },
+      }),
+    );
     return;
   }
 
@@ -86,8 +109,14 @@ export async function chatCompletion(req: IncomingMessage, res: ServerResponse, 
   }
   res.write(chunk({}, gen.finishReason));
   if (body.stream_options?.include_usage) {
-    const usage = { prompt_tokens: gen.promptTokens, completion_tokens: gen.tokens.length, total_tokens: gen.promptTokens + gen.tokens.length };
-    res.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [], usage })}\n\n`);
+    const usage = {
+      prompt_tokens: gen.promptTokens,
+      completion_tokens: gen.tokens.length,
+      total_tokens: gen.promptTokens + gen.tokens.length,
+    };
+    res.write(
+      `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [], usage })}\n\n`,
+    );
   }
   res.write("data: [DONE]\n\n");
   done("completed");

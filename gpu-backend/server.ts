@@ -92,7 +92,9 @@ export function startBackend(options: BackendOptions): Promise<{ server: Server;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { values } = parseArgs({ options: { port: { type: "string", default: "8788" }, "token-ms": { type: "string", default: "15" } } });
+  const { values } = parseArgs({
+    options: { port: { type: "string", default: "8788" }, "token-ms": { type: "string", default: "15" } },
+  });
   const { url } = await startBackend({ port: Number(values.port), tokenMs: Number(values["token-ms"]) });
   console.log(`[gpu-backend] reference backend at ${url} (openai: ${MODEL_NOTE}; plaza-job: image.thumbnail)`);
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => process.exit(0));

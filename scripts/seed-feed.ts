@@ -14,10 +14,21 @@ const DEMO_POSTS: { author: number; key: string; content: string; likedBy: numbe
   { author: 1, key: "demo-post-5", content: "Can we fix it? Yes we can (with a queue).", likedBy: [] },
 ];
 
-async function request(base: string, method: string, path: string, token: string, body?: unknown, headers: Record<string, string> = {}) {
+async function request(
+  base: string,
+  method: string,
+  path: string,
+  token: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }), ...headers },
+    headers: {
+      Authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+      ...headers,
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   if (!res.ok) throw new Error(`seeding ${method} ${path}: ${res.status} ${await res.text()}`);
@@ -29,7 +40,14 @@ export async function seedFeed(base: string, sessions: DemoSession[]): Promise<v
   const posts: { id: string; likes: number }[] = [];
   for (const p of DEMO_POSTS) {
     const author = sessions[p.author]!;
-    const post = await request(base, "POST", "/v1/posts", author.accessToken, { content: p.content }, { "Idempotency-Key": p.key });
+    const post = await request(
+      base,
+      "POST",
+      "/v1/posts",
+      author.accessToken,
+      { content: p.content },
+      { "Idempotency-Key": p.key },
+    );
     const id = String(post?.id);
     for (const fan of p.likedBy) await request(base, "POST", `/v1/posts/${id}/like`, sessions[fan]!.accessToken);
     posts.push({ id, likes: p.likedBy.length });
@@ -37,7 +55,9 @@ export async function seedFeed(base: string, sessions: DemoSession[]): Promise<v
   const first = posts[0]!;
   const comments = await request(base, "GET", `/v1/posts/${first.id}/comments?limit=1`, sessions[1]!.accessToken);
   if (Array.isArray(comments?.items) && comments.items.length === 0) {
-    await request(base, "POST", `/v1/posts/${first.id}/comments`, sessions[1]!.accessToken, { content: "Welcome aboard!" });
+    await request(base, "POST", `/v1/posts/${first.id}/comments`, sessions[1]!.accessToken, {
+      content: "Welcome aboard!",
+    });
   }
   // Likes are counted by the EVENTS consumer (batches of up to 5 s); wait before scoring.
   const deadline = Date.now() + 20_000;

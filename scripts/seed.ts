@@ -17,7 +17,11 @@ interface Session {
 async function post(base: string, path: string, body: unknown, token?: string): Promise<Response> {
   const headers: Record<string, string> = { "Content-Type": "application/json" };
   if (token) headers.Authorization = `Bearer ${token}`;
-  return fetch(`${base}${path}`, { method: "POST", headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  return fetch(`${base}${path}`, {
+    method: "POST",
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 }
 
 async function loginOrRegister(base: string, username: string, displayName: string): Promise<Session> {
@@ -34,7 +38,11 @@ export async function seed(base: string): Promise<void> {
   for (const u of DEMO_USERS) sessions.push(await loginOrRegister(base, u.username, u.displayName));
   const [alice, bob, carol] = sessions as [Session, Session, Session];
   // alice follows bob and carol; bob follows alice.
-  for (const [who, whom] of [[alice, bob], [alice, carol], [bob, alice]] as const) {
+  for (const [who, whom] of [
+    [alice, bob],
+    [alice, carol],
+    [bob, alice],
+  ] as const) {
     const res = await post(base, `/v1/users/${whom.user.id}/follow`, undefined, who.accessToken);
     if (res.status !== 204) throw new Error(`seeding follows: ${res.status} ${await res.text()}`);
   }
@@ -51,7 +59,12 @@ async function seedLobby(base: string, owner: Session, members: Session[]): Prom
   const rooms = ((await mine.json()) as { items: { id: string; name: string; kind: string }[] }).items;
   let lobby = rooms.find((r) => r.name === "lobby" && r.kind === "channel");
   if (!lobby) {
-    const res = await post(base, "/v1/rooms", { kind: "channel", name: "lobby", memberIds: members.map((m) => m.user.id) }, owner.accessToken);
+    const res = await post(
+      base,
+      "/v1/rooms",
+      { kind: "channel", name: "lobby", memberIds: members.map((m) => m.user.id) },
+      owner.accessToken,
+    );
     if (res.status !== 201) throw new Error(`seeding lobby: ${res.status} ${await res.text()}`);
     lobby = (await res.json()) as { id: string; name: string; kind: string };
   }
@@ -63,7 +76,12 @@ async function seedLobby(base: string, owner: Session, members: Session[]): Prom
     [members[1]!, "And typing, presence and read cursors work too."],
   ];
   for (const [i, [who, body]] of lines.entries()) {
-    const res = await post(base, `/v1/rooms/${lobby.id}/messages`, { clientMsgId: `seed-lobby-${i + 1}`, body }, who.accessToken);
+    const res = await post(
+      base,
+      `/v1/rooms/${lobby.id}/messages`,
+      { clientMsgId: `seed-lobby-${i + 1}`, body },
+      who.accessToken,
+    );
     if (res.status !== 201) throw new Error(`seeding lobby messages: ${res.status} ${await res.text()}`);
   }
   console.log(`[seed] channel "lobby": ${lobby.id}`);
@@ -77,7 +95,8 @@ async function seedIm(base: string, alice: Session, bob: Session, carol: Session
     if (res.status !== 201) throw new Error(`seeding im messages: ${res.status} ${await res.text()}`);
   };
   const direct = await post(base, "/v1/rooms/direct", { userId: bob.user.id }, alice.accessToken);
-  if (direct.status !== 200 && direct.status !== 201) throw new Error(`seeding the direct room: ${direct.status} ${await direct.text()}`);
+  if (direct.status !== 200 && direct.status !== 201)
+    throw new Error(`seeding the direct room: ${direct.status} ${await direct.text()}`);
   const dm = (await direct.json()) as { id: string };
   await send(dm.id, alice, "seed-dm-1", "Hi Bob! This is a direct room: just the two of us.");
   await send(dm.id, bob, "seed-dm-2", "Hi Alice. Your unread count follows you across devices.");
@@ -85,7 +104,12 @@ async function seedIm(base: string, alice: Session, bob: Session, carol: Session
   const rooms = ((await mine.json()) as { items: { id: string; name: string; kind: string }[] }).items;
   let group = rooms.find((r) => r.name === "book club" && r.kind === "group");
   if (!group) {
-    const res = await post(base, "/v1/rooms", { kind: "group", name: "book club", memberIds: [bob.user.id, carol.user.id] }, alice.accessToken);
+    const res = await post(
+      base,
+      "/v1/rooms",
+      { kind: "group", name: "book club", memberIds: [bob.user.id, carol.user.id] },
+      alice.accessToken,
+    );
     if (res.status !== 201) throw new Error(`seeding the group: ${res.status} ${await res.text()}`);
     group = (await res.json()) as { id: string; name: string; kind: string };
   }

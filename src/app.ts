@@ -91,7 +91,8 @@ function buildApp() {
     info: {
       title: "Plaza",
       version,
-      description: "Real-time backend: feed, chat rooms, instant messaging and compute tasks. Errors are RFC 9457 problem+json with a stable `code`.",
+      description:
+        "Real-time backend: feed, chat rooms, instant messaging and compute tasks. Errors are RFC 9457 problem+json with a stable `code`.",
     },
   });
   app.get("/docs", swaggerUI({ url: "/openapi.json", title: "Plaza API" }));

@@ -64,7 +64,9 @@ async function cleanup(env: Env, body: unknown): Promise<Response> {
   const input = CleanupSchema.safeParse(body);
   if (!input.success) return json({ error: input.error.message }, 400);
   const remaining = () =>
-    env.DB.prepare("SELECT COUNT(*) AS n FROM posts WHERE author_id = ?1").bind(input.data.authorId).first<{ n: number }>();
+    env.DB.prepare("SELECT COUNT(*) AS n FROM posts WHERE author_id = ?1")
+      .bind(input.data.authorId)
+      .first<{ n: number }>();
   const before = (await remaining())?.n ?? 0;
   // meta.changes counts cascaded rows too, so the loop stops on what is left, not on it.
   while (((await remaining())?.n ?? 0) > 0) {

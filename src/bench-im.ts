@@ -16,7 +16,11 @@ const GroupSchema = z.object({
   synthetic: z.number().int().min(0).max(10_000),
 });
 const PathSchema = z.object({ roomId: z.string().min(1), path: z.enum(["auto", "direct", "queue"]) });
-const ReceivedSchema = z.object({ roomId: z.string().min(1), seqs: z.array(z.number().int()).max(1_000), userIds: z.array(z.string()).max(10_000) });
+const ReceivedSchema = z.object({
+  roomId: z.string().min(1),
+  seqs: z.array(z.number().int()).max(1_000),
+  userIds: z.array(z.string()).max(10_000),
+});
 /** D1 allows 100 bound parameters; drizzle binds 6 for a users row. */
 const USERS_PER_INSERT = 15;
 const CALLS_IN_FLIGHT = 50;
@@ -43,11 +47,20 @@ export async function benchImRoute(request: Request, env: Env, pathname: string)
     const db = createDb(env.DB);
     const ids = Array.from({ length: input.synthetic }, () => crypto.randomUUID());
     for (let i = 0; i < ids.length; i += USERS_PER_INSERT) {
-      const rows = ids.slice(i, i + USERS_PER_INSERT).map((id) => ({ id, username: `b_${id.replace(/-/g, "").slice(0, 24)}`, displayName: "bench", passwordHash: "x" }));
+      const rows = ids.slice(i, i + USERS_PER_INSERT).map((id) => ({
+        id,
+        username: `b_${id.replace(/-/g, "").slice(0, 24)}`,
+        displayName: "bench",
+        passwordHash: "x",
+      }));
       await db.insert(users).values(rows);
     }
     const memberIds = [...input.memberIds, ...ids];
-    const room = await createRoom(db, env, input.ownerId, { kind: "group", name: `bench ${memberIds.length + 1}`, memberIds });
+    const room = await createRoom(db, env, input.ownerId, {
+      kind: "group",
+      name: `bench ${memberIds.length + 1}`,
+      memberIds,
+    });
     return Response.json({ roomId: room.id, memberIds: [input.ownerId, ...memberIds] });
   }
   if (pathname === "/__bench/im/path") {

@@ -5,8 +5,7 @@ import { type ImSettings, parseImSettings } from "./protocol/im-settings";
 import { parseRoomLimits, type RoomLimits } from "./protocol/room-limits";
 import { type BackendSpec, parseBackendsVar } from "./protocol/tasks";
 
-const int = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+const int = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
 const list = (fallback: string) =>
   z
@@ -27,7 +26,13 @@ const secret = (name: string) =>
 /** The reference backend of `npm start` (gpu-backend/), speaking both protocols. */
 const DEFAULT_BACKENDS = JSON.stringify([
   { id: "local-llm", url: "http://127.0.0.1:8788", protocol: "openai", capabilities: ["llm.chat"], capacity: 8 },
-  { id: "local-jobs", url: "http://127.0.0.1:8788", protocol: "plaza-job", capabilities: ["image.thumbnail"], capacity: 4 },
+  {
+    id: "local-jobs",
+    url: "http://127.0.0.1:8788",
+    protocol: "plaza-job",
+    capabilities: ["image.thumbnail"],
+    capacity: 4,
+  },
 ]);
 
 const ConfigSchema = z.object({
@@ -44,14 +49,17 @@ const ConfigSchema = z.object({
   AUTH_DENY_CACHE_SECONDS: int(5, 0, 60),
   PROFILE_CACHE_SECONDS: int(5, 0, 300),
   // ---- tasks
-  BACKENDS: z.string().default(DEFAULT_BACKENDS).transform((text, ctx) => {
-    try {
-      return parseBackendsVar(text);
-    } catch (err) {
-      ctx.addIssue({ code: "custom", message: err instanceof Error ? err.message : "BACKENDS is not valid JSON" });
-      return z.NEVER;
-    }
-  }),
+  BACKENDS: z
+    .string()
+    .default(DEFAULT_BACKENDS)
+    .transform((text, ctx) => {
+      try {
+        return parseBackendsVar(text);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: err instanceof Error ? err.message : "BACKENDS is not valid JSON" });
+        return z.NEVER;
+      }
+    }),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:8787"),
   TASK_MAX_ACTIVE_PER_USER: int(10, 1, 10_000),
   TASK_RESULT_INLINE_BYTES: int(16_384, 256, 1_000_000),

@@ -43,11 +43,11 @@ export function zodIssues(error: ZodError): FieldIssue[] {
 export const errors = {
   validation: (issues: FieldIssue[], detail = "The request is not valid.") =>
     new AppError(400, "validation_failed", "Validation failed", detail, { errors: issues }),
-  malformedJson: () =>
-    new AppError(400, "malformed_json", "Malformed JSON", "The request body is not valid JSON."),
+  malformedJson: () => new AppError(400, "malformed_json", "Malformed JSON", "The request body is not valid JSON."),
   invalidEncoding: () =>
     new AppError(400, "invalid_encoding", "Invalid encoding", "The request body is not valid UTF-8."),
-  invalidCursor: () => new AppError(400, "invalid_cursor", "Invalid cursor", "The cursor is not one this server issued."),
+  invalidCursor: () =>
+    new AppError(400, "invalid_cursor", "Invalid cursor", "The cursor is not one this server issued."),
   unauthorized: (detail = "Missing or invalid credentials.") =>
     new AppError(401, "unauthorized", "Unauthorized", detail, {}, { "WWW-Authenticate": "Bearer" }),
   invalidCredentials: () =>
@@ -129,7 +129,11 @@ export function problemResponse(err: AppError, requestId?: string): Response {
   };
   return new Response(JSON.stringify(body), {
     status: err.status,
-    headers: { "Content-Type": "application/problem+json", ...err.headers, ...(requestId ? { "X-Request-Id": requestId } : {}) },
+    headers: {
+      "Content-Type": "application/problem+json",
+      ...err.headers,
+      ...(requestId ? { "X-Request-Id": requestId } : {}),
+    },
   });
 }
 

@@ -19,8 +19,7 @@ export { ServeControl } from "./lifecycle/serve-control";
 export default {
   fetch(request, env, ctx) {
     return (
-      refuseWhileDraining() ??
-      inFlight(async () => (await benchRoute(request, env)) ?? app.fetch(request, env, ctx))
+      refuseWhileDraining() ?? inFlight(async () => (await benchRoute(request, env)) ?? app.fetch(request, env, ctx))
     );
   },
   queue: (batch, env, ctx) => inFlight(() => consumeQueue(batch, env, ctx)),

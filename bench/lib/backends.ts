@@ -19,7 +19,11 @@ export async function startBackends(count: number, tokenMs: number): Promise<Run
   const out: RunningBackend[] = [];
   for (let i = 0; i < count; i++) {
     const port = await freePort();
-    const child = spawn(process.execPath, [path.join(root, "gpu-backend/server.ts"), "--port", String(port), "--token-ms", String(tokenMs)], { stdio: "ignore" });
+    const child = spawn(
+      process.execPath,
+      [path.join(root, "gpu-backend/server.ts"), "--port", String(port), "--token-ms", String(tokenMs)],
+      { stdio: "ignore" },
+    );
     // A port already taken would let another server answer for this one: fail instead.
     child.on("exit", (code) => {
       if (code !== 0 && code !== null) console.error(`backend on port ${port} exited with ${code} (port in use?)`);

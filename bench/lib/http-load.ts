@@ -54,7 +54,9 @@ export async function measureHttp(url: string, c: HttpCase, shape: LoadShape, cp
   const r = await run(url, c, shape.connections, shape.durationSec);
   const cpuAfter = await cpu?.();
   return {
-    ...(cpuBefore !== undefined && cpuAfter !== undefined ? { cpuMsPerRequest: (cpuAfter - cpuBefore) / r.requests.total } : {}),
+    ...(cpuBefore !== undefined && cpuAfter !== undefined
+      ? { cpuMsPerRequest: (cpuAfter - cpuBefore) / r.requests.total }
+      : {}),
     name: c.name,
     rps: r.requests.average,
     p50Ms: r.latency.p50,

@@ -59,7 +59,12 @@ async function openRange(target: RampTarget, from: number, count: number, concur
 }
 
 /** Ramps to `goal` sockets in `step`s against `server`. Stops early if the server or a step fails. */
-export async function idleSocketRamp(server: BenchServer, target: RampTarget, goal = 5_000, step = 1_000): Promise<RampResult> {
+export async function idleSocketRamp(
+  server: BenchServer,
+  target: RampTarget,
+  goal = 5_000,
+  step = 1_000,
+): Promise<RampResult> {
   const held: BenchSocket[] = [];
   const steps: RampStep[] = [];
   const rss = async () => (server.pid === undefined ? Number.NaN : mib((await treeUsage(server.pid)).rssBytes));

@@ -10,7 +10,10 @@ export const BARE_ROUTE_OFF =
 
 /** A post, read until its cache entry is warm (X-Cache: HIT): the measured reads hit it. */
 async function cachedPostRead(base: string, user: BenchUser): Promise<HttpCase> {
-  const { id } = await call<{ id: string }>(base, "/v1/posts", { token: user.token, body: { content: "benchmark post" } });
+  const { id } = await call<{ id: string }>(base, "/v1/posts", {
+    token: user.token,
+    body: { content: "benchmark post" },
+  });
   for (let i = 0; i < 50; i++) {
     const read = await fetch(`${base}/v1/posts/${id}`, { headers: { Authorization: `Bearer ${user.token}` } });
     await read.arrayBuffer();

@@ -18,7 +18,11 @@ export interface CallOptions {
 }
 
 /** Calls Plaza; resolves with the status and the parsed JSON body (undefined when empty). */
-export async function api<T = unknown>(base: string, pathname: string, options: CallOptions = {}): Promise<{ status: number; data: T }> {
+export async function api<T = unknown>(
+  base: string,
+  pathname: string,
+  options: CallOptions = {},
+): Promise<{ status: number; data: T }> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.Authorization = `Bearer ${options.token}`;
   if (options.ip) headers["CF-Connecting-IP"] = options.ip;
@@ -43,7 +47,9 @@ export async function api<T = unknown>(base: string, pathname: string, options: 
 export async function call<T = unknown>(base: string, pathname: string, options: CallOptions = {}): Promise<T> {
   const res = await api<T>(base, pathname, options);
   if (res.status < 200 || res.status > 299) {
-    throw new Error(`${options.method ?? (options.body !== undefined ? "POST" : "GET")} ${pathname}: ${res.status} ${JSON.stringify(res.data).slice(0, 300)}`);
+    throw new Error(
+      `${options.method ?? (options.body !== undefined ? "POST" : "GET")} ${pathname}: ${res.status} ${JSON.stringify(res.data).slice(0, 300)}`,
+    );
   }
   return res.data;
 }
@@ -72,19 +78,33 @@ interface Session {
 /** Logs in as `username`, registering it first if it does not exist yet. */
 export async function ensureUser(base: string, username: string, password = BENCH_PASSWORD): Promise<BenchUser> {
   let res = await api<Session>(base, "/v1/auth/login", { body: { username, password }, ip: syntheticIp() });
-  if (res.status === 401) res = await api<Session>(base, "/v1/auth/register", { body: { username, password }, ip: syntheticIp() });
-  if (res.status !== 200 && res.status !== 201) throw new Error(`user ${username}: ${res.status} ${JSON.stringify(res.data)}`);
+  if (res.status === 401)
+    res = await api<Session>(base, "/v1/auth/register", { body: { username, password }, ip: syntheticIp() });
+  if (res.status !== 200 && res.status !== 201)
+    throw new Error(`user ${username}: ${res.status} ${JSON.stringify(res.data)}`);
   return { id: res.data.user.id, username, password, token: res.data.accessToken };
 }
 
 /** Registers `count` fresh users named `<prefix>_<run>_<i>`, a few at a time. */
-export async function registerUsers(base: string, count: number, prefix = "bench", concurrency = 8): Promise<BenchUser[]> {
+export async function registerUsers(
+  base: string,
+  count: number,
+  prefix = "bench",
+  concurrency = 8,
+): Promise<BenchUser[]> {
   const run = Date.now().toString(36);
-  return mapLimit(Array.from({ length: count }, (_, i) => i), concurrency, async (i) => {
-    const username = `${prefix}_${run}_${i}`.slice(0, 32);
-    const data = await call<Session>(base, "/v1/auth/register", { body: { username, password: BENCH_PASSWORD }, ip: syntheticIp() });
-    return { id: data.user.id, username, password: BENCH_PASSWORD, token: data.accessToken };
-  });
+  return mapLimit(
+    Array.from({ length: count }, (_, i) => i),
+    concurrency,
+    async (i) => {
+      const username = `${prefix}_${run}_${i}`.slice(0, 32);
+      const data = await call<Session>(base, "/v1/auth/register", {
+        body: { username, password: BENCH_PASSWORD },
+        ip: syntheticIp(),
+      });
+      return { id: data.user.id, username, password: BENCH_PASSWORD, token: data.accessToken };
+    },
+  );
 }
 
 /** Logs in once; resolves with the round-trip time in ms. */
@@ -95,7 +115,11 @@ export async function timeLogin(base: string, user: BenchUser): Promise<number> 
 }
 
 /** True when `base` answers /healthz. */
-export const isServing = (base: string) => fetch(`${base}/healthz`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.ok, () => false);
+export const isServing = (base: string) =>
+  fetch(`${base}/healthz`, { signal: AbortSignal.timeout(5_000) }).then(
+    (r) => r.ok,
+    () => false,
+  );
 
 /** BACKEND_TOKEN from the environment or the .dev.vars `npm start` wrote. */
 export function operatorToken(): string {

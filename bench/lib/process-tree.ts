@@ -23,7 +23,10 @@ export async function treeUsage(pid: number): Promise<TreeUsage> {
   // A process that exited between the two calls has no stats (null).
   return Object.values(stats)
     .filter((s): s is NonNullable<typeof s> => s !== null && s !== undefined)
-    .reduce((total, s) => ({ rssBytes: total.rssBytes + s.memory, cpuMs: total.cpuMs + s.ctime }), { rssBytes: 0, cpuMs: 0 });
+    .reduce((total, s) => ({ rssBytes: total.rssBytes + s.memory, cpuMs: total.cpuMs + s.ctime }), {
+      rssBytes: 0,
+      cpuMs: 0,
+    });
 }
 
 export const mib = (bytes: number) => bytes / 1_048_576;
@@ -63,7 +66,12 @@ export function serverPidForPort(port: number): number | undefined {
     if (!fds.some((fd) => safeReadlink(`/proc/${entry}/fd/${fd}`) === `socket:[${inode}]`)) continue;
     let top = Number(entry);
     try {
-      for (let p = parentOf(top); p > 1 && /start\.ts|serve\/server\.ts|wrangler|miniflare|workerd/.test(cmdline(p)); p = parentOf(p)) top = p;
+      for (
+        let p = parentOf(top);
+        p > 1 && /start\.ts|serve\/server\.ts|wrangler|miniflare|workerd/.test(cmdline(p));
+        p = parentOf(p)
+      )
+        top = p;
     } catch {
       // a parent exited meanwhile: the tree so far is the server
     }
@@ -85,11 +93,23 @@ export async function cpuByCommand(pid: number): Promise<Record<string, number>>
   const out: Record<string, number> = {};
   for (const p of await treePids(pid)) {
     try {
-      const fields = readFileSync(`/proc/${p}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+      const fields = readFileSync(`/proc/${p}/stat`, "utf8")
+        .replace(/^.*\) /, "")
+        .split(" ");
       const comm = /\((.*)\)/.exec(readFileSync(`/proc/${p}/stat`, "utf8"))?.[1] ?? "?";
       // utime and stime are fields 14 and 15 of /proc/<pid>/stat (here 12 and 13 after the name), in clock ticks.
       const ms = ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-      const name = comm === "node" ? `node ${cmdline(p).split(" ").find((a) => a.endsWith(".ts"))?.split("/").slice(-2).join("/") ?? ""}` : comm;
+      const name =
+        comm === "node"
+          ? `node ${
+              cmdline(p)
+                .split(" ")
+                .find((a) => a.endsWith(".ts"))
+                ?.split("/")
+                .slice(-2)
+                .join("/") ?? ""
+            }`
+          : comm;
       out[name] = (out[name] ?? 0) + ms;
     } catch {
       // exited meanwhile

@@ -24,14 +24,21 @@ export function table(header: string[], rows: Cell[][]): string {
   const cells = [header, ...rows.map((row) => row.map(text))];
   const widths = header.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? "").length)));
   const numeric = header.map((_, i) => rows.length > 0 && rows.every((row) => typeof row[i] === "number"));
-  const line = (row: string[]) => row.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  const line = (row: string[]) =>
+    row
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
   return [line(cells[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line)].join("\n");
 }
 
 /** A table whose columns are the keys of the first record. */
 export function recordTable(rows: readonly Record<string, Cell>[]): string {
   const columns = Object.keys(rows[0] ?? {});
-  return table(columns, rows.map((r) => columns.map((c) => r[c])));
+  return table(
+    columns,
+    rows.map((r) => columns.map((c) => r[c])),
+  );
 }
 
 export interface Machine {
@@ -44,11 +51,17 @@ export interface Machine {
 
 /** Where and when a run happened, so figures can be compared with their context. */
 export function machine(): Machine {
-  return { cpus: os.cpus().length, loadavg: os.loadavg().map((l) => Number(l.toFixed(2))), node: process.version, at: new Date().toISOString() };
+  return {
+    cpus: os.cpus().length,
+    loadavg: os.loadavg().map((l) => Number(l.toFixed(2))),
+    node: process.version,
+    at: new Date().toISOString(),
+  };
 }
 
 /** "2 cpus, load 1.20 / 1.05 / 0.98 (1/5/15 min)" */
-export const describeLoad = (m: Machine = machine()) => `${m.cpus} cpus, load ${m.loadavg.map((l) => l.toFixed(2)).join(" / ")} (1/5/15 min)`;
+export const describeLoad = (m: Machine = machine()) =>
+  `${m.cpus} cpus, load ${m.loadavg.map((l) => l.toFixed(2)).join(" / ")} (1/5/15 min)`;
 
 /** Prints `result` as JSON (with the machine at the end of the run) and saves it as bench/results/<name>-<time>.json. */
 export async function emitJson(name: string, result: Record<string, unknown>): Promise<void> {

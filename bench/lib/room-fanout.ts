@@ -34,12 +34,20 @@ export function connectAll(
   onDelivery: (d: Delivery, client: number) => void,
   onError: () => void,
 ): Promise<BenchSocket[]> {
-  const slots = Array.from({ length: layout.rooms * layout.clientsPerRoom }, (_, i) => ({ room: Math.floor(i / layout.clientsPerRoom), index: i % layout.clientsPerRoom }));
+  const slots = Array.from({ length: layout.rooms * layout.clientsPerRoom }, (_, i) => ({
+    room: Math.floor(i / layout.clientsPerRoom),
+    index: i % layout.clientsPerRoom,
+  }));
   return mapLimit(slots, 50, ({ room, index }, i) => rooms.connect(room, index, (d) => onDelivery(d, i), onError));
 }
 
 /** Publishes with `mode` for `durationMs` (after a 1 s warm-up) and measures every delivery in that window. */
-export async function measureFanout(rooms: TargetRooms, layout: Layout, mode: FanoutMode, durationMs: number): Promise<FanoutResult> {
+export async function measureFanout(
+  rooms: TargetRooms,
+  layout: Layout,
+  mode: FanoutMode,
+  durationMs: number,
+): Promise<FanoutResult> {
   const latencies: number[] = [];
   let delivered = 0;
   let errors = 0;
@@ -51,7 +59,8 @@ export async function measureFanout(rooms: TargetRooms, layout: Layout, mode: Fa
     rooms,
     layout,
     (d, client) => {
-      if (publisherClient[d.publisher] === client) outstanding[d.publisher] = Math.max(0, (outstanding[d.publisher] ?? 1) - 1);
+      if (publisherClient[d.publisher] === client)
+        outstanding[d.publisher] = Math.max(0, (outstanding[d.publisher] ?? 1) - 1);
       if (!measuring) return;
       delivered++;
       latencies.push(nowMs() - d.sentAt);
@@ -61,7 +70,10 @@ export async function measureFanout(rooms: TargetRooms, layout: Layout, mode: Fa
   try {
     // Fixed load: publishers spread evenly over the clients (one per room when rooms are many).
     const stride = mode.kind === "saturate" ? 1 : Math.max(1, Math.floor(clients.length / mode.publishers));
-    const publishers = clients.map((_, i) => i).filter((i) => i % stride === 0).slice(0, mode.kind === "saturate" ? clients.length : mode.publishers);
+    const publishers = clients
+      .map((_, i) => i)
+      .filter((i) => i % stride === 0)
+      .slice(0, mode.kind === "saturate" ? clients.length : mode.publishers);
     const rate = mode.kind === "saturate" ? 15 : mode.ratePerPublisher;
     let sent = 0;
     const stopAt = nowMs() + durationMs + 1_000;

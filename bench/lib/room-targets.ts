@@ -58,17 +58,21 @@ function listener(onDelivery: (d: Delivery) => void, onError: () => void) {
  * have more clients than users (a user's several sockets), but at most 100 distinct users.
  */
 export async function plazaRooms(base: string, users: readonly BenchUser[], layout: Layout): Promise<TargetRooms> {
-  const roomIds = await mapLimit(Array.from({ length: layout.rooms }, (_, r) => r), 8, async (r) => {
-    const members = new Set(Array.from({ length: layout.clientsPerRoom }, (_, c) => userFor(users, layout, r, c)));
-    if (members.size > 100) throw new Error("a channel is created with at most 99 invited members");
-    const [owner, ...rest] = [...members];
-    const res = await api<{ id: string }>(base, "/v1/rooms", {
-      token: owner!.token,
-      body: { kind: "channel", name: `bench ${r}`, memberIds: rest.map((u) => u.id) },
-    });
-    if (res.status !== 201) throw new Error(`create room: ${res.status} ${JSON.stringify(res.data)}`);
-    return res.data.id;
-  });
+  const roomIds = await mapLimit(
+    Array.from({ length: layout.rooms }, (_, r) => r),
+    8,
+    async (r) => {
+      const members = new Set(Array.from({ length: layout.clientsPerRoom }, (_, c) => userFor(users, layout, r, c)));
+      if (members.size > 100) throw new Error("a channel is created with at most 99 invited members");
+      const [owner, ...rest] = [...members];
+      const res = await api<{ id: string }>(base, "/v1/rooms", {
+        token: owner!.token,
+        body: { kind: "channel", name: `bench ${r}`, memberIds: rest.map((u) => u.id) },
+      });
+      if (res.status !== 201) throw new Error(`create room: ${res.status} ${JSON.stringify(res.data)}`);
+      return res.data.id;
+    },
+  );
   return {
     async connect(room, client, onDelivery, onError) {
       const user = userFor(users, layout, room, client);
@@ -79,10 +83,14 @@ export async function plazaRooms(base: string, users: readonly BenchUser[], layo
         token: user.token,
         onMessage: (text) => (text.startsWith('{"type":"welcome"') ? welcomed() : onFrame(text)),
       });
-      await Promise.race([welcome, new Promise((_, reject) => setTimeout(() => reject(new Error("no welcome")), 15_000))]);
+      await Promise.race([
+        welcome,
+        new Promise((_, reject) => setTimeout(() => reject(new Error("no welcome")), 15_000)),
+      ]);
       return socket;
     },
-    frame: (publisher, n, sentAt) => JSON.stringify({ type: "send", clientMsgId: `${publisher}-${n}-${sentAt}`, body: `${publisher}:${n}:${sentAt}` }),
+    frame: (publisher, n, sentAt) =>
+      JSON.stringify({ type: "send", clientMsgId: `${publisher}-${n}-${sentAt}`, body: `${publisher}:${n}:${sentAt}` }),
   };
 }
 
@@ -124,7 +132,11 @@ export async function baselinesEnabled(base: string): Promise<boolean> {
  * The idle-socket ramp's room: one Plaza channel of `users` that holds up to `sockets`
  * clients (each user several sockets), and a broadcast that counts the clients it reached.
  */
-export async function plazaBroadcastRoom(base: string, users: readonly BenchUser[], sockets: number): Promise<RampTarget> {
+export async function plazaBroadcastRoom(
+  base: string,
+  users: readonly BenchUser[],
+  sockets: number,
+): Promise<RampTarget> {
   const rooms = await plazaRooms(base, users, { rooms: 1, clientsPerRoom: sockets });
   const BROADCASTER = 1_000_000;
   let reached = 0;

@@ -33,26 +33,64 @@ export function compare(dev: ServerRun, serve: ServerRun): { text: string; verdi
     const x = ratio(s.rps, d?.rps);
     verdicts[`${s.name} >= ${TARGETS.httpRatio}x req/s`] = x >= TARGETS.httpRatio;
     rows.push([`${s.name} req/s`, d?.rps ?? Number.NaN, s.rps, x, `>= ${TARGETS.httpRatio}x`]);
-    rows.push([`  p50 / p99 ms`, `${fmt(d?.p50Ms ?? Number.NaN)} / ${fmt(d?.p99Ms ?? Number.NaN)}`, `${fmt(s.p50Ms)} / ${fmt(s.p99Ms)}`, "", ""]);
-    rows.push([`  server CPU ms per request`, d?.cpuMsPerRequest ?? Number.NaN, s.cpuMsPerRequest ?? Number.NaN, ratio(d?.cpuMsPerRequest, s.cpuMsPerRequest), "(dev / start)"]);
+    rows.push([
+      `  p50 / p99 ms`,
+      `${fmt(d?.p50Ms ?? Number.NaN)} / ${fmt(d?.p99Ms ?? Number.NaN)}`,
+      `${fmt(s.p50Ms)} / ${fmt(s.p99Ms)}`,
+      "",
+      "",
+    ]);
+    rows.push([
+      `  server CPU ms per request`,
+      d?.cpuMsPerRequest ?? Number.NaN,
+      s.cpuMsPerRequest ?? Number.NaN,
+      ratio(d?.cpuMsPerRequest, s.cpuMsPerRequest),
+      "(dev / start)",
+    ]);
   }
   for (const f of serve.fanout) {
     const d = dev.fanout.find((r) => r.name === f.name)?.result;
     const x = ratio(f.result.perSecond, d?.perSecond);
-    rows.push([`${f.name} deliveries/s`, d?.perSecond ?? Number.NaN, f.result.perSecond, x, `>= ${TARGETS.fanoutRatio}x`]);
-    rows.push([`  p50 / p99 ms`, `${fmt(d?.latency.p50 ?? Number.NaN)} / ${fmt(d?.latency.p99 ?? Number.NaN)}`, `${fmt(f.result.latency.p50)} / ${fmt(f.result.latency.p99)}`, "", ""]);
+    rows.push([
+      `${f.name} deliveries/s`,
+      d?.perSecond ?? Number.NaN,
+      f.result.perSecond,
+      x,
+      `>= ${TARGETS.fanoutRatio}x`,
+    ]);
+    rows.push([
+      `  p50 / p99 ms`,
+      `${fmt(d?.latency.p50 ?? Number.NaN)} / ${fmt(d?.latency.p99 ?? Number.NaN)}`,
+      `${fmt(f.result.latency.p50)} / ${fmt(f.result.latency.p99)}`,
+      "",
+      "",
+    ]);
     verdicts[`${f.name} >= ${TARGETS.fanoutRatio}x`] = x >= TARGETS.fanoutRatio;
   }
   const held = (r: RampResult) => `${r.reached}${r.failure ? " then failed" : ""}; ${r.answeredPing} answered`;
-  rows.push([`idle sockets held (goal ${serve.ramp.target})`, held(dev.ramp), held(serve.ramp), "", `${TARGETS.sockets} held`]);
-  verdicts[`${TARGETS.sockets} idle sockets held`] = serve.ramp.reached >= TARGETS.sockets && serve.ramp.answeredPing >= TARGETS.sockets;
+  rows.push([
+    `idle sockets held (goal ${serve.ramp.target})`,
+    held(dev.ramp),
+    held(serve.ramp),
+    "",
+    `${TARGETS.sockets} held`,
+  ]);
+  verdicts[`${TARGETS.sockets} idle sockets held`] =
+    serve.ramp.reached >= TARGETS.sockets && serve.ramp.answeredPing >= TARGETS.sockets;
   const reached = (r: RampResult) => (r.broadcast === undefined ? "not run" : String(r.broadcast));
   rows.push(["broadcast reached", reached(dev.ramp), reached(serve.ramp), "", "all of them"]);
-  verdicts["a broadcast reaches all held sockets"] = serve.ramp.broadcast !== undefined && serve.ramp.broadcast === serve.ramp.reached;
+  verdicts["a broadcast reaches all held sockets"] =
+    serve.ramp.broadcast !== undefined && serve.ramp.broadcast === serve.ramp.reached;
   for (const r of [dev, serve]) if (r.ramp.failure) notes.push(`${r.kind} ramp: ${r.ramp.failure}`);
   rows.push(["RSS just started, MiB", dev.idleRssMiB, serve.idleRssMiB, ratio(serve.idleRssMiB, dev.idleRssMiB), ""]);
   const memRatio = ratio(serve.ramp.mibPer1000, dev.ramp.mibPer1000);
-  rows.push(["MiB per 1,000 idle sockets", dev.ramp.mibPer1000, serve.ramp.mibPer1000, memRatio, `<= ${TARGETS.memoryRatio}x`]);
+  rows.push([
+    "MiB per 1,000 idle sockets",
+    dev.ramp.mibPer1000,
+    serve.ramp.mibPer1000,
+    memRatio,
+    `<= ${TARGETS.memoryRatio}x`,
+  ]);
   verdicts[`memory per 1,000 idle sockets <= ${TARGETS.memoryRatio}x`] = memRatio <= TARGETS.memoryRatio;
 
   const lines = [

@@ -55,7 +55,9 @@ export function freePort(): Promise<number> {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -64,11 +66,19 @@ export function freePort(): Promise<number> {
 export const LOAD_TEST_LIMITS = { AUTH_LIMITER: "1000000/60", WRITE_LIMITER: "1000000/60" };
 
 function declaredVar(name: string): string {
-  const { rawConfig } = experimental_readRawConfig({ config: path.join(root, "wrangler.toml") }) as { rawConfig: { vars?: Record<string, string> } };
+  const { rawConfig } = experimental_readRawConfig({ config: path.join(root, "wrangler.toml") }) as {
+    rawConfig: { vars?: Record<string, string> };
+  };
   return rawConfig.vars?.[name] ?? "";
 }
 
-function track(child: ChildProcess, kind: ServerKind, url: string, stopSignal: NodeJS.Signals, cleanup: () => Promise<void>): BenchServer {
+function track(
+  child: ChildProcess,
+  kind: ServerKind,
+  url: string,
+  stopSignal: NodeJS.Signals,
+  cleanup: () => Promise<void>,
+): BenchServer {
   const output: string[] = [];
   // BENCH_SERVER_LOG=<file>: keep everything the server prints (for profiling a run).
   const logFile = process.env.BENCH_SERVER_LOG;
@@ -142,7 +152,11 @@ export async function startNpmStart(setup: ServeSetup = {}): Promise<BenchServer
     ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     ...Object.entries(setup.rateLimits ?? {}).flatMap(([k, v]) => ["--ratelimit", `${k}=${v}`]),
   ];
-  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, GPU_BACKEND_PORT: String(gpuPort) }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, GPU_BACKEND_PORT: String(gpuPort) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   return waitForHealth(track(child, "npm start", `http://127.0.0.1:${port}`, "SIGTERM", state.cleanup), 180_000);
 }
 
@@ -167,7 +181,12 @@ export async function startWranglerDev(setup: ServeSetup & { bundle: string }): 
     ...["dev", setup.bundle, "--config", config, "--env-file", path.join(root, ".dev.vars"), "--no-bundle"],
     ...["--ip", "127.0.0.1", "--port", String(port), "--persist-to", state.dir],
     ...["--log-level", "warn", "--show-interactive-dev-session=false"],
-    ...Object.entries({ LOG_LEVEL: setup.logLevel ?? "warn", BACKENDS: backends, PUBLIC_URL: `http://127.0.0.1:${port}`, ...setup.vars }).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+    ...Object.entries({
+      LOG_LEVEL: setup.logLevel ?? "warn",
+      BACKENDS: backends,
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      ...setup.vars,
+    }).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
   ];
   const child = spawn(process.execPath, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
   return waitForHealth(track(child, "wrangler dev", `http://127.0.0.1:${port}`, "SIGINT", state.cleanup), 180_000);
@@ -180,12 +199,24 @@ export async function startWranglerDev(setup: ServeSetup & { bundle: string }): 
 export async function benchServer(setup: ServeSetup = {}): Promise<BenchServer> {
   const external = process.env.PLAZA_URL?.replace(/\/+$/, "");
   if (!external) {
-    console.error(`[bench] starting npm start on a free port (fresh state${setup.vars ? `, vars ${JSON.stringify(setup.vars)}` : ""})`);
+    console.error(
+      `[bench] starting npm start on a free port (fresh state${setup.vars ? `, vars ${JSON.stringify(setup.vars)}` : ""})`,
+    );
     return startNpmStart(setup);
   }
   if (!(await isServing(external))) throw new Error(`No Plaza at PLAZA_URL=${external}`);
-  console.error(`[bench] using the running server at ${external}; it must have been started with ${JSON.stringify(setup)}`);
+  console.error(
+    `[bench] using the running server at ${external}; it must have been started with ${JSON.stringify(setup)}`,
+  );
   const pid = serverPidForPort(Number(new URL(external).port || 80));
   const notOurs = () => Promise.reject(new Error("a server this benchmark did not start is never killed by it"));
-  return { kind: "external", url: external, pid, output: [], alive: () => true, stop: async () => undefined, crash: notOurs };
+  return {
+    kind: "external",
+    url: external,
+    pid,
+    output: [],
+    alive: () => true,
+    stop: async () => undefined,
+    crash: notOurs,
+  };
 }

@@ -50,7 +50,10 @@ export interface OpenMany {
 }
 
 /** Opens one socket per `(url, options)` pair, `concurrency` at a time; failures are counted, not thrown. */
-export async function openSockets(specs: readonly { url: string; options?: SocketOptions }[], concurrency = 64): Promise<OpenMany> {
+export async function openSockets(
+  specs: readonly { url: string; options?: SocketOptions }[],
+  concurrency = 64,
+): Promise<OpenMany> {
   const result: OpenMany = { sockets: [], failed: 0, failures: [] };
   let next = 0;
   const worker = async () => {
@@ -69,7 +72,12 @@ export async function openSockets(specs: readonly { url: string; options?: Socke
 }
 
 /** Sends `frame` on every open socket; resolves with how many answered `answer` within `timeoutMs`. */
-export async function roundTripAll(sockets: readonly BenchSocket[], frame: string, answer: string, timeoutMs = 15_000): Promise<number> {
+export async function roundTripAll(
+  sockets: readonly BenchSocket[],
+  frame: string,
+  answer: string,
+  timeoutMs = 15_000,
+): Promise<number> {
   const answered = await Promise.all(
     sockets.map(
       ({ ws }) =>
@@ -91,11 +99,13 @@ export async function roundTripAll(sockets: readonly BenchSocket[], frame: strin
 }
 
 /** How many of `sockets` are still open. */
-export const openCount = (sockets: readonly BenchSocket[]) => sockets.filter((s) => s.ws.readyState === WebSocket.OPEN).length;
+export const openCount = (sockets: readonly BenchSocket[]) =>
+  sockets.filter((s) => s.ws.readyState === WebSocket.OPEN).length;
 
 /** Closes every socket (1000) and waits (bounded) for the closes; stragglers are terminated. */
 export async function closeAll(sockets: readonly BenchSocket[], timeoutMs = 10_000): Promise<void> {
-  for (const s of sockets) if (s.ws.readyState === WebSocket.OPEN || s.ws.readyState === WebSocket.CONNECTING) s.ws.close(1000, "bench done");
+  for (const s of sockets)
+    if (s.ws.readyState === WebSocket.OPEN || s.ws.readyState === WebSocket.CONNECTING) s.ws.close(1000, "bench done");
   await Promise.race([Promise.all(sockets.map((s) => s.closed)), new Promise((r) => setTimeout(r, timeoutMs))]);
   for (const s of sockets) if (s.ws.readyState !== WebSocket.CLOSED) s.ws.terminate();
 }

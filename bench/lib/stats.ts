@@ -34,7 +34,7 @@ export function summarize(values: readonly number[]): Summary {
     p90: round(percentile(values, 90)),
     p99: round(percentile(values, 99)),
     // A loop, not Math.max(...values): a fan-out run collects millions of samples.
-    max: round(values.length ? values.reduce((a, b) => (b > a ? b : a)) : Number.NaN),
+    max: round(values.length ? values.reduce((a, b) => Math.max(b, a)) : Number.NaN),
   };
 }
 
@@ -47,7 +47,11 @@ export function nowMs(): number {
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Runs `work` over `items` with at most `limit` in flight; results in input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {

@@ -15,13 +15,18 @@ interface RawConfig {
 
 /** Writes `<dir>/wrangler.json`: wrangler.toml with `limits` (NAME -> "LIMIT/PERIOD") applied. */
 export async function wranglerConfigWithLimits(dir: string, limits: Record<string, string>): Promise<string> {
-  const { rawConfig } = experimental_readRawConfig({ config: path.join(root, "wrangler.toml") }) as { rawConfig: RawConfig };
+  const { rawConfig } = experimental_readRawConfig({ config: path.join(root, "wrangler.toml") }) as {
+    rawConfig: RawConfig;
+  };
   const abs = (p: string | undefined) => (p === undefined ? undefined : path.resolve(root, p));
   const config: RawConfig = {
     ...rawConfig,
     main: abs(rawConfig.main),
     ...(rawConfig.assets ? { assets: { ...rawConfig.assets, directory: abs(rawConfig.assets.directory) } } : {}),
-    d1_databases: rawConfig.d1_databases?.map((db) => ({ ...db, migrations_dir: abs(db.migrations_dir ?? "migrations") })),
+    d1_databases: rawConfig.d1_databases?.map((db) => ({
+      ...db,
+      migrations_dir: abs(db.migrations_dir ?? "migrations"),
+    })),
     ratelimits: rawConfig.ratelimits?.map((rl) => {
       const override = limits[rl.name];
       if (!override) return rl;

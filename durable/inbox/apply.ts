@@ -24,7 +24,8 @@ export function applyDelivery(store: InboxStore, userId: string, delivery: Inbox
   return store.transaction(() => {
     const roomId = delivery.room.id;
     const before = store.room(roomId);
-    if (!before || before.member === 0) return { entries: [], duplicates: delivery.entries.length, unread: undefined, notable: undefined };
+    if (!before || before.member === 0)
+      return { entries: [], duplicates: delivery.entries.length, unread: undefined, notable: undefined };
     const entries: RoomEntry[] = [];
     let notable: Message | undefined;
     // The newest new message of the delivery, as later entries of the delivery leave it.

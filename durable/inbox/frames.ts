@@ -2,7 +2,10 @@
 // text, then the zod schema. Nothing here throws on any input.
 import { type InboxClientFrame, InboxClientFrameSchema, parseJsonFrame } from "../../src/protocol/protocol";
 
-export type DecodedInboxFrame = { kind: "frame"; frame: InboxClientFrame } | { kind: "too_large" } | { kind: "invalid"; detail: string };
+export type DecodedInboxFrame =
+  | { kind: "frame"; frame: InboxClientFrame }
+  | { kind: "too_large" }
+  | { kind: "invalid"; detail: string };
 
 /** Decodes one inbox client frame. */
 export function decodeInboxFrame(data: string | ArrayBuffer, maxBytes: number): DecodedInboxFrame {

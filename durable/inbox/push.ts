@@ -20,20 +20,40 @@ const PREVIEW_CHARS = 140;
 const PUSH_TIMEOUT_MS = 10_000;
 
 export function noticeOf(message: Message, unread: number): PushNotice {
-  return { type: "message", roomId: message.roomId, seq: message.seq, sender: message.sender, preview: message.body.slice(0, PREVIEW_CHARS), unread };
+  return {
+    type: "message",
+    roomId: message.roomId,
+    seq: message.seq,
+    sender: message.sender,
+    preview: message.body.slice(0, PREVIEW_CHARS),
+    unread,
+  };
 }
 
 export type PushOutcome = "sent" | "gone" | "failed";
 
 /** Sends one notice to one subscription. */
-export async function sendPush(vapid: NonNullable<ImSettings["vapid"]>, ttl: number, sub: PushSubscriptionRow, notice: PushNotice): Promise<PushOutcome> {
+export async function sendPush(
+  vapid: NonNullable<ImSettings["vapid"]>,
+  ttl: number,
+  sub: PushSubscriptionRow,
+  notice: PushNotice,
+): Promise<PushOutcome> {
   const subscription = { endpoint: sub.endpoint, expirationTime: null, keys: { p256dh: sub.p256dh, auth: sub.auth } };
   const payload = await buildPushPayload(
-    { data: { ...notice }, options: { ttl, urgency: "normal", topic: `room-${notice.roomId.replace(/[^A-Za-z0-9]/g, "").slice(0, 27)}` } },
+    {
+      data: { ...notice },
+      options: { ttl, urgency: "normal", topic: `room-${notice.roomId.replace(/[^A-Za-z0-9]/g, "").slice(0, 27)}` },
+    },
     subscription,
     vapid,
   );
-  const res = await fetch(sub.endpoint, { method: "POST", headers: payload.headers, body: payload.body, signal: AbortSignal.timeout(PUSH_TIMEOUT_MS) });
+  const res = await fetch(sub.endpoint, {
+    method: "POST",
+    headers: payload.headers,
+    body: payload.body,
+    signal: AbortSignal.timeout(PUSH_TIMEOUT_MS),
+  });
   await res.body?.cancel();
   if (res.status === 404 || res.status === 410) return "gone";
   return res.ok ? "sent" : "failed";

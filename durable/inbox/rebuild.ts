@@ -21,7 +21,11 @@ interface MembershipRow {
 }
 
 /** The user's memberships as D1 has them (direct rooms with their other member). */
-export async function membershipsOf(db: D1Database, userId: string, roomId?: string): Promise<(InboxMembership & { joinedAt: number })[]> {
+export async function membershipsOf(
+  db: D1Database,
+  userId: string,
+  roomId?: string,
+): Promise<(InboxMembership & { joinedAt: number })[]> {
   const { results } = await db
     .prepare(
       `SELECT r.id, r.kind, r.name, r.created_at, m.role, m.joined_at, p.id AS peer_id, p.username AS peer_username
@@ -55,7 +59,10 @@ export async function rebuildInbox(env: Env, store: InboxStore, userId: string):
       if (!summary) continue;
       store.transaction(() => {
         const existing = store.room(m.roomId);
-        store.upsertMembership({ ...m, memberCount: summary.memberCount, readSeq: summary.readSeq }, existing ? Date.now() : m.joinedAt);
+        store.upsertMembership(
+          { ...m, memberCount: summary.memberCount, readSeq: summary.readSeq },
+          existing ? Date.now() : m.joinedAt,
+        );
         if (summary.lastMessage) store.setLastMessage(m.roomId, summary.lastMessage);
         store.raiseLastSeq(m.roomId, summary.lastSeq);
         const readSeq = store.room(m.roomId)!.read_seq;

@@ -112,7 +112,8 @@ export class InboxStore {
 
   /** Marks a room as left: it leaves the list and its unread set is dropped. */
   markLeft(roomId: string): boolean {
-    const changed = this.sql.exec("UPDATE rooms SET member = 0 WHERE room_id = ? AND member = 1", roomId).rowsWritten > 0;
+    const changed =
+      this.sql.exec("UPDATE rooms SET member = 0 WHERE room_id = ? AND member = 1", roomId).rowsWritten > 0;
     this.sql.exec("DELETE FROM unread WHERE room_id = ?", roomId);
     return changed;
   }
@@ -162,16 +163,27 @@ export class InboxStore {
             limit + 1,
           )
           .toArray()
-      : this.sql.exec<RoomRow>(`SELECT *, ${UNREAD} AS unread FROM rooms WHERE member = 1 ORDER BY activity_at DESC, room_id DESC LIMIT ?`, limit + 1).toArray();
+      : this.sql
+          .exec<RoomRow>(
+            `SELECT *, ${UNREAD} AS unread FROM rooms WHERE member = 1 ORDER BY activity_at DESC, room_id DESC LIMIT ?`,
+            limit + 1,
+          )
+          .toArray();
     const pageRows = rows.slice(0, limit);
     const tail = pageRows.at(-1);
-    return { rooms: pageRows.map(toInboxRoom), next: rows.length > limit && tail ? { activityAt: tail.activity_at, roomId: tail.room_id } : undefined };
+    return {
+      rooms: pageRows.map(toInboxRoom),
+      next: rows.length > limit && tail ? { activityAt: tail.activity_at, roomId: tail.room_id } : undefined,
+    };
   }
 
   /** Every room I belong to: where each stands (the socket's welcome). */
   standings(limit: number): { roomId: string; unread: number; readSeq: number; lastSeq: number }[] {
     return this.sql
-      .exec<RoomRow>(`SELECT *, ${UNREAD} AS unread FROM rooms WHERE member = 1 ORDER BY activity_at DESC LIMIT ?`, limit)
+      .exec<RoomRow>(
+        `SELECT *, ${UNREAD} AS unread FROM rooms WHERE member = 1 ORDER BY activity_at DESC LIMIT ?`,
+        limit,
+      )
       .toArray()
       .map((r) => ({ roomId: r.room_id, unread: r.unread, readSeq: r.read_seq, lastSeq: r.last_seq }));
   }
@@ -209,31 +221,45 @@ export class InboxStore {
 
   /** When (room, seq) was applied, if it was (benchmarks). */
   seenAt(roomId: string, seq: number): number | null {
-    return this.sql.exec<{ at: number }>("SELECT at FROM seen WHERE room_id = ? AND seq = ?", roomId, seq).toArray()[0]?.at ?? null;
+    return (
+      this.sql.exec<{ at: number }>("SELECT at FROM seen WHERE room_id = ? AND seq = ?", roomId, seq).toArray()[0]
+        ?.at ?? null
+    );
   }
 
   /** Counts messages from someone else as unread (those after the read cursor), in one statement; returns how many rows it added. */
   addUnreadMany(roomId: string, seqs: readonly number[], readSeq: number): number {
     const after = seqs.filter((seq) => seq > readSeq);
     if (after.length === 0) return 0;
-    return this.sql.exec("INSERT OR IGNORE INTO unread (room_id, seq) SELECT ?, value FROM json_each(?)", roomId, JSON.stringify(after)).rowsWritten;
+    return this.sql.exec(
+      "INSERT OR IGNORE INTO unread (room_id, seq) SELECT ?, value FROM json_each(?)",
+      roomId,
+      JSON.stringify(after),
+    ).rowsWritten;
   }
 
   /** A deleted message no longer counts, whichever of the two arrives first. */
   markUnreadDeleted(roomId: string, seq: number, readSeq: number): void {
-    if (seq > readSeq) this.sql.exec("INSERT OR REPLACE INTO unread (room_id, seq, deleted) VALUES (?, ?, 1)", roomId, seq);
+    if (seq > readSeq)
+      this.sql.exec("INSERT OR REPLACE INTO unread (room_id, seq, deleted) VALUES (?, ?, 1)", roomId, seq);
   }
 
   /** Moves the read cursor forward (never back); returns the cursor and the unread count. */
   applyRead(roomId: string, seq: number): { readSeq: number; unread: number; moved: boolean } | undefined {
-    const moved = this.sql.exec("UPDATE rooms SET read_seq = ? WHERE room_id = ? AND read_seq < ?", seq, roomId, seq).rowsWritten > 0;
+    const moved =
+      this.sql.exec("UPDATE rooms SET read_seq = ? WHERE room_id = ? AND read_seq < ?", seq, roomId, seq).rowsWritten >
+      0;
     this.dropReadUnread(roomId);
     const row = this.room(roomId);
     return row ? { readSeq: row.read_seq, unread: row.unread, moved } : undefined;
   }
 
   private dropReadUnread(roomId: string): void {
-    this.sql.exec("DELETE FROM unread WHERE room_id = ? AND seq <= (SELECT read_seq FROM rooms WHERE room_id = ?)", roomId, roomId);
+    this.sql.exec(
+      "DELETE FROM unread WHERE room_id = ? AND seq <= (SELECT read_seq FROM rooms WHERE room_id = ?)",
+      roomId,
+      roomId,
+    );
   }
 
   // ---------------------------------------------------------------- state
@@ -248,7 +274,11 @@ export class InboxStore {
 
   /** Counts one delivery and what became of its entries. */
   countDelivery(applied: number, duplicates: number): void {
-    this.sql.exec("UPDATE inbox_state SET deliveries = deliveries + 1, applied = applied + ?, duplicates = duplicates + ? WHERE id = 1", applied, duplicates);
+    this.sql.exec(
+      "UPDATE inbox_state SET deliveries = deliveries + 1, applied = applied + ?, duplicates = duplicates + ? WHERE id = 1",
+      applied,
+      duplicates,
+    );
   }
 
   count(field: keyof InboxCounters, by = 1): void {
@@ -256,7 +286,11 @@ export class InboxStore {
   }
 
   counters(): InboxCounters {
-    return this.sql.exec<InboxCounters & Record<string, number>>("SELECT deliveries, applied, duplicates, pushes FROM inbox_state WHERE id = 1").one();
+    return this.sql
+      .exec<InboxCounters & Record<string, number>>(
+        "SELECT deliveries, applied, duplicates, pushes FROM inbox_state WHERE id = 1",
+      )
+      .one();
   }
 
   // ---------------------------------------------------------------- push subscriptions
@@ -281,9 +315,17 @@ export class InboxStore {
 
   subscriptions(): PushSubscriptionRow[] {
     return this.sql
-      .exec<{ id: string; endpoint: string; p256dh: string; auth: string; created_at: number }>("SELECT * FROM push_subscriptions ORDER BY created_at")
+      .exec<{ id: string; endpoint: string; p256dh: string; auth: string; created_at: number }>(
+        "SELECT * FROM push_subscriptions ORDER BY created_at",
+      )
       .toArray()
-      .map((r) => ({ id: r.id, endpoint: r.endpoint, p256dh: r.p256dh, auth: r.auth, createdAt: new Date(r.created_at).toISOString() }));
+      .map((r) => ({
+        id: r.id,
+        endpoint: r.endpoint,
+        p256dh: r.p256dh,
+        auth: r.auth,
+        createdAt: new Date(r.created_at).toISOString(),
+      }));
   }
 
   removeSubscription(id: string): boolean {

@@ -21,7 +21,12 @@ export const closedBreaker = (): Breaker => ({ state: "closed", consecutiveFailu
  * Whether a job may be sent now, and whether it would be the half-open probe.
  * `probeInFlight` says a probe is already out (then nothing else may go).
  */
-export function admits(b: Breaker, s: BreakerSettings, now: number, probeInFlight: boolean): { ok: boolean; probe: boolean } {
+export function admits(
+  b: Breaker,
+  s: BreakerSettings,
+  now: number,
+  probeInFlight: boolean,
+): { ok: boolean; probe: boolean } {
   if (b.state === "closed") return { ok: true, probe: false };
   if (probeInFlight) return { ok: false, probe: false };
   if (b.state === "half-open") return { ok: true, probe: true };

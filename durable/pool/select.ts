@@ -40,7 +40,9 @@ export function pickBackend(
     const gate = admits(entry.breaker, breaker, now, probeInFlight(spec.id));
     if (!gate.ok) continue;
     const free = spec.capacity - load;
-    const better = load < bestLoad || (load === bestLoad && (free > bestFree || (free === bestFree && spec.id < (best?.entry.spec.id ?? ""))));
+    const better =
+      load < bestLoad ||
+      (load === bestLoad && (free > bestFree || (free === bestFree && spec.id < (best?.entry.spec.id ?? ""))));
     if (better) {
       best = { entry, probe: gate.probe };
       bestLoad = load;
@@ -51,7 +53,10 @@ export function pickBackend(
 }
 
 /** True when some enabled backend could ever take this kind of job (capacity and breakers aside). */
-export function anyCapable(entries: Iterable<PoolEntry>, want: { capability: string; protocol: BackendProtocol }): boolean {
+export function anyCapable(
+  entries: Iterable<PoolEntry>,
+  want: { capability: string; protocol: BackendProtocol },
+): boolean {
   for (const e of entries) {
     if (e.enabled && e.spec.protocol === want.protocol && e.spec.capabilities.includes(want.capability)) return true;
   }

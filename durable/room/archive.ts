@@ -9,7 +9,11 @@ const MAX_MESSAGES_PER_EVENT = 100;
 const encoder = new TextEncoder();
 
 /** Splits `messages` (in seq order) into archive events within the size and count budgets. */
-export function packArchive(roomId: string, messages: readonly ArchiveRow[], maxBytes = ARCHIVE_EVENT_BYTES): RoomArchiveEvent[] {
+export function packArchive(
+  roomId: string,
+  messages: readonly ArchiveRow[],
+  maxBytes = ARCHIVE_EVENT_BYTES,
+): RoomArchiveEvent[] {
   const events: RoomArchiveEvent[] = [];
   let current: ArchiveRow[] = [];
   let bytes = 0;

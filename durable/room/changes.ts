@@ -25,16 +25,20 @@ export function applyChange(
   newId: () => string,
 ): ChangeResult {
   const target = store.row(request.seq);
-  if (!target || target.kind !== "message") return refuse("message_not_found", "No such message in this room.");
+  if (target?.kind !== "message") return refuse("message_not_found", "No such message in this room.");
   if (target.sender_id !== request.editorId) return refuse("not_sender", "Only the sender can change a message.");
   const current = () => store.after(target.seq - 1, 1)[0]!;
   if (target.deleted_at !== null) {
-    return request.kind === "delete" ? { ok: true, entry: null, message: current() } : refuse("message_deleted", "The message was deleted.");
+    return request.kind === "delete"
+      ? { ok: true, entry: null, message: current() }
+      : refuse("message_deleted", "The message was deleted.");
   }
-  if (now - target.created_at > limits.editWindowMs) return refuse("edit_window_closed", "The message is too old to change.");
+  if (now - target.created_at > limits.editWindowMs)
+    return refuse("edit_window_closed", "The message is too old to change.");
   const body = request.kind === "edit" ? (request.body ?? "") : "";
   if (request.kind === "edit") {
-    if (body.length > limits.maxBodyChars) return refuse("body_too_long", `A message body is at most ${limits.maxBodyChars} characters.`);
+    if (body.length > limits.maxBodyChars)
+      return refuse("body_too_long", `A message body is at most ${limits.maxBodyChars} characters.`);
     if (body === target.body) return { ok: true, entry: null, message: current() };
   }
   const entry = store.appendChange(request.kind, target, body, now, newId());

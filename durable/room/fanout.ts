@@ -59,7 +59,9 @@ export class RoomFanout {
 
   /** Starts a fan-out in the background (entries that arrive meanwhile join its next round). */
   kick(): void {
-    this.run().catch((err: unknown) => this.log.error("im fan-out failed", { roomId: this.store.state.roomId, error: String(err) }));
+    this.run().catch((err: unknown) =>
+      this.log.error("im fan-out failed", { roomId: this.store.state.roomId, error: String(err) }),
+    );
   }
 
   /** Fans out every pending entry; one run at a time. */
@@ -116,30 +118,56 @@ export class RoomFanout {
   private async deliver(entries: RoomEntry[]): Promise<boolean> {
     const members = this.store.memberIds();
     const watching = this.watchingSessions();
-    const room: DeliveryRoom = { id: this.store.state.roomId ?? "", kind: this.store.state.kind ?? "group", memberCount: members.length };
-    const useQueue = this.path === "queue" || (this.path !== "direct" && members.length >= this.settings.queueThreshold);
+    const room: DeliveryRoom = {
+      id: this.store.state.roomId ?? "",
+      kind: this.store.state.kind ?? "group",
+      memberCount: members.length,
+    };
+    const useQueue =
+      this.path === "queue" || (this.path !== "direct" && members.length >= this.settings.queueThreshold);
     this.stats.lastPath = useQueue ? "queue" : "direct";
-    return useQueue ? this.enqueue(room, entries, members, watching) : this.callInboxes(room, entries, members, watching);
+    return useQueue
+      ? this.enqueue(room, entries, members, watching)
+      : this.callInboxes(room, entries, members, watching);
   }
 
   /** Direct path: one `deliver` RPC per member, retried for the members that failed. */
-  private async callInboxes(room: DeliveryRoom, entries: RoomEntry[], members: string[], watching: Watching): Promise<boolean> {
+  private async callInboxes(
+    room: DeliveryRoom,
+    entries: RoomEntry[],
+    members: string[],
+    watching: Watching,
+  ): Promise<boolean> {
     let remaining = members;
     for (let attempt = 0; attempt < DIRECT_ATTEMPTS && remaining.length > 0; attempt++) {
-      const jobs = remaining.map((userId) => ({ userId, delivery: { room, entries, watching: watching.get(userId) ?? [] } }));
+      const jobs = remaining.map((userId) => ({
+        userId,
+        delivery: { room, entries, watching: watching.get(userId) ?? [] },
+      }));
       this.stats.directRpcs += jobs.length;
       remaining = await deliverToInboxes(this.env.INBOX, jobs, this.settings.fanoutConcurrency);
     }
-    if (remaining.length > 0) this.log.warn("im fan-out: inboxes unreachable; retrying later", { roomId: room.id, members: remaining.length });
+    if (remaining.length > 0)
+      this.log.warn("im fan-out: inboxes unreachable; retrying later", { roomId: room.id, members: remaining.length });
     return remaining.length === 0;
   }
 
   /** Queue path: chunks of members, sent with `sendBatch` within the batch limits. */
-  private async enqueue(room: DeliveryRoom, entries: RoomEntry[], members: string[], watching: Watching): Promise<boolean> {
+  private async enqueue(
+    room: DeliveryRoom,
+    entries: RoomEntry[],
+    members: string[],
+    watching: Watching,
+  ): Promise<boolean> {
     const jobs: FanoutJob[] = [];
     for (let i = 0; i < members.length; i += this.settings.fanoutChunk) {
       const chunk = members.slice(i, i + this.settings.fanoutChunk);
-      jobs.push({ type: "im.fanout", room, entries, members: chunk.map((userId) => ({ userId, watching: watching.get(userId) ?? [] })) });
+      jobs.push({
+        type: "im.fanout",
+        room,
+        entries,
+        members: chunk.map((userId) => ({ userId, watching: watching.get(userId) ?? [] })),
+      });
     }
     try {
       let batch: MessageSendRequest<FanoutJob>[] = [];

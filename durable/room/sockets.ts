@@ -21,7 +21,8 @@ export const sessionTag = (sid: string) => `sid:${sid}`;
 /** The socket's attachment, or undefined for a socket that has none (never ours). */
 export function readAttachment(ws: WebSocket): Attachment | undefined {
   const value: unknown = ws.deserializeAttachment();
-  if (typeof value !== "object" || value === null || !("userId" in value) || typeof value.userId !== "string") return undefined;
+  if (typeof value !== "object" || value === null || !("userId" in value) || typeof value.userId !== "string")
+    return undefined;
   return value as Attachment;
 }
 

@@ -118,7 +118,11 @@ export class RoomStore {
       let seq = this.#state.lastSeq;
       const results = items.map(({ sender, clientMsgId, body }) => {
         const existing = this.sql
-          .exec<MessageRow>("SELECT * FROM messages WHERE sender_id = ? AND client_msg_id = ?", sender.userId, clientMsgId)
+          .exec<MessageRow>(
+            "SELECT * FROM messages WHERE sender_id = ? AND client_msg_id = ?",
+            sender.userId,
+            clientMsgId,
+          )
           .toArray()[0];
         if (existing) return { message: this.toMessage(existing), created: false };
         seq++;
@@ -168,7 +172,11 @@ export class RoomStore {
   /** The `limit` newest messages with seq < `before`, oldest first. */
   before(before: number, limit: number): Message[] {
     return this.sql
-      .exec<MessageRow>("SELECT * FROM messages WHERE seq < ? AND kind = 'message' ORDER BY seq DESC LIMIT ?", before, limit)
+      .exec<MessageRow>(
+        "SELECT * FROM messages WHERE seq < ? AND kind = 'message' ORDER BY seq DESC LIMIT ?",
+        before,
+        limit,
+      )
       .toArray()
       .reverse()
       .map((row) => this.toMessage(row));
@@ -176,7 +184,9 @@ export class RoomStore {
 
   /** Up to `limit` log entries (messages, edits, deletes) with seq > `after`, in seq order. */
   entriesAfter(after: number, limit: number): RoomEntry[] {
-    return this.rowsAfter(after, limit).map((row) => toEntry(this.roomId, row, row.ref_seq === null ? undefined : this.row(row.ref_seq)));
+    return this.rowsAfter(after, limit).map((row) =>
+      toEntry(this.roomId, row, row.ref_seq === null ? undefined : this.row(row.ref_seq)),
+    );
   }
 
   /** Up to `limit` log rows with seq > `after`, as the archive stores them. */
@@ -185,7 +195,9 @@ export class RoomStore {
   }
 
   private rowsAfter(after: number, limit: number): MessageRow[] {
-    return this.sql.exec<MessageRow>("SELECT * FROM messages WHERE seq > ? ORDER BY seq LIMIT ?", after, limit).toArray();
+    return this.sql
+      .exec<MessageRow>("SELECT * FROM messages WHERE seq > ? ORDER BY seq LIMIT ?", after, limit)
+      .toArray();
   }
 
   /** The log row with `seq`, if the room still keeps it. */
@@ -213,8 +225,21 @@ export class RoomStore {
         kind,
         target.seq,
       );
-      if (kind === "edit") this.sql.exec("UPDATE messages SET body = ?, edited_at = ?, revision = ? WHERE seq = ?", body, now, seq, target.seq);
-      else this.sql.exec("UPDATE messages SET body = '', deleted_at = ?, revision = ? WHERE seq = ?", now, seq, target.seq);
+      if (kind === "edit")
+        this.sql.exec(
+          "UPDATE messages SET body = ?, edited_at = ?, revision = ? WHERE seq = ?",
+          body,
+          now,
+          seq,
+          target.seq,
+        );
+      else
+        this.sql.exec(
+          "UPDATE messages SET body = '', deleted_at = ?, revision = ? WHERE seq = ?",
+          now,
+          seq,
+          target.seq,
+        );
       this.sql.exec("UPDATE room_state SET last_seq = ? WHERE id = 1", seq);
       this.#state = { ...this.#state, lastSeq: seq };
       return toEntry(this.roomId, this.row(seq)!, this.row(target.seq));
@@ -298,7 +323,10 @@ export class RoomStore {
 
   /** Every member's id. */
   memberIds(): string[] {
-    return this.sql.exec<{ user_id: string }>("SELECT user_id FROM members").toArray().map((r) => r.user_id);
+    return this.sql
+      .exec<{ user_id: string }>("SELECT user_id FROM members")
+      .toArray()
+      .map((r) => r.user_id);
   }
 
   memberCount(): number {
@@ -335,7 +363,9 @@ export class RoomStore {
 
   /** The member's read cursor (0 for a non-member). */
   readSeq(userId: string): number {
-    return this.sql.exec<{ s: number }>("SELECT read_seq AS s FROM members WHERE user_id = ?", userId).toArray()[0]?.s ?? 0;
+    return (
+      this.sql.exec<{ s: number }>("SELECT read_seq AS s FROM members WHERE user_id = ?", userId).toArray()[0]?.s ?? 0
+    );
   }
 
   /** Moves a read cursor forward (never back) and marks it for the D1 copy; returns the cursor. */
@@ -352,7 +382,10 @@ export class RoomStore {
   /** Read cursors not yet copied to D1. */
   unsyncedReads(limit: number): { userId: string; seq: number }[] {
     return this.sql
-      .exec<{ user_id: string; read_seq: number }>("SELECT user_id, read_seq FROM members WHERE read_synced = 0 LIMIT ?", limit)
+      .exec<{ user_id: string; read_seq: number }>(
+        "SELECT user_id, read_seq FROM members WHERE read_synced = 0 LIMIT ?",
+        limit,
+      )
       .toArray()
       .map((r) => ({ userId: r.user_id, seq: r.read_seq }));
   }

@@ -97,7 +97,9 @@ export class RoomUpkeep {
     const { roomId, floorSeq } = this.store.state;
     const through = this.store.trimmableThrough(now - this.limits.retentionMs);
     if (roomId === null || through <= floorSeq) return 0;
-    const row = await this.env.DB.prepare("SELECT COUNT(*) AS n FROM messages WHERE room_id = ? AND seq > ? AND seq <= ?")
+    const row = await this.env.DB.prepare(
+      "SELECT COUNT(*) AS n FROM messages WHERE room_id = ? AND seq > ? AND seq <= ?",
+    )
       .bind(roomId, floorSeq, through)
       .first<{ n: number }>();
     if ((row?.n ?? 0) !== through - floorSeq) {

@@ -5,7 +5,13 @@ import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../../src/config";
 import type { JsonValue } from "../../src/protocol/json";
 import { findTaskType, retryDelaySeconds, type TaskType } from "../../src/protocol/task-types";
-import { canTransition, isTerminal, type TaskError, type TaskEventBody, type TaskStatus } from "../../src/protocol/tasks";
+import {
+  canTransition,
+  isTerminal,
+  type TaskError,
+  type TaskEventBody,
+  type TaskStatus,
+} from "../../src/protocol/tasks";
 import type { JobOutcome } from "../backend-pool";
 import { type AttemptError, toAttemptError } from "./attempt-error";
 import { notifyOwner, writeTaskRow } from "./publish";
@@ -31,7 +37,13 @@ export abstract class TaskLifecycle extends DurableObject<Env> {
   protected async succeed(type: TaskType, job: JobState, raw: unknown): Promise<void> {
     let result: JsonValue;
     try {
-      result = await storeResult(this.env.MEDIA, type, this.state!.id, raw, loadConfig(this.env).tasks.resultInlineBytes);
+      result = await storeResult(
+        this.env.MEDIA,
+        type,
+        this.state!.id,
+        raw,
+        loadConfig(this.env).tasks.resultInlineBytes,
+      );
     } catch (err) {
       if (this.isCurrent(job)) await this.attemptFailed(job, toAttemptError(err));
       return;
@@ -58,7 +70,10 @@ export abstract class TaskLifecycle extends DurableObject<Env> {
     s.phase = "retry_wait";
     s.retryAt = now + delay * 1000;
     await saveState(this.ctx.storage, s);
-    this.emit({ kind: "log", message: `attempt ${s.attempts} on ${job.backend.id} failed (${err.code}): ${err.message}; retrying in ${delay} s` });
+    this.emit({
+      kind: "log",
+      message: `attempt ${s.attempts} on ${job.backend.id} failed (${err.code}): ${err.message}; retrying in ${delay} s`,
+    });
     await this.ctx.storage.setAlarm(s.retryAt + RETRY_RESEND_GRACE_MS);
     try {
       await this.env.TASKS.send({ taskId: s.id }, { delaySeconds: delay });
@@ -69,7 +84,11 @@ export abstract class TaskLifecycle extends DurableObject<Env> {
   }
 
   /** Moves to a terminal status (if that is forward); returns whether it moved. */
-  protected async finish(status: TaskStatus, extra: { result?: JsonValue; error?: TaskError }, outcome: JobOutcome = "neutral"): Promise<boolean> {
+  protected async finish(
+    status: TaskStatus,
+    extra: { result?: JsonValue; error?: TaskError },
+    outcome: JobOutcome = "neutral",
+  ): Promise<boolean> {
     const s = this.state!;
     if (!isTerminal(status) || !canTransition(s.status, status)) return false;
     const hadJob = s.job !== undefined;
@@ -92,7 +111,9 @@ export abstract class TaskLifecycle extends DurableObject<Env> {
       await this.env.BACKENDS_POOL.get(this.env.BACKENDS_POOL.idFromName("pool")).release(this.state!.id, outcome);
     } catch (err) {
       // The pool reclaims the lease when it expires.
-      console.warn(JSON.stringify({ level: "warn", msg: "lease release failed", taskId: this.state!.id, error: String(err) }));
+      console.warn(
+        JSON.stringify({ level: "warn", msg: "lease release failed", taskId: this.state!.id, error: String(err) }),
+      );
     }
   }
 

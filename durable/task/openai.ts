@@ -62,7 +62,9 @@ export async function streamChat(
 
   const result: ChatResult = { text: "", finishReason: null, model: null };
   let done = false;
-  const events = res.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream({ maxBufferSize: 1_048_576 }));
+  const events = res.body
+    .pipeThrough(new TextDecoderStream())
+    .pipeThrough(new EventSourceParserStream({ maxBufferSize: 1_048_576 }));
   const reader = events.getReader();
   try {
     for (;;) {
@@ -73,18 +75,28 @@ export async function streamChat(
         break;
       }
       const chunk = parseChunk(value.data);
-      if (!chunk) throw new AttemptError("backend_protocol", `Backend ${backend.id} sent an event that is not a completion chunk.`, true, "backend");
+      if (!chunk)
+        throw new AttemptError(
+          "backend_protocol",
+          `Backend ${backend.id} sent an event that is not a completion chunk.`,
+          true,
+          "backend",
+        );
       result.model = chunk.model ?? result.model;
       const choice = chunk.choices?.[0];
       const delta = choice?.delta?.content;
       if (delta) {
         result.text += delta;
-        if (result.text.length > MAX_OUTPUT_CHARS) throw new AttemptError("output_too_large", "The generated output exceeds the limit.", false, "none");
+        if (result.text.length > MAX_OUTPUT_CHARS)
+          throw new AttemptError("output_too_large", "The generated output exceeds the limit.", false, "none");
         onDelta(delta);
       }
       if (choice?.finish_reason) result.finishReason = choice.finish_reason;
       if (chunk.usage) {
-        result.usage = { promptTokens: chunk.usage.prompt_tokens ?? 0, completionTokens: chunk.usage.completion_tokens ?? 0 };
+        result.usage = {
+          promptTokens: chunk.usage.prompt_tokens ?? 0,
+          completionTokens: chunk.usage.completion_tokens ?? 0,
+        };
       }
     }
   } catch (err) {
@@ -95,7 +107,12 @@ export async function streamChat(
   }
   // Some servers close after the finish reason without `[DONE]`; no finish reason means it died.
   if (!done && result.finishReason === null) {
-    throw new AttemptError("stream_interrupted", `The stream from backend ${backend.id} ended before it finished.`, true, "backend");
+    throw new AttemptError(
+      "stream_interrupted",
+      `The stream from backend ${backend.id} ended before it finished.`,
+      true,
+      "backend",
+    );
   }
   return result;
 }

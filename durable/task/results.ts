@@ -27,17 +27,29 @@ function decodeBase64(text: string): Uint8Array | undefined {
  * Validates `raw` and stores it; returns the `result` the task will show. A result that does
  * not match the type's schema is the backend's fault (not retryable: it would answer the same).
  */
-export async function storeResult(bucket: R2Bucket, type: TaskType, taskId: string, raw: unknown, inlineBytes: number): Promise<JsonValue> {
+export async function storeResult(
+  bucket: R2Bucket,
+  type: TaskType,
+  taskId: string,
+  raw: unknown,
+  inlineBytes: number,
+): Promise<JsonValue> {
   const parsed = type.result.safeParse(raw);
   if (!parsed.success) {
-    throw new AttemptError("invalid_result", `The backend's result does not match ${type.type}'s result schema.`, false, "backend");
+    throw new AttemptError(
+      "invalid_result",
+      `The backend's result does not match ${type.type}'s result schema.`,
+      false,
+      "backend",
+    );
   }
   // Parsed by a zod object schema of JSON types, so it is a JSON object.
   const value = parsed.data as JsonObject;
   if (type.storage === "image") {
     const { imageBase64, contentType, ...meta } = value as JsonObject & { imageBase64: string; contentType: string };
     const bytes = decodeBase64(imageBase64);
-    if (!bytes || bytes.length === 0) throw new AttemptError("invalid_result", "The result image is not valid base64.", false, "backend");
+    if (!bytes || bytes.length === 0)
+      throw new AttemptError("invalid_result", "The result image is not valid base64.", false, "backend");
     const key = `${resultPrefix(taskId)}output.${extensions[contentType] ?? "bin"}`;
     await bucket.put(key, bytes, { httpMetadata: { contentType } });
     return { ...meta, contentType, bytes: bytes.length, url: resultUrl(taskId) };
@@ -47,5 +59,11 @@ export async function storeResult(bucket: R2Bucket, type: TaskType, taskId: stri
   if (size <= inlineBytes) return value;
   await bucket.put(`${resultPrefix(taskId)}output.json`, text, { httpMetadata: { contentType: "application/json" } });
   const preview = typeof value.text === "string" ? value.text.slice(0, 200) : undefined;
-  return { stored: "r2", contentType: "application/json", bytes: size, url: resultUrl(taskId), ...(preview ? { preview } : {}) };
+  return {
+    stored: "r2",
+    contentType: "application/json",
+    bytes: size,
+    url: resultUrl(taskId),
+    ...(preview ? { preview } : {}),
+  };
 }

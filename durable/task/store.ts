@@ -59,7 +59,9 @@ interface EventRow extends Record<string, SqlStorageValue> {
 
 /** Creates the event table; call from the constructor. */
 export function initStore(storage: DurableObjectStorage): void {
-  storage.sql.exec("CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, body TEXT NOT NULL)");
+  storage.sql.exec(
+    "CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, body TEXT NOT NULL)",
+  );
 }
 
 export function loadState(storage: DurableObjectStorage): Promise<TaskState | undefined> {

@@ -23,7 +23,9 @@ export interface WatchdogInputs {
 export function watchdogVerdict(s: TaskState, w: WatchdogInputs): WatchdogVerdict {
   if (s.phase === "retry_wait") {
     // The delayed re-dispatch message is due; if it got lost, send another.
-    return w.now >= (s.retryAt ?? 0) ? { action: "resend", next: w.now + w.resendGraceMs } : { action: "rearm", at: (s.retryAt ?? w.now) + w.resendGraceMs };
+    return w.now >= (s.retryAt ?? 0)
+      ? { action: "resend", next: w.now + w.resendGraceMs }
+      : { action: "rearm", at: (s.retryAt ?? w.now) + w.resendGraceMs };
   }
   const job = s.job;
   if ((s.phase !== "starting" && s.phase !== "active") || !job) return { action: "idle" };

@@ -18,7 +18,8 @@ const STALE_MS = 86_400_000;
 async function removeStaleBundles(parent: string): Promise<void> {
   for (const name of await readdir(parent)) {
     const dir = path.join(parent, name);
-    if (name.startsWith("bundle-") && Date.now() - (await stat(dir)).mtimeMs > STALE_MS) await rm(dir, { recursive: true, force: true });
+    if (name.startsWith("bundle-") && Date.now() - (await stat(dir)).mtimeMs > STALE_MS)
+      await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -17,7 +17,11 @@ export interface CompanionSpec {
 export function companionsFor(_url: string): CompanionSpec[] {
   return [
     // The reference GPU backend, declared in wrangler.toml BACKENDS as 127.0.0.1:8788.
-    { name: "gpu", command: process.execPath, args: ["gpu-backend/server.ts", "--port", process.env.GPU_BACKEND_PORT ?? "8788"] },
+    {
+      name: "gpu",
+      command: process.execPath,
+      args: ["gpu-backend/server.ts", "--port", process.env.GPU_BACKEND_PORT ?? "8788"],
+    },
   ];
 }
 
@@ -27,7 +31,10 @@ export interface RunningCompanions {
 }
 
 function pipeLines(child: ChildProcess, name: string, log: ServeLog): void {
-  for (const [stream, level] of [[child.stdout, "info"], [child.stderr, "warn"]] as const) {
+  for (const [stream, level] of [
+    [child.stdout, "info"],
+    [child.stderr, "warn"],
+  ] as const) {
     if (stream) createInterface({ input: stream }).on("line", (line) => log.write(level, name, line));
   }
 }
@@ -35,7 +42,11 @@ function pipeLines(child: ChildProcess, name: string, log: ServeLog): void {
 /** Starts `specs`; a companion that exits on its own is logged, not restarted. */
 export function startCompanions(specs: CompanionSpec[], log: ServeLog): RunningCompanions {
   const children = specs.map((spec) => {
-    const child = spawn(spec.command, spec.args, { cwd: root, env: { ...process.env, ...spec.env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(spec.command, spec.args, {
+      cwd: root,
+      env: { ...process.env, ...spec.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     pipeLines(child, spec.name, log);
     const exited = new Promise<void>((resolve) => {
       child.once("exit", () => resolve());

@@ -45,7 +45,13 @@ function renderText(level: LogLevel, source: LogSource, msg: string, fields: Log
   return typeof stack === "string" ? `${line}\n${stack.replace(/^/gm, "    ")}` : line;
 }
 
-const runtimeLevels: Record<string, LogLevel> = { debug: "debug", log: "info", info: "info", warn: "warn", error: "error" };
+const runtimeLevels: Record<string, LogLevel> = {
+  debug: "debug",
+  log: "info",
+  info: "info",
+  warn: "warn",
+  error: "error",
+};
 
 function isWorkerLine(value: unknown): value is { level: LogLevel; msg: string; ts?: string } & LogFields {
   if (typeof value !== "object" || value === null) return false;

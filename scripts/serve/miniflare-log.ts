@@ -11,7 +11,13 @@ const toMiniflare: Record<LogLevel, MiniflareLevel> = {
   error: MiniflareLevel.ERROR,
 };
 const fromMiniflare = (level: MiniflareLevel): LogLevel =>
-  level <= MiniflareLevel.ERROR ? "error" : level === MiniflareLevel.WARN ? "warn" : level === MiniflareLevel.INFO ? "info" : "debug";
+  level <= MiniflareLevel.ERROR
+    ? "error"
+    : level === MiniflareLevel.WARN
+      ? "warn"
+      : level === MiniflareLevel.INFO
+        ? "info"
+        : "debug";
 
 /** A Miniflare `Log` that writes through `log`, at its level. */
 export class MiniflareLogAdapter extends Log {

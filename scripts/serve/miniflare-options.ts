@@ -16,7 +16,9 @@ export const CONTROL_BINDING = "PLAZA_SERVE_CONTROL";
 function overrideVars(config: PlazaConfig, vars: Record<string, string>): Record<string, string> {
   const unknown = Object.keys(vars).filter((name) => !(name in config.vars));
   if (unknown.length > 0) {
-    throw new Error(`unknown var ${unknown.join(", ")}: wrangler.toml [vars] has ${Object.keys(config.vars).join(", ")}`);
+    throw new Error(
+      `unknown var ${unknown.join(", ")}: wrangler.toml [vars] has ${Object.keys(config.vars).join(", ")}`,
+    );
   }
   return vars;
 }
@@ -24,10 +26,15 @@ function overrideVars(config: PlazaConfig, vars: Record<string, string>): Record
 function overrideRateLimits(declared: RateLimits, overrides: Record<string, RateLimitSetting>): RateLimits {
   const unknown = Object.keys(overrides).filter((name) => !(name in declared));
   if (unknown.length > 0) {
-    throw new Error(`unknown rate limiter ${unknown.join(", ")}: wrangler.toml has ${Object.keys(declared).join(", ")}`);
+    throw new Error(
+      `unknown rate limiter ${unknown.join(", ")}: wrangler.toml has ${Object.keys(declared).join(", ")}`,
+    );
   }
   return Object.fromEntries(
-    Object.entries(declared).map(([name, limiter]) => [name, overrides[name] ? { ...limiter, simple: overrides[name] } : limiter]),
+    Object.entries(declared).map(([name, limiter]) => [
+      name,
+      overrides[name] ? { ...limiter, simple: overrides[name] } : limiter,
+    ]),
   );
 }
 
@@ -67,7 +74,10 @@ export function buildMiniflareOptions(
         ratelimits: overrideRateLimits(worker.ratelimits ?? {}, options.rateLimits),
         // run_worker_first paths skip the local assets router (decision 0041).
         routes: workerFirstRoutes(config.staticRouting),
-        serviceBindings: { ...worker.serviceBindings, [CONTROL_BINDING]: { name: config.name, entrypoint: "ServeControl" } },
+        serviceBindings: {
+          ...worker.serviceBindings,
+          [CONTROL_BINDING]: { name: config.name, entrypoint: "ServeControl" },
+        },
       },
     ],
   });

@@ -136,7 +136,10 @@ export function parseServeOptions(args: string[], env: NodeJS.ProcessEnv): Serve
 
   const vars = Object.fromEntries([...prefixed(env, "PLAZA_VARS_"), ...(values.var ?? []).map(parseVarFlag)]);
   const rateLimits: Record<string, RateLimitSetting> = {};
-  for (const [name, text] of [...prefixed(env, "PLAZA_RATELIMIT_"), ...(values.ratelimit ?? []).map(parseRateLimitFlag)]) {
+  for (const [name, text] of [
+    ...prefixed(env, "PLAZA_RATELIMIT_"),
+    ...(values.ratelimit ?? []).map(parseRateLimitFlag),
+  ]) {
     const setting = RateLimitSchema.safeParse(text);
     if (!setting.success) throw new Error(`rate limit ${name}=${text}: ${describe(setting.error)}`);
     rateLimits[name] = setting.data;

@@ -44,7 +44,8 @@ export function loadPlazaConfig(): Promise<PlazaConfig> {
     child.once("error", reject);
     child.once("exit", (code) => {
       if (code === 0 && config) resolve(config);
-      else reject(new Error(`reading wrangler.toml failed (${code}):\n${Buffer.concat(output).toString("utf8").trim()}`));
+      else
+        reject(new Error(`reading wrangler.toml failed (${code}):\n${Buffer.concat(output).toString("utf8").trim()}`));
     });
   });
 }

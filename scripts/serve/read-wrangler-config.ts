@@ -15,7 +15,9 @@ const ConfigSubset = z.object({
 });
 
 const config: unknown = unstable_readConfig({ config: path.join(root, "wrangler.toml") }, { hideWarnings: true });
-const { workerOptions } = unstable_getMiniflareWorkerOptions(config as Parameters<typeof unstable_getMiniflareWorkerOptions>[0]) as {
+const { workerOptions } = unstable_getMiniflareWorkerOptions(
+  config as Parameters<typeof unstable_getMiniflareWorkerOptions>[0],
+) as {
   workerOptions: WorkerOptions;
 };
 // The assets router's rules (what run_worker_first became), for serve mode's direct routes.
@@ -23,7 +25,11 @@ const RoutingSubset = z.object({
   assets: z
     .object({
       routerConfig: z
-        .object({ static_routing: z.object({ user_worker: z.array(z.string()).optional(), asset_worker: z.array(z.string()).optional() }).optional() })
+        .object({
+          static_routing: z
+            .object({ user_worker: z.array(z.string()).optional(), asset_worker: z.array(z.string()).optional() })
+            .optional(),
+        })
         .optional(),
     })
     .optional(),

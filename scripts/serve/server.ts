@@ -39,7 +39,10 @@ const tell = (message: ServerMessage) => process.send?.(message);
 let stopHandler: ((reason: string) => void) | undefined;
 let pendingStop: string | undefined;
 /** Stops now if serving, or as soon as serving starts. */
-const requestStop = (reason: string) => (stopHandler ? stopHandler(reason) : (pendingStop ??= reason));
+const requestStop = (reason: string): void => {
+  if (stopHandler) stopHandler(reason);
+  else pendingStop ??= reason;
+};
 
 function effectiveLogLevel(options: ServeOptions, declared: unknown): LogLevel {
   const candidate = options.logLevel ?? options.vars.LOG_LEVEL ?? declared;
@@ -61,9 +64,16 @@ async function serve({ options, config, bundle }: ServerInput): Promise<void> {
   const bindings = await mf.getBindings<Record<string, unknown>>();
   // Miniflare's proxy forwards RPC calls to the Worker's ServeControl entrypoint.
   const control = bindings[CONTROL_BINDING] as ServeControlStub;
-  const queues = (await Promise.all(config.queues.map((binding) => mf.getQueueProducer(binding)))) as unknown as QueueHandle[];
+  const queues = (await Promise.all(
+    config.queues.map((binding) => mf.getQueueProducer(binding)),
+  )) as unknown as QueueHandle[];
   const worker = (await mf.getWorker()) as unknown as WorkerHandle;
-  const crons = scheduleCrons(config.crons, (cron, scheduledTime) => worker.scheduled({ cron, scheduledTime }), log, options.cronEverySeconds);
+  const crons = scheduleCrons(
+    config.crons,
+    (cron, scheduledTime) => worker.scheduled({ cron, scheduledTime }),
+    log,
+    options.cronEverySeconds,
+  );
   const companions = startCompanions(companionsFor(url), log);
 
   let stopping = false;
@@ -73,7 +83,8 @@ async function serve({ options, config, bundle }: ServerInput): Promise<void> {
     log.info("stopping", { reason, drainTimeoutMs: options.drainTimeoutMs });
     const targets = {
       control,
-      queueBacklog: async () => (await Promise.all(queues.map((q) => q.metrics()))).reduce((n, m) => n + m.backlogCount, 0),
+      queueBacklog: async () =>
+        (await Promise.all(queues.map((q) => q.metrics()))).reduce((n, m) => n + m.backlogCount, 0),
       stopCrons: () => crons.stop(),
       stopCompanions: () => companions.stop(),
       stopRuntime: () => mf.dispose(),

@@ -65,5 +65,9 @@ export async function stopServer(targets: StopTargets, log: ServeLog, drainTimeo
 
   await targets.stopCompanions();
   await targets.stopRuntime();
-  log.info("stopped", { durationMs: Date.now() - started, socketsClosed: sockets, ...(failed ? { objectsFailed: failed } : {}) });
+  log.info("stopped", {
+    durationMs: Date.now() - started,
+    socketsClosed: sockets,
+    ...(failed ? { objectsFailed: failed } : {}),
+  });
 }

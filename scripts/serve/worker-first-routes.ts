@@ -19,5 +19,7 @@ export interface StaticRouting {
  */
 export function workerFirstRoutes(routing: StaticRouting | undefined): string[] {
   if (!routing || (routing.asset_worker?.length ?? 0) > 0) return [];
-  return (routing.user_worker ?? []).filter((rule) => rule.startsWith("/") && !rule.slice(0, -1).includes("*")).map((rule) => `*${rule}`);
+  return (routing.user_worker ?? [])
+    .filter((rule) => rule.startsWith("/") && !rule.slice(0, -1).includes("*"))
+    .map((rule) => `*${rule}`);
 }

@@ -63,7 +63,9 @@ async function publish(outdir: string, result: esbuild.BuildResult): Promise<Web
   const jsText = await readFile(path.join(outdir, js));
   const jsGzipBytes = gzipSync(jsText, { level: 9 }).byteLength;
   const cssGzipBytes = gzipSync(await readFile(path.join(outdir, css)), { level: 9 }).byteLength;
-  const html = (await readFile(path.join(WEB, "index.html"), "utf8")).replaceAll("/app.js", `/${js}`).replaceAll("/app.css", `/${css}`);
+  const html = (await readFile(path.join(WEB, "index.html"), "utf8"))
+    .replaceAll("/app.js", `/${js}`)
+    .replaceAll("/app.css", `/${css}`);
   await writeFile(path.join(outdir, "index.html"), html);
   await mkdir(PUBLIC, { recursive: true });
   for (const name of [...outputs, "index.html"]) await rename(path.join(outdir, name), path.join(PUBLIC, name));
@@ -90,7 +92,9 @@ export async function buildWeb(log: (line: string) => void = console.log): Promi
   }
   log(report(build));
   if (build.jsGzipBytes > JS_BUDGET_BYTES) {
-    throw new Error(`the web client's JavaScript is ${build.jsGzipBytes} bytes gzipped, over the ${JS_BUDGET_BYTES}-byte budget`);
+    throw new Error(
+      `the web client's JavaScript is ${build.jsGzipBytes} bytes gzipped, over the ${JS_BUDGET_BYTES}-byte budget`,
+    );
   }
   return build;
 }

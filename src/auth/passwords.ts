@@ -24,7 +24,11 @@ async function derive(password: string, salt: Uint8Array, iterations: number, pe
   );
   const peppered = await crypto.subtle.sign("HMAC", pepperKey, new TextEncoder().encode(password));
   const baseKey = await crypto.subtle.importKey("raw", peppered, "PBKDF2", false, ["deriveBits"]);
-  const bits = await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations }, baseKey, HASH_BITS);
+  const bits = await crypto.subtle.deriveBits(
+    { name: "PBKDF2", hash: "SHA-256", salt, iterations },
+    baseKey,
+    HASH_BITS,
+  );
   return new Uint8Array(bits);
 }
 

@@ -31,7 +31,10 @@ const hmacKeys = new Map<string, Promise<CryptoKey>>();
 function hmacKey(secret: string): Promise<CryptoKey> {
   let key = hmacKeys.get(secret);
   if (!key) {
-    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+    key = crypto.subtle.importKey("raw", encoder.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+      "sign",
+      "verify",
+    ]);
     hmacKeys.set(secret, key);
   }
   return key;
@@ -60,7 +63,11 @@ export async function signAccessToken(
  * other algorithm, `alg: none`, expired, not yet valid, wrong iss/aud/typ, missing claims):
  * callers answer all of them with the same bare 401.
  */
-export async function verifyAccessToken(token: string, jwt: JwtSettings, now = Date.now()): Promise<AccessClaims | undefined> {
+export async function verifyAccessToken(
+  token: string,
+  jwt: JwtSettings,
+  now = Date.now(),
+): Promise<AccessClaims | undefined> {
   const known = verified.get(token);
   if (known) {
     if (known.exp * 1000 > now) return known;

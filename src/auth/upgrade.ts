@@ -14,9 +14,16 @@ const BEARER_PREFIX = "bearer.";
  */
 export async function authorizeUpgrade(c: Context<AppEnv>): Promise<AuthUser> {
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
-    throw new AppError(426, "upgrade_required", "Upgrade required", "This endpoint only speaks WebSocket.", {}, {
-      Upgrade: "websocket",
-    });
+    throw new AppError(
+      426,
+      "upgrade_required",
+      "Upgrade required",
+      "This endpoint only speaks WebSocket.",
+      {},
+      {
+        Upgrade: "websocket",
+      },
+    );
   }
   const origin = c.req.header("Origin");
   if (origin !== undefined && !c.var.config.allowedOrigins.includes(origin)) {

@@ -6,5 +6,10 @@ import { refreshHotList } from "../services/hot-list";
 export async function sweepHotList(db: Db, cache: KVNamespace, config: FeedConfig, now: number) {
   const started = Date.now();
   const { list, scanned, evicted } = await refreshHotList(db, cache, config, now);
-  return { scannedPosts: scanned, hotPosts: list.items.length, evictedColdPosts: evicted, durationMs: Date.now() - started };
+  return {
+    scannedPosts: scanned,
+    hotPosts: list.items.length,
+    evictedColdPosts: evicted,
+    durationMs: Date.now() - started,
+  };
 }

@@ -4,9 +4,7 @@ import { isNotNull, sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 const createdAt = () =>
-  integer("created_at", { mode: "timestamp_ms" })
-    .notNull()
-    .default(sql`(unixepoch('subsec') * 1000)`);
+  integer("created_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch('subsec') * 1000)`);
 
 // ---------------------------------------------------------------- accounts
 
@@ -170,9 +168,7 @@ export const processedEvents = sqliteTable(
     eventId: text("event_id").primaryKey(),
     postId: text("post_id").notNull(),
     batchId: text("batch_id").notNull(),
-    processedAt: integer("processed_at", { mode: "timestamp_ms" })
-      .notNull()
-      .default(sql`(unixepoch('subsec') * 1000)`),
+    processedAt: integer("processed_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch('subsec') * 1000)`),
   },
   (t) => [index("processed_events_batch_idx").on(t.batchId), index("processed_events_at_idx").on(t.processedAt)],
 );
@@ -207,9 +203,7 @@ export const roomMembers = sqliteTable(
     role: text("role", { enum: ["owner", "admin", "member"] }).notNull(),
     /** Read cursor: the highest seq this member has read (drives `unread`). */
     readSeq: integer("read_seq").notNull().default(0),
-    joinedAt: integer("joined_at", { mode: "timestamp_ms" })
-      .notNull()
-      .default(sql`(unixepoch('subsec') * 1000)`),
+    joinedAt: integer("joined_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch('subsec') * 1000)`),
   },
   (t) => [primaryKey({ columns: [t.roomId, t.userId] }), index("room_members_user_idx").on(t.userId, t.joinedAt)],
 );
@@ -231,7 +225,9 @@ export const messages = sqliteTable(
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
     // ---- im: edits and deletes are log entries of their own (kind edit/delete, refSeq the
     // message they change); the message row itself carries its latest state.
-    kind: text("kind", { enum: ["message", "edit", "delete"] }).notNull().default("message"),
+    kind: text("kind", { enum: ["message", "edit", "delete"] })
+      .notNull()
+      .default("message"),
     refSeq: integer("ref_seq"),
     editedAt: integer("edited_at", { mode: "timestamp_ms" }),
     deletedAt: integer("deleted_at", { mode: "timestamp_ms" }),
@@ -244,16 +240,20 @@ export const messages = sqliteTable(
 // ---------------------------------------------------------------- im
 
 /** The one direct room of a user pair (`userA` < `userB`): creating it twice finds this row. */
-export const directRooms = sqliteTable("direct_rooms", {
-  userA: text("user_a")
-    .notNull()
-    .references(() => users.id, { onDelete: "cascade" }),
-  userB: text("user_b")
-    .notNull()
-    .references(() => users.id, { onDelete: "cascade" }),
-  roomId: text("room_id").notNull(),
-  createdAt: createdAt(),
-}, (t) => [primaryKey({ columns: [t.userA, t.userB] })]);
+export const directRooms = sqliteTable(
+  "direct_rooms",
+  {
+    userA: text("user_a")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    userB: text("user_b")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    roomId: text("room_id").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userA, t.userB] })],
+);
 
 /** `blockerId` receives no direct messages from `blockedId`. */
 export const blocks = sqliteTable(
@@ -301,7 +301,9 @@ export const tasks = sqliteTable(
       .references(() => users.id, { onDelete: "cascade" }),
     type: text("type").notNull(),
     status: text("status", { enum: ["queued", "running", "succeeded", "failed", "canceled"] }).notNull(),
-    priority: text("priority", { enum: ["low", "normal", "high"] }).notNull().default("normal"),
+    priority: text("priority", { enum: ["low", "normal", "high"] })
+      .notNull()
+      .default("normal"),
     /** The validated input, JSON. */
     input: text("input").notNull(),
     progress: real("progress").notNull().default(0),

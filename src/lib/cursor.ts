@@ -12,7 +12,9 @@ export function encodeCursor(kind: string, lastId: string): string {
 /** The last id a cursor of list `kind` carries, or undefined when it is not such a cursor. */
 export function decodeCursor(kind: string, cursor: string): string | undefined {
   try {
-    const value: unknown = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(fromBase64Url(cursor)));
+    const value: unknown = JSON.parse(
+      new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(fromBase64Url(cursor)),
+    );
     if (typeof value !== "object" || value === null) return undefined;
     const { k, id } = value as Record<string, unknown>;
     return k === kind && typeof id === "string" && ID_RE.test(id) ? id : undefined;

@@ -20,7 +20,10 @@ export interface Engagement {
 
 /** The hot score of a post with `engagement`, `ageMs` old (negative ages count as 0). */
 export function hotScore(engagement: Engagement, ageMs: number): number {
-  const points = HOT_WEIGHTS.like * engagement.likes + HOT_WEIGHTS.comment * engagement.comments + HOT_WEIGHTS.view * engagement.views;
+  const points =
+    HOT_WEIGHTS.like * engagement.likes +
+    HOT_WEIGHTS.comment * engagement.comments +
+    HOT_WEIGHTS.view * engagement.views;
   const ageHours = Math.max(0, ageMs) / 3_600_000;
   return points / (ageHours + AGE_OFFSET_HOURS) ** GRAVITY;
 }

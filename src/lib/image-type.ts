@@ -20,6 +20,7 @@ export function detectImageType(bytes: Uint8Array): ImageType | undefined {
   if (head === "GIF87a" || head === "GIF89a") return { mime: "image/gif", ext: "gif" };
   if (ascii(bytes, 0, 4) === "RIFF" && ascii(bytes, 8, 12) === "WEBP") return { mime: "image/webp", ext: "webp" };
   // ISO-BMFF: a `ftyp` box whose major brand is AVIF (still or sequence).
-  if (ascii(bytes, 4, 8) === "ftyp" && ["avif", "avis"].includes(ascii(bytes, 8, 12))) return { mime: "image/avif", ext: "avif" };
+  if (ascii(bytes, 4, 8) === "ftyp" && ["avif", "avis"].includes(ascii(bytes, 8, 12)))
+    return { mime: "image/avif", ext: "avif" };
   return undefined;
 }

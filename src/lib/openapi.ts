@@ -40,7 +40,10 @@ type ProblemStatus = keyof typeof problemDescriptions;
 
 /** Problem responses for the OpenAPI document. */
 export function problems<S extends ProblemStatus>(...statuses: S[]) {
-  const out = {} as Record<S, { content: { "application/problem+json": { schema: typeof ProblemSchema } }; description: string }>;
+  const out = {} as Record<
+    S,
+    { content: { "application/problem+json": { schema: typeof ProblemSchema } }; description: string }
+  >;
   for (const status of statuses) {
     out[status] = {
       content: { "application/problem+json": { schema: ProblemSchema } },

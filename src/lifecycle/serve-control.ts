@@ -45,7 +45,10 @@ export class ServeControl extends WorkerEntrypoint<Env> {
       if (result.status === "fulfilled") report.sockets += result.value;
       else {
         report.failed++;
-        createLogger("error").error("closing sockets on shutdown failed", { objectId: id, ...describeError(result.reason) });
+        createLogger("error").error("closing sockets on shutdown failed", {
+          objectId: id,
+          ...describeError(result.reason),
+        });
       }
     });
     report.remaining = socketOwnerCount();

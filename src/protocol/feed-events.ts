@@ -26,4 +26,9 @@ export type PostEvent = z.infer<typeof PostEventSchema>;
 export type PostEventType = PostEvent["type"];
 
 /** Every `post.*` event type, for the EVENTS consumer registry. */
-export const POST_EVENT_TYPES = ["post.viewed", "post.liked", "post.unliked", "post.commented"] as const satisfies readonly PostEventType[];
+export const POST_EVENT_TYPES = [
+  "post.viewed",
+  "post.liked",
+  "post.unliked",
+  "post.commented",
+] as const satisfies readonly PostEventType[];

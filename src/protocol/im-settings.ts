@@ -40,8 +40,10 @@ const PRIVATE_KEY = /^[A-Za-z0-9_-]{43}$/;
 /** Push is on when both keys are set; a malformed key is an operator error. */
 function parseVapid(raw: z.output<typeof ImVarsSchema>): ImSettings["vapid"] {
   if (!raw.VAPID_PUBLIC_KEY || !raw.VAPID_PRIVATE_KEY) return undefined;
-  if (!PUBLIC_KEY.test(raw.VAPID_PUBLIC_KEY)) throw new Error("VAPID_PUBLIC_KEY must be a base64url uncompressed P-256 point (65 bytes)");
-  if (!PRIVATE_KEY.test(raw.VAPID_PRIVATE_KEY)) throw new Error("VAPID_PRIVATE_KEY must be a base64url P-256 private key (32 bytes)");
+  if (!PUBLIC_KEY.test(raw.VAPID_PUBLIC_KEY))
+    throw new Error("VAPID_PUBLIC_KEY must be a base64url uncompressed P-256 point (65 bytes)");
+  if (!PRIVATE_KEY.test(raw.VAPID_PRIVATE_KEY))
+    throw new Error("VAPID_PRIVATE_KEY must be a base64url P-256 private key (32 bytes)");
   return { subject: raw.VAPID_SUBJECT, publicKey: raw.VAPID_PUBLIC_KEY, privateKey: raw.VAPID_PRIVATE_KEY };
 }
 

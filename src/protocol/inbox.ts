@@ -72,13 +72,24 @@ export interface MemberSummary {
 
 // ---------------------------------------------------------------- FANOUT queue
 
-const ChangeEntrySchema = z.object({ type: z.enum(["edited", "deleted"]), seq: z.number().int().positive(), message: MessageSchema });
-export const RoomEntrySchema = z.union([z.object({ type: z.literal("message"), message: MessageSchema }), ChangeEntrySchema]);
+const ChangeEntrySchema = z.object({
+  type: z.enum(["edited", "deleted"]),
+  seq: z.number().int().positive(),
+  message: MessageSchema,
+});
+export const RoomEntrySchema = z.union([
+  z.object({ type: z.literal("message"), message: MessageSchema }),
+  ChangeEntrySchema,
+]);
 
 /** One FANOUT queue message: entries of one room for a chunk of its members. */
 export const FanoutJobSchema = z.object({
   type: z.literal("im.fanout"),
-  room: z.object({ id: z.string().min(1), kind: z.enum(["channel", "group", "direct"]), memberCount: z.number().int().min(0) }),
+  room: z.object({
+    id: z.string().min(1),
+    kind: z.enum(["channel", "group", "direct"]),
+    memberCount: z.number().int().min(0),
+  }),
   entries: z.array(RoomEntrySchema).min(1).max(100),
   members: z
     .array(z.object({ userId: z.string().min(1), watching: z.array(z.string()).max(100) }))
@@ -97,7 +108,11 @@ export interface MemberDelivery {
  * Calls `Inbox.deliver` for each member, at most `concurrency` at a time. Returns the members
  * whose inbox could not be reached (the caller retries them; inboxes apply each entry once).
  */
-export async function deliverToInboxes(inboxes: Env["INBOX"], jobs: readonly MemberDelivery[], concurrency: number): Promise<string[]> {
+export async function deliverToInboxes(
+  inboxes: Env["INBOX"],
+  jobs: readonly MemberDelivery[],
+  concurrency: number,
+): Promise<string[]> {
   const failed: string[] = [];
   let next = 0;
   const worker = async () => {

@@ -2,8 +2,7 @@
 // the Worker (src/config.ts) and the Room object, which cannot import the Worker's config.
 import { z } from "zod";
 
-const int = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+const int = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
 const RoomVarsSchema = z.object({
   ROOM_RETENTION_DAYS: int(7, 1, 3650),

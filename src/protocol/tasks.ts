@@ -125,10 +125,30 @@ export interface PlazaJobRequest {
 
 /** A callback from a plaza-job backend; `seq` increases per job so duplicates can be dropped. */
 export const JobCallbackSchema = z.discriminatedUnion("kind", [
-  z.strictObject({ jobId: z.string().max(128), seq: z.number().int().min(0), kind: z.literal("progress"), progress: z.number().min(0).max(1) }),
-  z.strictObject({ jobId: z.string().max(128), seq: z.number().int().min(0), kind: z.literal("output"), data: z.unknown() }),
-  z.strictObject({ jobId: z.string().max(128), seq: z.number().int().min(0), kind: z.literal("log"), message: z.string().max(2000) }),
-  z.strictObject({ jobId: z.string().max(128), seq: z.number().int().min(0), kind: z.literal("result"), result: z.unknown() }),
+  z.strictObject({
+    jobId: z.string().max(128),
+    seq: z.number().int().min(0),
+    kind: z.literal("progress"),
+    progress: z.number().min(0).max(1),
+  }),
+  z.strictObject({
+    jobId: z.string().max(128),
+    seq: z.number().int().min(0),
+    kind: z.literal("output"),
+    data: z.unknown(),
+  }),
+  z.strictObject({
+    jobId: z.string().max(128),
+    seq: z.number().int().min(0),
+    kind: z.literal("log"),
+    message: z.string().max(2000),
+  }),
+  z.strictObject({
+    jobId: z.string().max(128),
+    seq: z.number().int().min(0),
+    kind: z.literal("result"),
+    result: z.unknown(),
+  }),
   z.strictObject({
     jobId: z.string().max(128),
     seq: z.number().int().min(0),

@@ -18,9 +18,18 @@ export async function consumeFanout(batch: MessageBatch<unknown>, env: Env, log:
       continue;
     }
     const { room, entries, members } = parsed.data;
-    jobs.push({ message, deliveries: members.map((m) => ({ userId: m.userId, delivery: { room, entries, watching: m.watching } })) });
+    jobs.push({
+      message,
+      deliveries: members.map((m) => ({ userId: m.userId, delivery: { room, entries, watching: m.watching } })),
+    });
   }
-  const failed = new Set(await deliverToInboxes(env.INBOX, jobs.flatMap((j) => j.deliveries), settings.fanoutConcurrency));
+  const failed = new Set(
+    await deliverToInboxes(
+      env.INBOX,
+      jobs.flatMap((j) => j.deliveries),
+      settings.fanoutConcurrency,
+    ),
+  );
   for (const { message, deliveries } of jobs) {
     if (deliveries.some((d) => failed.has(d.userId))) message.retry();
     else message.ack();

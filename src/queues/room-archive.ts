@@ -36,7 +36,20 @@ function readStatements(db: Db, event: Extract<RoomEvent, { type: "room.read" }>
 /** Inserts the rows of a JSON array of archive rows; rows D1 holds already are left alone. */
 const INSERT_ROWS = `INSERT INTO messages
     (room_id, seq, id, client_msg_id, sender_id, sender_username, body, created_at, kind, ref_seq, edited_at, deleted_at, revision)
-  SELECT ?1, ${["seq", "id", "clientMsgId", "senderId", "senderUsername", "body", "createdAt", "kind", "refSeq", "editedAt", "deletedAt", "revision"]
+  SELECT ?1, ${[
+    "seq",
+    "id",
+    "clientMsgId",
+    "senderId",
+    "senderUsername",
+    "body",
+    "createdAt",
+    "kind",
+    "refSeq",
+    "editedAt",
+    "deletedAt",
+    "revision",
+  ]
     .map((name) => `json_extract(r.value, '$.${name}')`)
     .join(", ")}
   FROM json_each(?2) AS r WHERE true -- "WHERE true": SQLite needs it before an upsert clause

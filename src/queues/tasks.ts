@@ -58,7 +58,10 @@ export async function failDeadTasks(batch: MessageBatch<unknown>, env: Env, log:
   await Promise.all(
     [...ids].map(async (taskId) => {
       try {
-        await taskObject(env, taskId).abandon("dispatch_failed", "The task could not be dispatched after repeated attempts.");
+        await taskObject(env, taskId).abandon(
+          "dispatch_failed",
+          "The task could not be dispatched after repeated attempts.",
+        );
       } catch (err) {
         log.error("could not fail a dead-lettered task", { taskId, ...describeError(err) });
       }

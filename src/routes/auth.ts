@@ -5,7 +5,13 @@ import { burnPasswordCheck, hashPassword, verifyPassword } from "../auth/passwor
 import { errors } from "../errors";
 import { bearerSecurity, createRouter, json, jsonBody, problems } from "../lib/openapi";
 import { clientIp, enforceRateLimit, rateLimit } from "../middleware/rate-limit";
-import { AuthResultSchema, LoginBodySchema, RefreshBodySchema, RegisterBodySchema, TokensSchema } from "../schemas/users";
+import {
+  AuthResultSchema,
+  LoginBodySchema,
+  RefreshBodySchema,
+  RegisterBodySchema,
+  TokensSchema,
+} from "../schemas/users";
 import { closeSessionSockets } from "../services/session-sockets";
 import { revokeSession, rotateRefreshToken, startSession } from "../services/sessions";
 import { createUser, findUserByUsername, toPublicUser, updatePasswordHash } from "../services/users";

@@ -16,7 +16,9 @@ function requireOperator() {
     const presented = c.req.header("Authorization")?.match(/^Bearer (.+)$/i)?.[1] ?? "";
     // Hash both sides first so the comparison time says nothing about the token's length either.
     const [a, b] = await Promise.all(
-      [presented, c.var.config.backendToken].map(async (t) => new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(t)))),
+      [presented, c.var.config.backendToken].map(
+        async (t) => new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(t))),
+      ),
     );
     if (!presented || !timingSafeEqual(a!, b!)) throw errors.unauthorized("The operator token is required.");
     await next();
@@ -85,6 +87,7 @@ export const backendRoutes = createRouter()
   .openapi(removeRoute, async (c) => {
     const outcome = await pool(c.env).remove(c.req.valid("param").id);
     if (outcome === "not_found") throw errors.notFound("backend");
-    if (outcome === "config_backend") throw errors.conflict("config_backend", "Backends declared in BACKENDS are removed from wrangler.toml.");
+    if (outcome === "config_backend")
+      throw errors.conflict("config_backend", "Backends declared in BACKENDS are removed from wrangler.toml.");
     return c.body(null, 204);
   });

@@ -15,6 +15,8 @@ export function feedContext(c: Context<AppEnv>): FeedContext {
     log,
     origin: new URL(c.req.url).origin,
     defer: (task, what) =>
-      c.executionCtx.waitUntil(task.catch((err: unknown) => log.warn("deferred task failed", { task: what, ...describeError(err) }))),
+      c.executionCtx.waitUntil(
+        task.catch((err: unknown) => log.warn("deferred task failed", { task: what, ...describeError(err) })),
+      ),
   };
 }

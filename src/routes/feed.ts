@@ -54,7 +54,9 @@ const userPostsRoute = createRoute({
 
 export const feedRoutes = createRouter()
   .openapi(feedRoute, async (c) => c.json(await globalFeed(feedContext(c), callerId(c), c.req.valid("query")), 200))
-  .openapi(followingRoute, async (c) => c.json(await followingFeed(feedContext(c), c.var.auth.id, c.req.valid("query")), 200))
+  .openapi(followingRoute, async (c) =>
+    c.json(await followingFeed(feedContext(c), c.var.auth.id, c.req.valid("query")), 200),
+  )
   .openapi(hotRoute, async (c) => c.json(await readHotList(feedContext(c), callerId(c), Date.now()), 200))
   .openapi(userPostsRoute, async (c) =>
     c.json(await userPosts(feedContext(c), c.req.valid("param").id, callerId(c), c.req.valid("query")), 200),

@@ -22,7 +22,6 @@ import { inboxStub } from "../services/inbox-sync";
 import { changeMessage } from "../services/room-messages";
 import { requireMember } from "../services/rooms";
 
-
 const directRoute = createRoute({
   method: "post",
   path: "/rooms/direct",
@@ -46,7 +45,10 @@ const editRoute = createRoute({
   middleware: [requireAuth(), limitWrites()] as const,
   summary: "Edit my message (within IM_EDIT_WINDOW_SECONDS); broadcast as an `edited` entry with its own seq",
   request: { params: MessageParamSchema, body: jsonBody(EditMessageBodySchema) },
-  responses: { 200: json(MessageSchema, "The message in its new state"), ...problems(400, 401, 403, 404, 409, 413, 415, 422, 429) },
+  responses: {
+    200: json(MessageSchema, "The message in its new state"),
+    ...problems(400, 401, 403, 404, 409, 413, 415, 422, 429),
+  },
 });
 
 const deleteRoute = createRoute({
@@ -90,7 +92,10 @@ const subscribeRoute = createRoute({
   middleware: [requireAuth(), limitWrites()] as const,
   summary: "Register a Web Push subscription: I get a push when a message arrives and no device of mine is connected",
   request: { body: jsonBody(PushSubscriptionBodySchema) },
-  responses: { 201: json(PushSubscriptionSchema, "The subscription (same endpoint: refreshed)"), ...problems(400, 401, 413, 415, 429) },
+  responses: {
+    201: json(PushSubscriptionSchema, "The subscription (same endpoint: refreshed)"),
+    ...problems(400, 401, 413, 415, 429),
+  },
 });
 
 const subscriptionsRoute = createRoute({
@@ -152,7 +157,11 @@ export const imRoutes = createRouter()
   })
   .openapi(subscribeRoute, async (c) => {
     const { endpoint, keys } = c.req.valid("json");
-    const sub = await inboxStub(c.env, c.var.auth.id).addPushSubscription({ endpoint, p256dh: keys.p256dh, auth: keys.auth });
+    const sub = await inboxStub(c.env, c.var.auth.id).addPushSubscription({
+      endpoint,
+      p256dh: keys.p256dh,
+      auth: keys.auth,
+    });
     return c.json(sub, 201);
   })
   .openapi(subscriptionsRoute, async (c) => {
@@ -160,7 +169,8 @@ export const imRoutes = createRouter()
     return c.json({ items }, 200);
   })
   .openapi(unsubscribeRoute, async (c) => {
-    if (!(await inboxStub(c.env, c.var.auth.id).removePushSubscription(c.req.valid("param").id))) throw errors.notFound("subscription");
+    if (!(await inboxStub(c.env, c.var.auth.id).removePushSubscription(c.req.valid("param").id)))
+      throw errors.notFound("subscription");
     return c.body(null, 204);
   })
   .openapi(vapidRoute, (c) => c.json({ publicKey: c.var.config.im.vapid?.publicKey ?? null }, 200));

@@ -48,10 +48,14 @@ function byteRange(range: R2Range | undefined, size: number): { first: number; l
 
 export const mediaUploadRoutes = createRouter().openapi(uploadRoute, async (c) => {
   const declared = (c.req.header("Content-Type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
-  if (!declared.startsWith("image/")) throw errors.unsupportedMediaType("Send the image bytes with Content-Type: image/*.");
+  if (!declared.startsWith("image/"))
+    throw errors.unsupportedMediaType("Send the image bytes with Content-Type: image/*.");
   const stored = await storeMedia(c.env.MEDIA, await c.req.arrayBuffer(), c.var.auth.id);
   c.var.log.info("media stored", { key: stored.key, bytes: stored.bytes, contentType: stored.contentType });
-  return c.json({ url: mediaUrl(new URL(c.req.url).origin, stored.key), contentType: stored.contentType, bytes: stored.bytes }, 201);
+  return c.json(
+    { url: mediaUrl(new URL(c.req.url).origin, stored.key), contentType: stored.contentType, bytes: stored.bytes },
+    201,
+  );
 });
 
 export const mediaServeRoutes = createRouter().openapi(serveRoute, async (c) => {
@@ -59,7 +63,10 @@ export const mediaServeRoutes = createRouter().openapi(serveRoute, async (c) => 
   if (!isMediaKey(key)) throw errors.notFound("media");
   // Only well-formed single ranges reach R2; anything else is served whole (RFC 9110 allows ignoring Range).
   const wantsRange = /^bytes=(\d+-\d*|-\d+)$/.test(c.req.header("Range") ?? "");
-  const object = await c.env.MEDIA.get(key, { onlyIf: c.req.raw.headers, ...(wantsRange ? { range: c.req.raw.headers } : {}) });
+  const object = await c.env.MEDIA.get(key, {
+    onlyIf: c.req.raw.headers,
+    ...(wantsRange ? { range: c.req.raw.headers } : {}),
+  });
   if (!object) throw errors.notFound("media");
   const headers = new Headers({ "X-Content-Type-Options": "nosniff", "Accept-Ranges": "bytes" });
   object.writeHttpMetadata(headers);

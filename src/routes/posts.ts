@@ -71,7 +71,10 @@ const likeRoute = (method: "post" | "delete") =>
     summary: method === "post" ? "Like a post (idempotent)" : "Unlike a post (idempotent)",
     ...writer,
     request: { params: IdParamSchema },
-    responses: { 200: json(LikeResultSchema, "The caller's like state and the count"), ...problems(400, 401, 404, 429) },
+    responses: {
+      200: json(LikeResultSchema, "The caller's like state and the count"),
+      ...problems(400, 401, 404, 429),
+    },
   });
 
 const addCommentRoute = createRoute({
@@ -114,10 +117,19 @@ export const postRoutes = createRouter()
     await deletePost(feedContext(c), c.var.auth.id, c.req.valid("param").id);
     return c.body(null, 204);
   })
-  .openapi(likeRoute("post"), async (c) => c.json(await setLike(feedContext(c), c.var.auth.id, c.req.valid("param").id, true), 200))
-  .openapi(likeRoute("delete"), async (c) => c.json(await setLike(feedContext(c), c.var.auth.id, c.req.valid("param").id, false), 200))
+  .openapi(likeRoute("post"), async (c) =>
+    c.json(await setLike(feedContext(c), c.var.auth.id, c.req.valid("param").id, true), 200),
+  )
+  .openapi(likeRoute("delete"), async (c) =>
+    c.json(await setLike(feedContext(c), c.var.auth.id, c.req.valid("param").id, false), 200),
+  )
   .openapi(addCommentRoute, async (c) => {
-    const comment = await addComment(feedContext(c), c.var.auth.id, c.req.valid("param").id, c.req.valid("json").content);
+    const comment = await addComment(
+      feedContext(c),
+      c.var.auth.id,
+      c.req.valid("param").id,
+      c.req.valid("json").content,
+    );
     return c.json(comment, 201);
   })
   .openapi(listCommentsRoute, async (c) =>

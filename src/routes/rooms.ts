@@ -21,7 +21,13 @@ import {
   SocketQuerySchema,
 } from "../schemas/rooms";
 import { ROOM_ID_HEADER, SUBPROTOCOL } from "../protocol/identity";
-import { decodeCursor, encodeCursor, MessageCursorSchema, MyRoomsCursorSchema, PublicRoomsCursorSchema } from "../services/room-cursors";
+import {
+  decodeCursor,
+  encodeCursor,
+  MessageCursorSchema,
+  MyRoomsCursorSchema,
+  PublicRoomsCursorSchema,
+} from "../services/room-cursors";
 import { directPeer } from "../services/direct-rooms";
 import { inboxStub } from "../services/inbox-sync";
 import { markRead, pageMessages, sendMessage } from "../services/room-messages";
@@ -137,7 +143,8 @@ const historyRoute = createRoute({
   security: bearerSecurity,
   middleware: [requireAuth()] as const,
   summary: "History, oldest first within a page: `after` pages forward, `before` (default: the latest) pages back",
-  description: "Reads the room's recent window and the D1 archive below it. `nextCursor` continues in the same direction.",
+  description:
+    "Reads the room's recent window and the D1 archive below it. `nextCursor` continues in the same direction.",
   request: { params: RoomParamSchema, query: MessagesQuerySchema },
   responses: { 200: json(pageOf(MessageSchema), "A page of messages"), ...problems(400, 401, 404) },
 });

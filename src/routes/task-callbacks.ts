@@ -19,7 +19,8 @@ const security = [{ taskToken: [] }];
 async function requireTaskToken(c: Context<AppEnv>, taskId: string): Promise<{ jobId: string }> {
   const match = c.req.header("Authorization")?.match(/^Bearer ([A-Za-z0-9._~+/-]+=*)$/i);
   const claims = match?.[1] ? await verifyTaskToken(match[1], c.var.config.jwt) : undefined;
-  if (!claims || claims.taskId !== taskId) throw errors.unauthorized("A valid callback token for this task is required.");
+  if (!claims || claims.taskId !== taskId)
+    throw errors.unauthorized("A valid callback token for this task is required.");
   return claims;
 }
 
@@ -28,7 +29,8 @@ const callbackRoute = createRoute({
   path: "/tasks/{id}/callback",
   tags,
   summary: "A plaza-job backend reports progress, output, a log line, the result or an error",
-  description: "Authorization: Bearer <callbackToken> from the job. Duplicates (seq already seen), stale attempts and callbacks after the end change nothing.",
+  description:
+    "Authorization: Bearer <callbackToken> from the job. Duplicates (seq already seen), stale attempts and callbacks after the end change nothing.",
   security,
   request: { params: IdParamSchema, body: jsonBody(JobCallbackSchema.openapi("JobCallback")) },
   responses: { 200: json(CallbackAnswerSchema, "Applied, or ignored and why"), ...problems(400, 401, 413, 415) },

@@ -7,7 +7,14 @@ import { errors } from "../errors";
 import { bearerSecurity, createRouter, json, jsonBody, problems } from "../lib/openapi";
 import { limitWrites } from "../middleware/write-limit";
 import { IdParamSchema, pageOf } from "../schemas/common";
-import { IdempotencyHeaderSchema, SubmitTaskBodySchema, TaskListQuerySchema, TaskSchema, TaskSocketQuerySchema, TaskTypeSchema } from "../schemas/tasks";
+import {
+  IdempotencyHeaderSchema,
+  SubmitTaskBodySchema,
+  TaskListQuerySchema,
+  TaskSchema,
+  TaskSocketQuerySchema,
+  TaskTypeSchema,
+} from "../schemas/tasks";
 import { listTaskTypes } from "../services/task-types";
 import { liveTask, listTasks, requireOwnedTask, submitTask, taskObject } from "../services/tasks";
 import { SUBPROTOCOL } from "../protocol/identity";
@@ -30,7 +37,10 @@ const submitRoute = createRoute({
   security: bearerSecurity,
   middleware: [requireAuth(), limitWrites()] as const,
   request: { headers: IdempotencyHeaderSchema, body: jsonBody(SubmitTaskBodySchema) },
-  responses: { 202: json(TaskSchema, "Queued (or the first task for a repeated Idempotency-Key)"), ...problems(400, 401, 413, 415, 422, 429) },
+  responses: {
+    202: json(TaskSchema, "Queued (or the first task for a repeated Idempotency-Key)"),
+    ...problems(400, 401, 413, 415, 422, 429),
+  },
 });
 
 const listRoute = createRoute({
@@ -84,7 +94,11 @@ const socketRoute = createRoute({
   summary: "WebSocket: a snapshot, then every event in seq order; ?since=seq resumes",
   description: `Subprotocols: \`${SUBPROTOCOL}, bearer.<accessToken>\`. Frames: {"type":"snapshot","task","seq"}, then {"type":"event","seq","event"}. Closes with 1000 once the task has finished.`,
   request: { params: IdParamSchema, query: TaskSocketQuerySchema },
-  responses: { 101: { description: "Switching protocols" }, ...problems(400, 401, 403, 404), 426: { description: "Not a WebSocket upgrade (upgrade_required)" } },
+  responses: {
+    101: { description: "Switching protocols" },
+    ...problems(400, 401, 403, 404),
+    426: { description: "Not a WebSocket upgrade (upgrade_required)" },
+  },
 });
 
 export const taskRoutes = createRouter()

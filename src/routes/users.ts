@@ -86,7 +86,10 @@ export const userRoutes = createRouter()
     const row = await findUserByUsername(c.var.db, c.req.valid("param").username);
     if (!row) throw errors.notFound("user");
     const me = c.var.auth.id;
-    const [profile, followedByMe] = await Promise.all([profileOf(c.var.db, row.id, c.var.config.profileCacheMs), isFollowing(c.var.db, me, row.id)]);
+    const [profile, followedByMe] = await Promise.all([
+      profileOf(c.var.db, row.id, c.var.config.profileCacheMs),
+      isFollowing(c.var.db, me, row.id),
+    ]);
     return c.json({ ...profile, followedByMe }, 200);
   })
   .openapi(followRoute, async (c) => {

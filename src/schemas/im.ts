@@ -15,17 +15,26 @@ export const MessageParamSchema = RoomParamSchema.extend({
 });
 
 export const EditMessageBodySchema = z
-  .strictObject({ body: z.string().min(1).max(100_000).openapi({ description: "1 to ROOM_MAX_BODY_CHARS (4,000) characters" }) })
+  .strictObject({
+    body: z.string().min(1).max(100_000).openapi({ description: "1 to ROOM_MAX_BODY_CHARS (4,000) characters" }),
+  })
   .openapi("EditMessageBody");
 
-const Base64Url = (bytes: number) => z.string().regex(/^[A-Za-z0-9_-]+={0,2}$/).length(Math.ceil((bytes * 4) / 3));
+const Base64Url = (bytes: number) =>
+  z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+={0,2}$/)
+    .length(Math.ceil((bytes * 4) / 3));
 
 export const PushSubscriptionBodySchema = z
   .strictObject({
     endpoint: z
       .url({ protocol: /^https$/ })
       .max(1_024)
-      .openapi({ description: "The push service URL from PushSubscription.toJSON() (HTTPS)", example: "https://push.example/abc" }),
+      .openapi({
+        description: "The push service URL from PushSubscription.toJSON() (HTTPS)",
+        example: "https://push.example/abc",
+      }),
     expirationTime: z.number().nullable().optional(),
     keys: z.strictObject({
       p256dh: Base64Url(65).openapi({ description: "The browser's P-256 public key (base64url, 65 bytes)" }),
@@ -38,8 +47,19 @@ export const PushSubscriptionSchema = z
   .object({ id: z.string(), endpoint: z.string(), createdAt: TimestampSchema })
   .openapi("PushSubscription");
 
-export const SubscriptionParamSchema = z.object({ id: z.string().min(1).max(64).openapi({ param: { name: "id", in: "path" } }) });
+export const SubscriptionParamSchema = z.object({
+  id: z
+    .string()
+    .min(1)
+    .max(64)
+    .openapi({ param: { name: "id", in: "path" } }),
+});
 
 export const VapidKeySchema = z
-  .object({ publicKey: z.string().nullable().openapi({ description: "applicationServerKey for pushManager.subscribe(); null when push is off" }) })
+  .object({
+    publicKey: z
+      .string()
+      .nullable()
+      .openapi({ description: "applicationServerKey for pushManager.subscribe(); null when push is off" }),
+  })
   .openapi("VapidKey");

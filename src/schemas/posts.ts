@@ -4,14 +4,16 @@ import { IdSchema, TimestampSchema } from "./common";
 
 /** Text of `min`-`max` characters (Unicode code points, not UTF-16 units), trimmed. */
 function textOf(min: number, max: number, example: string) {
-  return z
-    .string()
-    .trim()
-    .min(min)
-    // A cheap bound before counting code points: a code point is at most 2 UTF-16 units.
-    .max(max * 2)
-    .refine((s) => [...s].length <= max, `at most ${max} characters`)
-    .openapi({ example });
+  return (
+    z
+      .string()
+      .trim()
+      .min(min)
+      // A cheap bound before counting code points: a code point is at most 2 UTF-16 units.
+      .max(max * 2)
+      .refine((s) => [...s].length <= max, `at most ${max} characters`)
+      .openapi({ example })
+  );
 }
 
 export const PostContentSchema = textOf(1, 5_000, "Hello, Plaza!");
@@ -23,9 +25,7 @@ export const PostImagesSchema = z
   .max(20)
   .openapi({ description: "URLs from POST /v1/media (at most MAX_POST_IMAGES, default 9)" });
 
-export const AuthorSchema = z
-  .object({ id: IdSchema, username: z.string(), displayName: z.string() })
-  .openapi("Author");
+export const AuthorSchema = z.object({ id: IdSchema, username: z.string(), displayName: z.string() }).openapi("Author");
 
 export const PostStatsSchema = z
   .object({ likes: z.number().int(), comments: z.number().int(), views: z.number().int() })
@@ -64,7 +64,10 @@ export const IdempotencyHeaderSchema = z.object({
 export const LikeResultSchema = z
   .object({
     liked: z.boolean(),
-    likes: z.number().int().openapi({ description: "The stored count with the caller's own change in it (others' within seconds)" }),
+    likes: z
+      .number()
+      .int()
+      .openapi({ description: "The stored count with the caller's own change in it (others' within seconds)" }),
   })
   .openapi("LikeResult");
 

@@ -36,7 +36,11 @@ export const MessageSchema = z
   .openapi("Message");
 
 export const MyRoomSchema = RoomSchema.extend({
-  unread: z.number().int().min(0).openapi({ description: "Messages from others after my read cursor (not deleted); exact, from my inbox" }),
+  unread: z
+    .number()
+    .int()
+    .min(0)
+    .openapi({ description: "Messages from others after my read cursor (not deleted); exact, from my inbox" }),
   // A union, not MessageSchema.nullable(): that would make the shared "Message" component nullable in /openapi.json.
   lastMessage: z.union([MessageSchema, z.null()]),
   readSeq: z.number().int().min(0).openapi({ description: "My read cursor" }),
@@ -56,13 +60,18 @@ export const CreateRoomBodySchema = z
 export const AddMemberBodySchema = z
   .strictObject({
     userId: IdSchema,
-    role: z.enum(["admin", "member"]).optional().openapi({ description: "Default member; only the owner may make admins" }),
+    role: z
+      .enum(["admin", "member"])
+      .optional()
+      .openapi({ description: "Default member; only the owner may make admins" }),
   })
   .openapi("AddMemberBody");
 
 export const SendMessageBodySchema = z
   .strictObject({
-    clientMsgId: ClientMsgIdSchema.openapi({ description: "The sender's id for this message; a resend returns the original" }),
+    clientMsgId: ClientMsgIdSchema.openapi({
+      description: "The sender's id for this message; a resend returns the original",
+    }),
     body: z.string().min(1).max(100_000).openapi({ description: "1 to ROOM_MAX_BODY_CHARS (4,000) characters" }),
   })
   .openapi("SendMessageBody");
@@ -79,10 +88,19 @@ const SeqQuery = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 export const MessagesQuerySchema = PageQuerySchema.extend({
   after: SeqQuery.optional().openapi({ description: "Messages with seq > after, oldest first" }),
-  before: SeqQuery.optional().openapi({ description: "The newest messages with seq < before, oldest first (default: the latest page)" }),
+  before: SeqQuery.optional().openapi({
+    description: "The newest messages with seq < before, oldest first (default: the latest page)",
+  }),
 });
 
 export const SocketQuerySchema = z.object({
-  since: SeqQuery.optional().openapi({ description: "Resume: replay every message with seq > since, then live traffic" }),
-  epoch: z.string().min(1).max(64).optional().openapi({ description: "The epoch of `since` (from `welcome`); a different epoch gets `resync`" }),
+  since: SeqQuery.optional().openapi({
+    description: "Resume: replay every message with seq > since, then live traffic",
+  }),
+  epoch: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .openapi({ description: "The epoch of `since` (from `welcome`); a different epoch gets `resync`" }),
 });

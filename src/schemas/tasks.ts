@@ -10,7 +10,10 @@ export const TaskSchema = z
     status: z.enum(TASK_STATUSES),
     priority: z.enum(TASK_PRIORITIES),
     progress: z.number().min(0).max(1),
-    result: z.unknown().optional().openapi({ description: "Present once succeeded; large results point at /v1/tasks/{id}/result" }),
+    result: z
+      .unknown()
+      .optional()
+      .openapi({ description: "Present once succeeded; large results point at /v1/tasks/{id}/result" }),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
     attempts: z.number().int(),
     createdAt: TimestampSchema,
@@ -32,7 +35,13 @@ export const IdempotencyHeaderSchema = z.object({
     .string()
     .regex(/^[\x21-\x7e]{1,128}$/, "1-128 visible ASCII characters")
     .optional()
-    .openapi({ param: { name: "idempotency-key", in: "header", description: "Idempotency-Key: the same key from the same user returns the first task" } }),
+    .openapi({
+      param: {
+        name: "idempotency-key",
+        in: "header",
+        description: "Idempotency-Key: the same key from the same user returns the first task",
+      },
+    }),
 });
 
 export const TaskListQuerySchema = z.object({

@@ -18,9 +18,13 @@ export interface CommentView {
   createdAt: string;
 }
 
-
 /** Adds a comment to a live post (404 when missing or deleted). */
-export async function addComment(f: FeedContext, authorId: string, postId: string, content: string): Promise<CommentView> {
+export async function addComment(
+  f: FeedContext,
+  authorId: string,
+  postId: string,
+  content: string,
+): Promise<CommentView> {
   const id = newId();
   const createdAt = Date.now();
   // One transaction: the comment is written only while the post is live.
@@ -49,7 +53,10 @@ export async function listComments(
   if (page.cursor !== undefined && after === undefined) throw errors.invalidCursor();
   // Not a db.batch: batched rows come back keyed by column name, and two columns are named `id`.
   const [live, rows] = await Promise.all([
-    f.db.select({ id: posts.id }).from(posts).where(and(eq(posts.id, postId), isNull(posts.deletedAt))),
+    f.db
+      .select({ id: posts.id })
+      .from(posts)
+      .where(and(eq(posts.id, postId), isNull(posts.deletedAt))),
     f.db
       .select({
         id: comments.id,

@@ -21,7 +21,12 @@ function remember(sid: string, denied: boolean, until: number): void {
  * True when the session's access tokens must no longer be accepted. A "not denied" answer is
  * reused for `cacheMs`; a "denied" one until the deny-list entry would expire.
  */
-export async function isSessionDenied(kv: KVNamespace, sid: string, cacheMs: number, now = Date.now()): Promise<boolean> {
+export async function isSessionDenied(
+  kv: KVNamespace,
+  sid: string,
+  cacheMs: number,
+  now = Date.now(),
+): Promise<boolean> {
   const known = remembered.get(sid);
   if (known && known.until > now) return known.denied;
   const denied = (await kv.get(denyKey(sid))) !== null;
@@ -31,7 +36,13 @@ export async function isSessionDenied(kv: KVNamespace, sid: string, cacheMs: num
 }
 
 /** Denies the session's access tokens for `ttlSeconds` (their remaining lifetime at most). */
-export async function denySession(kv: KVNamespace, sid: string, reason: string, ttlSeconds: number, now = Date.now()): Promise<void> {
+export async function denySession(
+  kv: KVNamespace,
+  sid: string,
+  reason: string,
+  ttlSeconds: number,
+  now = Date.now(),
+): Promise<void> {
   const ttl = Math.max(KV_MIN_TTL_SECONDS, ttlSeconds);
   remember(sid, true, now + ttl * 1000);
   await kv.put(denyKey(sid), reason, { expirationTtl: ttl });

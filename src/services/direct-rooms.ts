@@ -23,11 +23,25 @@ export async function openDirectRoom(
   peerId: string,
 ): Promise<{ room: PublicRoom; created: boolean }> {
   if (peerId === me.id) throw errors.unprocessable("cannot_message_self", "A direct room needs another user.");
-  const peer = await db.select({ id: users.id, username: users.username }).from(users).where(eq(users.id, peerId)).get();
+  const peer = await db
+    .select({ id: users.id, username: users.username })
+    .from(users)
+    .where(eq(users.id, peerId))
+    .get();
   if (!peer) throw errors.unprocessable("unknown_user", "No such user.");
   const pair = pairOf(me.id, peer.id);
-  const inserted = await db.insert(directRooms).values({ ...pair, roomId: newId() }).onConflictDoNothing().returning();
-  const row = inserted[0] ?? (await db.select().from(directRooms).where(and(eq(directRooms.userA, pair.userA), eq(directRooms.userB, pair.userB))).get());
+  const inserted = await db
+    .insert(directRooms)
+    .values({ ...pair, roomId: newId() })
+    .onConflictDoNothing()
+    .returning();
+  const row =
+    inserted[0] ??
+    (await db
+      .select()
+      .from(directRooms)
+      .where(and(eq(directRooms.userA, pair.userA), eq(directRooms.userB, pair.userB)))
+      .get());
   if (!row) throw errors.internal();
   const roomId = row.roomId;
   const members = [me.id, peer.id].map((userId) => ({ userId, role: "member" as const }));
@@ -36,8 +50,15 @@ export async function openDirectRoom(
   await room.setup(roomId, "direct", members);
   await syncBlocks(db, env, me.id, peer.id, roomId);
   const [[roomRow]] = await db.batch([
-    db.insert(rooms).values({ id: roomId, kind: "direct", name: "direct", ownerId: me.id }).onConflictDoNothing().returning(),
-    db.insert(roomMembers).values(members.map((m) => ({ roomId, ...m }))).onConflictDoNothing(),
+    db
+      .insert(rooms)
+      .values({ id: roomId, kind: "direct", name: "direct", ownerId: me.id })
+      .onConflictDoNothing()
+      .returning(),
+    db
+      .insert(roomMembers)
+      .values(members.map((m) => ({ roomId, ...m })))
+      .onConflictDoNothing(),
   ]);
   const stored = roomRow ?? (await db.select().from(rooms).where(eq(rooms.id, roomId)).get());
   if (!stored) throw errors.internal();
@@ -51,7 +72,11 @@ export async function openDirectRoom(
 }
 
 /** The other member of a direct room, as `viewerId` sees it. */
-export async function directPeer(db: Db, roomId: string, viewerId: string): Promise<{ id: string; username: string } | undefined> {
+export async function directPeer(
+  db: Db,
+  roomId: string,
+  viewerId: string,
+): Promise<{ id: string; username: string } | undefined> {
   const row = await db.select().from(directRooms).where(eq(directRooms.roomId, roomId)).get();
   if (!row) return undefined;
   const peerId = row.userA === viewerId ? row.userB : row.userA;
@@ -61,7 +86,11 @@ export async function directPeer(db: Db, roomId: string, viewerId: string): Prom
 /** The direct room of two users, if they have one. */
 export async function directRoomOf(db: Db, a: string, b: string): Promise<string | undefined> {
   const pair = pairOf(a, b);
-  const row = await db.select({ roomId: directRooms.roomId }).from(directRooms).where(and(eq(directRooms.userA, pair.userA), eq(directRooms.userB, pair.userB))).get();
+  const row = await db
+    .select({ roomId: directRooms.roomId })
+    .from(directRooms)
+    .where(and(eq(directRooms.userA, pair.userA), eq(directRooms.userB, pair.userB)))
+    .get();
   return row?.roomId;
 }
 
@@ -70,7 +99,9 @@ export async function syncBlocks(db: Db, env: Env, a: string, b: string, roomId:
   const rows = await db
     .select({ blockerId: blocks.blockerId })
     .from(blocks)
-    .where(or(and(eq(blocks.blockerId, a), eq(blocks.blockedId, b)), and(eq(blocks.blockerId, b), eq(blocks.blockedId, a))));
+    .where(
+      or(and(eq(blocks.blockerId, a), eq(blocks.blockedId, b)), and(eq(blocks.blockerId, b), eq(blocks.blockedId, a))),
+    );
   const blockers = new Set(rows.map((r) => r.blockerId));
   const room = roomStub(env, roomId);
   await Promise.all([a, b].map((userId) => room.setBlocks(userId, blockers.has(userId))));

@@ -19,10 +19,21 @@ export interface Page<T> {
 }
 
 /** One page of live posts matching `where`; `kind` scopes the cursor to this list. */
-async function postPage(f: FeedContext, kind: string, where: SQL | undefined, viewerId: string | undefined, page: PageRequest): Promise<Page<PostView>> {
+async function postPage(
+  f: FeedContext,
+  kind: string,
+  where: SQL | undefined,
+  viewerId: string | undefined,
+  page: PageRequest,
+): Promise<Page<PostView>> {
   const before = page.cursor === undefined ? undefined : decodeCursor(kind, page.cursor);
   if (page.cursor !== undefined && before === undefined) throw errors.invalidCursor();
-  const rows = await queryPosts(f.db, and(where, before === undefined ? undefined : lt(posts.id, before)), viewerId, page.limit + 1);
+  const rows = await queryPosts(
+    f.db,
+    and(where, before === undefined ? undefined : lt(posts.id, before)),
+    viewerId,
+    page.limit + 1,
+  );
   const items = rows.slice(0, page.limit).map((r) => renderPost(r.post, r.live, f.origin));
   const last = items.at(-1);
   return { items, nextCursor: rows.length > page.limit && last ? encodeCursor(kind, last.id) : null };
@@ -40,7 +51,12 @@ export function followingFeed(f: FeedContext, userId: string, page: PageRequest)
 }
 
 /** One user's posts (404 for an unknown user). */
-export async function userPosts(f: FeedContext, authorId: string, viewerId: string | undefined, page: PageRequest): Promise<Page<PostView>> {
+export async function userPosts(
+  f: FeedContext,
+  authorId: string,
+  viewerId: string | undefined,
+  page: PageRequest,
+): Promise<Page<PostView>> {
   await requireUser(f.db, authorId);
   return postPage(f, `user:${authorId}`, eq(posts.authorId, authorId), viewerId, page);
 }

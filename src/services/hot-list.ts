@@ -35,7 +35,13 @@ async function scoreWindow(db: Db, config: FeedConfig, now: number): Promise<{ r
   let scanned = 0;
   for (;;) {
     const rows = await db
-      .select({ id: posts.id, createdAt: posts.createdAt, likes: postStats.likes, comments: postStats.comments, views: postStats.views })
+      .select({
+        id: posts.id,
+        createdAt: posts.createdAt,
+        likes: postStats.likes,
+        comments: postStats.comments,
+        views: postStats.views,
+      })
       .from(posts)
       .innerJoin(postStats, eq(postStats.postId, posts.id))
       .where(
@@ -61,9 +67,22 @@ async function scoreWindow(db: Db, config: FeedConfig, now: number): Promise<{ r
  * Rebuilds the hot list in KV. Posts that left the list have their cache entries dropped;
  * posts on it are (re)written to the cache so hot reads stay hits until the next run.
  */
-export async function refreshHotList(db: Db, cache: KVNamespace, config: FeedConfig, now: number): Promise<HotListRefresh> {
+export async function refreshHotList(
+  db: Db,
+  cache: KVNamespace,
+  config: FeedConfig,
+  now: number,
+): Promise<HotListRefresh> {
   const { ranked, scanned } = await scoreWindow(db, config, now);
-  const found = new Map((await queryPostsByIds(db, ranked.map((r) => r.id), undefined)).map((r) => [r.post.id, r.post]));
+  const found = new Map(
+    (
+      await queryPostsByIds(
+        db,
+        ranked.map((r) => r.id),
+        undefined,
+      )
+    ).map((r) => [r.post.id, r.post]),
+  );
   const items = ranked.flatMap((r) => {
     const post = found.get(r.id);
     return post ? [{ post, score: r.score }] : [];
@@ -79,7 +98,11 @@ export async function refreshHotList(db: Db, cache: KVNamespace, config: FeedCon
 }
 
 /** The hot list with live counters; deleted posts are left out and edited ones re-read. */
-export async function readHotList(f: FeedContext, viewerId: string | undefined, now: number): Promise<{ items: PostView[]; refreshedAt: string }> {
+export async function readHotList(
+  f: FeedContext,
+  viewerId: string | undefined,
+  now: number,
+): Promise<{ items: PostView[]; refreshedAt: string }> {
   let list = await f.cache.get<StoredHotList>(HOT_KEY, "json");
   if (!list || now - Date.parse(list.refreshedAt) > STALE_AFTER_MS) {
     f.log.warn("hot list missing or stale; refreshing inline", { refreshedAt: list?.refreshedAt ?? null });
@@ -88,7 +111,15 @@ export async function readHotList(f: FeedContext, viewerId: string | undefined, 
   const ids = list.items.map((i) => i.post.id);
   const states = await queryLiveStates(f.db, ids, viewerId);
   const edited = list.items.filter((i) => states.get(i.post.id) && states.get(i.post.id)?.version !== i.post.version);
-  const fresh = new Map((await queryPostsByIds(f.db, edited.map((i) => i.post.id), viewerId)).map((r) => [r.post.id, r]));
+  const fresh = new Map(
+    (
+      await queryPostsByIds(
+        f.db,
+        edited.map((i) => i.post.id),
+        viewerId,
+      )
+    ).map((r) => [r.post.id, r]),
+  );
   const items = list.items.flatMap((item) => {
     const refreshed = fresh.get(item.post.id);
     if (refreshed) return [renderPost(refreshed.post, refreshed.live, f.origin)];

@@ -12,7 +12,10 @@ export function inboxStub(env: Env, userId: string) {
 }
 
 /** Tells each member's inbox about a room they are now in (or their new role). */
-export async function tellJoined(env: Env, members: readonly { userId: string; membership: InboxMembership }[]): Promise<void> {
+export async function tellJoined(
+  env: Env,
+  members: readonly { userId: string; membership: InboxMembership }[],
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < members.length) {

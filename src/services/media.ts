@@ -27,7 +27,8 @@ export function mediaKeyFromUrl(url: string, origin: string): string | undefined
   } catch {
     return undefined;
   }
-  if (parsed.origin !== origin || !parsed.pathname.startsWith(MEDIA_PATH) || parsed.search || parsed.hash) return undefined;
+  if (parsed.origin !== origin || !parsed.pathname.startsWith(MEDIA_PATH) || parsed.search || parsed.hash)
+    return undefined;
   const key = parsed.pathname.slice(MEDIA_PATH.length);
   return isMediaKey(key) ? key : undefined;
 }

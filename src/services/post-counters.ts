@@ -43,26 +43,38 @@ export async function applyPostEvents(db: Db, folded: FoldedEvents): Promise<voi
     const viewedPosts = JSON.stringify([...new Set(folded.views.map((v) => v.p))]);
     const views = JSON.stringify(folded.views);
     statements.push(
-      statement(db, sql`INSERT OR IGNORE INTO processed_events (event_id, post_id, batch_id)
-        SELECT json_extract(value, '$.e'), json_extract(value, '$.p'), ${batchId} FROM json_each(${views})`),
-      statement(db, sql`UPDATE post_stats SET views = views +
+      statement(
+        db,
+        sql`INSERT OR IGNORE INTO processed_events (event_id, post_id, batch_id)
+        SELECT json_extract(value, '$.e'), json_extract(value, '$.p'), ${batchId} FROM json_each(${views})`,
+      ),
+      statement(
+        db,
+        sql`UPDATE post_stats SET views = views +
         (SELECT coalesce(sum(json_extract(v.value, '$.n')), 0) FROM json_each(${views}) v
           JOIN processed_events pe ON pe.event_id = json_extract(v.value, '$.e')
           WHERE pe.batch_id = ${batchId} AND pe.post_id = post_stats.post_id)
-        WHERE post_id IN (SELECT value FROM json_each(${viewedPosts}))`),
+        WHERE post_id IN (SELECT value FROM json_each(${viewedPosts}))`,
+      ),
     );
   }
   if (folded.likedPosts.length > 0) {
     statements.push(
-      statement(db, sql`UPDATE post_stats SET likes = (SELECT count(*) FROM likes WHERE likes.post_id = post_stats.post_id),
+      statement(
+        db,
+        sql`UPDATE post_stats SET likes = (SELECT count(*) FROM likes WHERE likes.post_id = post_stats.post_id),
         likes_counted_at = unixepoch('subsec') * 1000
-        WHERE post_id IN (SELECT value FROM json_each(${JSON.stringify(folded.likedPosts)}))`),
+        WHERE post_id IN (SELECT value FROM json_each(${JSON.stringify(folded.likedPosts)}))`,
+      ),
     );
   }
   if (folded.commentedPosts.length > 0) {
     statements.push(
-      statement(db, sql`UPDATE post_stats SET comments = (SELECT count(*) FROM comments WHERE comments.post_id = post_stats.post_id)
-        WHERE post_id IN (SELECT value FROM json_each(${JSON.stringify(folded.commentedPosts)}))`),
+      statement(
+        db,
+        sql`UPDATE post_stats SET comments = (SELECT count(*) FROM comments WHERE comments.post_id = post_stats.post_id)
+        WHERE post_id IN (SELECT value FROM json_each(${JSON.stringify(folded.commentedPosts)}))`,
+      ),
     );
   }
   if (statements.length > 0) await runBatch(db, statements);

@@ -50,7 +50,9 @@ type Viewer = string | Placeholder | undefined;
 const likedBy = (viewerId: Viewer) =>
   viewerId === undefined
     ? sql<number | null>`NULL`
-    : sql<number | null>`EXISTS (SELECT 1 FROM likes WHERE likes.post_id = ${posts.id} AND likes.user_id = ${viewerId})`;
+    : sql<
+        number | null
+      >`EXISTS (SELECT 1 FROM likes WHERE likes.post_id = ${posts.id} AND likes.user_id = ${viewerId})`;
 
 const liveColumns = (viewerId: Viewer) => ({
   id: posts.id,
@@ -61,7 +63,13 @@ const liveColumns = (viewerId: Viewer) => ({
   likedByMe: likedBy(viewerId),
 });
 
-function toLive(row: { version: number; likes: number; comments: number; views: number; likedByMe: number | null }): LiveState {
+function toLive(row: {
+  version: number;
+  likes: number;
+  comments: number;
+  views: number;
+  likedByMe: number | null;
+}): LiveState {
   return {
     version: row.version,
     stats: { likes: row.likes, comments: row.comments, views: row.views },
@@ -118,7 +126,11 @@ export async function queryPostsByIds(db: Db, ids: readonly string[], viewerId: 
 }
 
 /** The live state of each live post in `ids`; deleted and missing posts are absent. */
-export async function queryLiveStates(db: Db, ids: readonly string[], viewerId: string | undefined): Promise<Map<string, LiveState>> {
+export async function queryLiveStates(
+  db: Db,
+  ids: readonly string[],
+  viewerId: string | undefined,
+): Promise<Map<string, LiveState>> {
   const out = new Map<string, LiveState>();
   for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
     const rows = await db
@@ -153,7 +165,10 @@ export async function queryLiveState(db: Db, id: string, viewerId: string | unde
     statements = prepareLiveState(db);
     liveStateStatements.set(db, statements);
   }
-  const row = viewerId === undefined ? await statements.anonymous.get({ id }) : await statements.viewer.get({ id, viewer: viewerId });
+  const row =
+    viewerId === undefined
+      ? await statements.anonymous.get({ id })
+      : await statements.viewer.get({ id, viewer: viewerId });
   return row ? toLive(row) : undefined;
 }
 

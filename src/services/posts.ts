@@ -7,7 +7,15 @@ import { errors } from "../errors";
 import { newId } from "../lib/ids";
 import type { FeedContext } from "./feed-context";
 import { resolveOwnImages } from "./media";
-import { cachePost, evictPost, forgetPost, readCachedPost, recallPost, rememberPost, type CacheOutcome } from "./post-cache";
+import {
+  cachePost,
+  evictPost,
+  forgetPost,
+  readCachedPost,
+  recallPost,
+  rememberPost,
+  type CacheOutcome,
+} from "./post-cache";
 import { viewTally } from "./view-tally";
 import { queryLiveState, queryPosts, renderPost, type PostView, type StaticPost } from "./post-query";
 
@@ -18,7 +26,9 @@ export interface NewPost {
 
 function imageRows(f: FeedContext, postId: string, keys: string[]) {
   // At most MAX_POST_IMAGES (<= 20) rows of 3 parameters: within D1's 100 per statement.
-  return keys.length === 0 ? [] : [f.db.insert(postImages).values(keys.map((mediaKey, position) => ({ postId, position, mediaKey })))];
+  return keys.length === 0
+    ? []
+    : [f.db.insert(postImages).values(keys.map((mediaKey, position) => ({ postId, position, mediaKey })))];
 }
 
 async function findByIdempotencyKey(f: FeedContext, authorId: string, key: string): Promise<PostView | undefined> {
@@ -29,11 +39,13 @@ async function findByIdempotencyKey(f: FeedContext, authorId: string, key: strin
     .get();
   if (!row) return undefined;
   const [found] = row.deletedAt ? [] : await queryPosts(f.db, eq(posts.id, row.id), authorId, 1);
-  if (!found) throw errors.conflict("idempotency_key_reused", "The post created with this Idempotency-Key was deleted.");
+  if (!found)
+    throw errors.conflict("idempotency_key_reused", "The post created with this Idempotency-Key was deleted.");
   return renderPost(found.post, found.live, f.origin);
 }
 
-const isUniqueViolation = (err: unknown) => err instanceof Error && /UNIQUE constraint failed/i.test(String(err.message));
+const isUniqueViolation = (err: unknown) =>
+  err instanceof Error && /UNIQUE constraint failed/i.test(String(err.message));
 
 /**
  * Creates a post. With an Idempotency-Key, a retry returns the first post (`replayed`).
@@ -60,13 +72,16 @@ export async function createPost(
   const now = new Date();
   try {
     await f.db.batch([
-      f.db.insert(posts).values({ id, authorId, content: input.content, idempotencyKey, createdAt: now, updatedAt: now }),
+      f.db
+        .insert(posts)
+        .values({ id, authorId, content: input.content, idempotencyKey, createdAt: now, updatedAt: now }),
       f.db.insert(postStats).values({ postId: id }),
       ...imageRows(f, id, imageKeys),
     ]);
   } catch (err) {
     // Two concurrent creates with one key: the unique index lets one win; the other replays it.
-    const first = idempotencyKey && isUniqueViolation(err) ? await findByIdempotencyKey(f, authorId, idempotencyKey) : undefined;
+    const first =
+      idempotencyKey && isUniqueViolation(err) ? await findByIdempotencyKey(f, authorId, idempotencyKey) : undefined;
     if (first) return { post: first, replayed: true };
     throw err;
   }
@@ -90,10 +105,17 @@ export async function createPost(
  * Reads a post: the live state from D1 and the cached static part from KV, in parallel.
  * A cached copy of another version is a miss; a miss reads D1 and refills KV. Counts a view.
  */
-export async function viewPost(f: FeedContext, postId: string, viewerId: string | undefined): Promise<{ post: PostView; cache: CacheOutcome }> {
+export async function viewPost(
+  f: FeedContext,
+  postId: string,
+  viewerId: string | undefined,
+): Promise<{ post: PostView; cache: CacheOutcome }> {
   const { postCacheTtlSeconds: ttl, isolateCacheEntries } = f.config;
   const remembered = recallPost(postId);
-  const [cached, live] = await Promise.all([remembered ?? readCachedPost(f.cache, postId), queryLiveState(f.db, postId, viewerId)]);
+  const [cached, live] = await Promise.all([
+    remembered ?? readCachedPost(f.cache, postId),
+    queryLiveState(f.db, postId, viewerId),
+  ]);
   if (!live) {
     forgetPost(postId);
     throw errors.notFound("post");
@@ -126,7 +148,12 @@ const ownLivePost = (postId: string, userId: string) =>
   and(eq(posts.id, postId), eq(posts.authorId, userId), isNull(posts.deletedAt));
 
 /** Edits a post (author only); the cache entry is dropped after D1 has the edit. */
-export async function updatePost(f: FeedContext, userId: string, postId: string, patch: Partial<NewPost>): Promise<PostView> {
+export async function updatePost(
+  f: FeedContext,
+  userId: string,
+  postId: string,
+  patch: Partial<NewPost>,
+): Promise<PostView> {
   await requireOwnPost(f, postId, userId);
   const imageKeys =
     patch.images === undefined
@@ -135,9 +162,15 @@ export async function updatePost(f: FeedContext, userId: string, postId: string,
   await f.db.batch([
     f.db
       .update(posts)
-      .set({ ...(patch.content === undefined ? {} : { content: patch.content }), version: sql`${posts.version} + 1`, updatedAt: new Date() })
+      .set({
+        ...(patch.content === undefined ? {} : { content: patch.content }),
+        version: sql`${posts.version} + 1`,
+        updatedAt: new Date(),
+      })
       .where(ownLivePost(postId, userId)),
-    ...(imageKeys === undefined ? [] : [f.db.delete(postImages).where(eq(postImages.postId, postId)), ...imageRows(f, postId, imageKeys)]),
+    ...(imageKeys === undefined
+      ? []
+      : [f.db.delete(postImages).where(eq(postImages.postId, postId)), ...imageRows(f, postId, imageKeys)]),
   ]);
   forgetPost(postId);
   f.defer(evictPost(f.cache, postId), "evict edited post");

@@ -44,8 +44,15 @@ export async function markRead(db: Db, env: Env, roomId: string, userId: string,
 }
 
 /** Edits (`body`) or deletes one of the caller's messages; returns it in its new state (im). */
-export async function changeMessage(env: Env, roomId: string, editorId: string, seq: number, body?: string): Promise<Message> {
-  const request = body === undefined ? { kind: "delete" as const, editorId, seq } : { kind: "edit" as const, editorId, seq, body };
+export async function changeMessage(
+  env: Env,
+  roomId: string,
+  editorId: string,
+  seq: number,
+  body?: string,
+): Promise<Message> {
+  const request =
+    body === undefined ? { kind: "delete" as const, editorId, seq } : { kind: "edit" as const, editorId, seq, body };
   const result = await roomStub(env, roomId).change(request);
   if (!result.ok) refusal(result);
   return result.message;
@@ -64,7 +71,8 @@ export async function pageMessages(
   if ("ok" in recent) refusal(recent);
   const { floorSeq, lastSeq } = recent;
   if (query && "after" in query) {
-    const archived = query.after < floorSeq ? await archiveRange(db, roomId, { gt: query.after, lte: floorSeq }, limit, "asc") : [];
+    const archived =
+      query.after < floorSeq ? await archiveRange(db, roomId, { gt: query.after, lte: floorSeq }, limit, "asc") : [];
     const items = [...archived, ...recent.items].slice(0, limit);
     const tail = items.at(-1);
     return { items, next: items.length === limit && tail && tail.seq < lastSeq ? { after: tail.seq } : undefined };
@@ -72,7 +80,7 @@ export async function pageMessages(
   const before = query?.before ?? lastSeq + 1;
   let items = recent.items;
   if (items.length < limit && floorSeq > 0 && Math.min(before, floorSeq + 1) > 1) {
-    const below = Math.min(before, (items[0]?.seq ?? floorSeq + 1), floorSeq + 1);
+    const below = Math.min(before, items[0]?.seq ?? floorSeq + 1, floorSeq + 1);
     const archived = await archiveRange(db, roomId, { lt: below }, limit - items.length, "desc");
     items = [...archived.reverse(), ...items];
   }

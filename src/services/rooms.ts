@@ -61,16 +61,32 @@ export async function createRoom(
     { roomId: id, userId: ownerId, role: "owner" as const },
     ...invited.map((userId) => ({ roomId: id, userId, role: "member" as const })),
   ];
-  await roomStub(env, id).setup(id, input.kind, members.map(({ userId, role }) => ({ userId, role })));
+  await roomStub(env, id).setup(
+    id,
+    input.kind,
+    members.map(({ userId, role }) => ({ userId, role })),
+  );
   const inserts = [];
   for (let i = 0; i < members.length; i += MEMBERS_PER_INSERT) {
     inserts.push(db.insert(roomMembers).values(members.slice(i, i + MEMBERS_PER_INSERT)));
   }
-  const [[room]] = await db.batch([db.insert(rooms).values({ id, kind: input.kind, name: input.name, ownerId }).returning(), ...inserts]);
+  const [[room]] = await db.batch([
+    db.insert(rooms).values({ id, kind: input.kind, name: input.name, ownerId }).returning(),
+    ...inserts,
+  ]);
   const created = toPublicRoom(room!, members.length, "owner");
   // ---- im: every member's room list.
-  const membership = { roomId: id, kind: input.kind, name: input.name, memberCount: members.length, createdAt: created.createdAt };
-  await tellJoined(env, members.map((m) => ({ userId: m.userId, membership: { ...membership, role: m.role } })));
+  const membership = {
+    roomId: id,
+    kind: input.kind,
+    name: input.name,
+    memberCount: members.length,
+    createdAt: created.createdAt,
+  };
+  await tellJoined(
+    env,
+    members.map((m) => ({ userId: m.userId, membership: { ...membership, role: m.role } })),
+  );
   return created;
 }
 
@@ -97,8 +113,15 @@ export async function memberCount(db: Db, roomId: string): Promise<number> {
 }
 
 /** A room the caller may see: one they belong to, or any public channel. Others are 404. */
-export async function visibleRoom(db: Db, roomId: string, userId: string): Promise<{ room: RoomRow; role: MemberRole | undefined }> {
-  const [room, role] = await Promise.all([db.select().from(rooms).where(eq(rooms.id, roomId)).get(), memberRole(db, roomId, userId)]);
+export async function visibleRoom(
+  db: Db,
+  roomId: string,
+  userId: string,
+): Promise<{ room: RoomRow; role: MemberRole | undefined }> {
+  const [room, role] = await Promise.all([
+    db.select().from(rooms).where(eq(rooms.id, roomId)).get(),
+    memberRole(db, roomId, userId),
+  ]);
   if (!room || (!role && room.kind !== "channel")) throw errors.notFound("room");
   return { room, role };
 }
@@ -116,7 +139,15 @@ export async function joinRoom(db: Db, env: Env, roomId: string, userId: string)
 /** What a member's inbox is told about a room (im). */
 async function membershipOf(db: Db, room: RoomRow, role: MemberRole, readSeq: number | undefined) {
   const memberTotal = await memberCount(db, room.id);
-  return { roomId: room.id, kind: room.kind, name: room.name, role, memberCount: memberTotal, createdAt: room.createdAt.toISOString(), readSeq };
+  return {
+    roomId: room.id,
+    kind: room.kind,
+    name: room.name,
+    role,
+    memberCount: memberTotal,
+    createdAt: room.createdAt.toISOString(),
+    readSeq,
+  };
 }
 
 /** Leaves a room; the owner cannot leave (409). The user's sockets in the room close. */
@@ -135,21 +166,25 @@ export async function addMember(
   input: { userId: string; role?: "admin" | "member" | undefined },
 ): Promise<void> {
   const { room, actorRole } = await requireAdmin(db, roomId, actorId);
-  if (room.kind !== "group") throw errors.unprocessable("not_a_group", "Only groups take members; channels are joined.");
+  if (room.kind !== "group")
+    throw errors.unprocessable("not_a_group", "Only groups take members; channels are joined.");
   const role = input.role ?? "member";
   if (role === "admin" && actorRole !== "owner") throw errors.forbidden("Only the owner can make admins.");
   const target = await db.select({ id: users.id }).from(users).where(eq(users.id, input.userId)).get();
   if (!target) throw errors.unprocessable("unknown_user", "No such user.");
   const current = await memberRole(db, roomId, input.userId);
   if (current === "owner") throw errors.conflict("cannot_change_owner", "The owner's role cannot change.");
-  if (current === "admin" && role === "member" && actorRole !== "owner") throw errors.forbidden("Only the owner can demote admins.");
+  if (current === "admin" && role === "member" && actorRole !== "owner")
+    throw errors.forbidden("Only the owner can demote admins.");
   const readSeq = await roomStub(env, roomId).addMembers([{ userId: input.userId, role }]);
   await db
     .insert(roomMembers)
     .values({ roomId, userId: input.userId, role })
     .onConflictDoUpdate({ target: [roomMembers.roomId, roomMembers.userId], set: { role } });
   // A role change keeps the member's read cursor; a new member starts at the latest seq.
-  await tellJoined(env, [{ userId: input.userId, membership: await membershipOf(db, room, role, current ? undefined : readSeq) }]);
+  await tellJoined(env, [
+    { userId: input.userId, membership: await membershipOf(db, room, role, current ? undefined : readSeq) },
+  ]);
 }
 
 /** An owner or admin removes a member; admins only the owner may remove; nobody removes the owner. */
@@ -163,7 +198,11 @@ export async function removeMember(db: Db, env: Env, roomId: string, actorId: st
   await revoke(db, env, roomId, targetId);
 }
 
-async function requireAdmin(db: Db, roomId: string, actorId: string): Promise<{ room: RoomRow; actorRole: MemberRole }> {
+async function requireAdmin(
+  db: Db,
+  roomId: string,
+  actorId: string,
+): Promise<{ room: RoomRow; actorRole: MemberRole }> {
   const { room, role } = await visibleRoom(db, roomId, actorId);
   if (!role) throw errors.notFound("room");
   if (role === "member") throw errors.forbidden("Only the owner and admins manage members.");
@@ -193,7 +232,10 @@ export async function roomIdsOf(db: Db, userId: string): Promise<string[]> {
 /** Public channels, newest first; `after` is the last id of the previous page. */
 export async function listPublicChannels(db: Db, limit: number, after: string | undefined) {
   const rows = await db
-    .select({ room: rooms, memberCount: sql<number>`(select count(*) from ${roomMembers} where ${roomMembers.roomId} = ${rooms.id})` })
+    .select({
+      room: rooms,
+      memberCount: sql<number>`(select count(*) from ${roomMembers} where ${roomMembers.roomId} = ${rooms.id})`,
+    })
     .from(rooms)
     .where(and(eq(rooms.kind, "channel"), after ? lt(rooms.id, after) : undefined))
     .orderBy(desc(rooms.id))

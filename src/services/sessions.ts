@@ -17,7 +17,6 @@ export interface IssuedTokens {
   expiresIn: number;
 }
 
-
 /** Starts a session for `user` on one device and returns its first tokens. */
 export async function startSession(
   db: Db,
@@ -112,4 +111,3 @@ export async function revokeSession(
     .where(and(eq(sessions.id, sessionId), isNull(sessions.revokedAt)));
   await denySession(kv, sessionId, reason, config.jwt.accessTtlSeconds + 60, now);
 }
-

@@ -81,7 +81,9 @@ export async function submitTask(
   if (!type) throw errors.unprocessable("unknown_task_type", `No task type "${body.type}"; see GET /v1/task-types.`);
   const parsed = type.input.safeParse(body.input);
   if (!parsed.success) {
-    throw errors.validation(zodIssues(parsed.error).map((i) => ({ ...i, path: i.path === "(root)" ? "input" : `input.${i.path}` })));
+    throw errors.validation(
+      zodIssues(parsed.error).map((i) => ({ ...i, path: i.path === "(root)" ? "input" : `input.${i.path}` })),
+    );
   }
   if (idempotencyKey) {
     const first = await byIdempotencyKey(db, userId, idempotencyKey);
@@ -89,7 +91,8 @@ export async function submitTask(
   }
   if (type.type === "image.thumbnail") {
     const key = mediaKeyFromUrl((parsed.data as { source: string }).source);
-    if (!key || !(await env.MEDIA.head(key))) throw errors.unprocessable("source_not_found", "The source image is not stored in Plaza.");
+    if (!key || !(await env.MEDIA.head(key)))
+      throw errors.unprocessable("source_not_found", "The source image is not stored in Plaza.");
   }
 
   const id = newId();
@@ -107,14 +110,26 @@ export async function submitTask(
   }
 
   try {
-    const task = await taskObject(env, id).init({ id, userId, type: type.type, priority: body.priority, input: parsed.data, createdAt: now });
+    const task = await taskObject(env, id).init({
+      id,
+      userId,
+      type: type.type,
+      priority: body.priority,
+      input: parsed.data,
+      createdAt: now,
+    });
     await env.TASKS.send({ taskId: id }, { contentType: "json" });
     return { task, created: true };
   } catch (err) {
     // Nothing half-written: a task that could not be queued is failed, visibly, and the error surfaces.
     await db
       .update(tasks)
-      .set({ status: "failed", errorCode: "submit_failed", errorMessage: "The task could not be queued.", finishedAt: new Date() })
+      .set({
+        status: "failed",
+        errorCode: "submit_failed",
+        errorMessage: "The task could not be queued.",
+        finishedAt: new Date(),
+      })
       .where(eq(tasks.id, id));
     throw err;
   }
@@ -150,7 +165,10 @@ export async function listTasks(
         eq(tasks.userId, userId),
         query.status ? eq(tasks.status, query.status) : undefined,
         after
-          ? or(lt(tasks.createdAt, new Date(after.c)), and(eq(tasks.createdAt, new Date(after.c)), lt(tasks.id, after.i)))
+          ? or(
+              lt(tasks.createdAt, new Date(after.c)),
+              and(eq(tasks.createdAt, new Date(after.c)), lt(tasks.id, after.i)),
+            )
           : undefined,
       ),
     )
@@ -160,7 +178,9 @@ export async function listTasks(
   const last = page.at(-1);
   const nextCursor =
     rows.length > query.limit && last
-      ? toBase64Url(new TextEncoder().encode(JSON.stringify({ c: last.createdAt.getTime(), i: last.id } satisfies Cursor)))
+      ? toBase64Url(
+          new TextEncoder().encode(JSON.stringify({ c: last.createdAt.getTime(), i: last.id } satisfies Cursor)),
+        )
       : null;
   return { items: page.map(rowToTask), nextCursor };
 }

@@ -36,7 +36,12 @@ export class ViewTally {
     for (let i = 0; i < taken.length; i += BATCH) {
       const part = taken.slice(i, i + BATCH);
       try {
-        await queue.sendBatch(part.map(([postId, count]) => ({ body: postEvent("post.viewed", { postId, count }), contentType: "json" as const })));
+        await queue.sendBatch(
+          part.map(([postId, count]) => ({
+            body: postEvent("post.viewed", { postId, count }),
+            contentType: "json" as const,
+          })),
+        );
       } catch (err) {
         for (const [postId, count] of taken.slice(i)) this.counts.set(postId, (this.counts.get(postId) ?? 0) + count);
         throw err;

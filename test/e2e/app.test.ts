@@ -18,7 +18,9 @@ const channel = `e2e-${tag}`;
 const bodies = (page: Page) => page.locator(".log li.msg:not(.pending) .body").allTextContents();
 
 async function waitForBodies(page: Page, count: number, timeout = 30_000): Promise<string[]> {
-  await page.waitForFunction((n) => document.querySelectorAll(".log li.msg:not(.pending)").length >= n, count, { timeout });
+  await page.waitForFunction((n) => document.querySelectorAll(".log li.msg:not(.pending)").length >= n, count, {
+    timeout,
+  });
   return bodies(page);
 }
 
@@ -45,7 +47,8 @@ async function openRooms(page: Page): Promise<void> {
   await page.getByRole("heading", { name: "My rooms" }).waitFor();
 }
 
-const roomConnected = (page: Page) => page.locator('[aria-label="Room connection: Connected"]').waitFor({ timeout: 60_000 });
+const roomConnected = (page: Page) =>
+  page.locator('[aria-label="Room connection: Connected"]').waitFor({ timeout: 60_000 });
 const composer = (page: Page, title: string) => page.getByRole("textbox", { name: `Message ${title}` });
 
 async function send(page: Page, title: string, text: string): Promise<void> {
@@ -81,7 +84,9 @@ describe("Plaza in the browser", () => {
     await ann.goto("/#/signup");
     await ann.getByLabel("Username").fill("NO");
     await ann.getByLabel("Password").fill("short");
-    await ann.evaluate(() => void (document.querySelector("form")!.noValidate = true)); // let the server judge
+    await ann.evaluate(() => {
+      document.querySelector("form")!.noValidate = true;
+    }); // let the server judge
     await ann.getByRole("button", { name: "Sign up" }).click();
     // The problem's detail and its invalid fields, as the server wrote them.
     const alert = ann.getByRole("alert");
@@ -104,7 +109,10 @@ describe("Plaza in the browser", () => {
     await openRooms(ben);
     await ben.getByRole("button", { name: `Join #${channel}` }).click();
     await roomConnected(ben);
-    await ann.getByText(`Online: ${names.ann}, ${names.ben}`).or(ann.getByText(`Online: ${names.ben}, ${names.ann}`)).waitFor();
+    await ann
+      .getByText(`Online: ${names.ann}, ${names.ben}`)
+      .or(ann.getByText(`Online: ${names.ben}, ${names.ann}`))
+      .waitFor();
     const title = `#${channel}`;
     // Interleaved and unsynchronized: the room's seq decides one order for everyone.
     await Promise.all([
@@ -169,14 +177,18 @@ describe("Plaza in the browser", () => {
     // Ben stays on his room list: the badge comes from his inbox socket, live.
     const badge = ben.locator(`.room-list a[data-room-id="${dmId}"] .badge`);
     await expect.poll(() => badge.textContent(), { timeout: 20_000 }).toBe("2");
-    await expect.poll(() => ben.locator("[data-total-unread]").getAttribute("data-total-unread"), { timeout: 10_000 }).toBe("2");
+    await expect
+      .poll(() => ben.locator("[data-total-unread]").getAttribute("data-total-unread"), { timeout: 10_000 })
+      .toBe("2");
     await shot(ben, "05-rooms-unread", true);
     await ben.locator(`.room-list a[data-room-id="${dmId}"]`).first().click();
     await roomConnected(ben);
     expect(await waitForBodies(ben, 2)).toEqual(["hi ben, a direct message", "are you there?"]);
     await send(ben, names.ann, "here!");
     expect(await waitForBodies(ann, 3)).toEqual(await waitForBodies(ben, 3));
-    await expect.poll(() => ben.locator(`.room-list a[data-room-id="${dmId}"] .badge`).count(), { timeout: 10_000 }).toBe(0);
+    await expect
+      .poll(() => ben.locator(`.room-list a[data-room-id="${dmId}"] .badge`).count(), { timeout: 10_000 })
+      .toBe(0);
     await expect.poll(() => ben.locator("[data-total-unread]").count(), { timeout: 10_000 }).toBe(0);
     await shot(ben, "06-direct-message");
   });
@@ -185,7 +197,9 @@ describe("Plaza in the browser", () => {
     const text = `A picture from ${names.ann}`;
     await ann.goto("/#/feed");
     await ann.getByRole("textbox", { name: "What's happening?" }).fill(text);
-    await ann.getByLabel("Add images").setInputFiles({ name: "gradient.png", mimeType: "image/png", buffer: gradientPng() });
+    await ann
+      .getByLabel("Add images")
+      .setInputFiles({ name: "gradient.png", mimeType: "image/png", buffer: gradientPng() });
     await ann.getByRole("button", { name: "Post" }).click();
     const annPost = ann.locator("article.post", { hasText: text });
     await annPost.locator("img").waitFor();
@@ -200,10 +214,13 @@ describe("Plaza in the browser", () => {
     await shot(ben, "07-post-liked");
     // The author sees the count once the counters catch up (API.md: within 10 s).
     await expect
-      .poll(async () => {
-        await ann.reload();
-        return annPost.locator(".like .count").textContent({ timeout: 10_000 });
-      }, { timeout: 30_000, interval: 1_000 })
+      .poll(
+        async () => {
+          await ann.reload();
+          return annPost.locator(".like .count").textContent({ timeout: 10_000 });
+        },
+        { timeout: 30_000, interval: 1_000 },
+      )
       .toBe("1");
   });
 
@@ -253,7 +270,9 @@ describe("Plaza in the browser", () => {
       await ann.locator("li.msg.pending", { hasText: "sent while the server was down" }).waitFor();
       await shot(ann, "10-reconnecting");
     });
-    await Promise.all([ann, ben].map((p) => p.locator('[aria-label="Connection: Connected"]').waitFor({ timeout: 60_000 })));
+    await Promise.all(
+      [ann, ben].map((p) => p.locator('[aria-label="Connection: Connected"]').waitFor({ timeout: 60_000 })),
+    );
     await Promise.all([roomConnected(ann), roomConnected(ben)]);
     await send(ben, title, "after the restart");
     const expected = ["before the restart", "sent while the server was down", "after the restart"];

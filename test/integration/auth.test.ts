@@ -12,21 +12,33 @@ describe("register", () => {
     });
     expect(res.status).toBe(201);
     const body = await json<{ user: Record<string, unknown> } & Tokens>(res);
-    expect(body.user).toMatchObject({ username, displayName: "Reg Ister", followers: 0, following: 0, avatarUrl: null });
+    expect(body.user).toMatchObject({
+      username,
+      displayName: "Reg Ister",
+      followers: 0,
+      following: 0,
+      avatarUrl: null,
+    });
     expect(body.expiresIn).toBe(900);
     expect(body.accessToken.split(".")).toHaveLength(3);
     expect(body.refreshToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
-    const row = await env.DB.prepare("SELECT password_hash FROM users WHERE username = ?").bind(username).first<{ password_hash: string }>();
+    const row = await env.DB.prepare("SELECT password_hash FROM users WHERE username = ?")
+      .bind(username)
+      .first<{ password_hash: string }>();
     expect(row?.password_hash).toMatch(/^pbkdf2-sha256\$100000\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
     expect(row?.password_hash).not.toContain("a long enough password");
   });
 
   it("rejects a taken username with 409 username_taken and changes nothing", async () => {
     const first = await registerUser("dup");
-    const res = await call("/v1/auth/register", { body: { username: first.user.username, password: "another password" } });
+    const res = await call("/v1/auth/register", {
+      body: { username: first.user.username, password: "another password" },
+    });
     await expectProblem(res, 409, "username_taken");
-    const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM users WHERE username = ?").bind(first.user.username).first<{ n: number }>();
+    const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM users WHERE username = ?")
+      .bind(first.user.username)
+      .first<{ n: number }>();
     expect(count?.n).toBe(1);
   });
 
@@ -48,20 +60,26 @@ describe("register", () => {
 describe("login", () => {
   it("logs in with the right password and returns the user and tokens", async () => {
     const u = await registerUser("login");
-    const res = await call("/v1/auth/login", { body: { username: u.user.username, password: u.password, deviceId: "phone-1" } });
+    const res = await call("/v1/auth/login", {
+      body: { username: u.user.username, password: u.password, deviceId: "phone-1" },
+    });
     expect(res.status).toBe(200);
     const body = await json<{ user: { id: string } } & Tokens>(res);
     expect(body.user.id).toBe(u.user.id);
     const me = await call("/v1/me", { token: body.accessToken });
     expect((await json<{ id: string }>(me)).id).toBe(u.user.id);
-    const session = await env.DB.prepare("SELECT device_id FROM sessions WHERE user_id = ? AND device_id IS NOT NULL").bind(u.user.id).first<{ device_id: string }>();
+    const session = await env.DB.prepare("SELECT device_id FROM sessions WHERE user_id = ? AND device_id IS NOT NULL")
+      .bind(u.user.id)
+      .first<{ device_id: string }>();
     expect(session?.device_id).toBe("phone-1");
   });
 
   it("answers a wrong password and an unknown user the same way", async () => {
     const u = await registerUser("login");
     const wrong = await call("/v1/auth/login", { body: { username: u.user.username, password: "not the password" } });
-    const unknown = await call("/v1/auth/login", { body: { username: uniqueUsername("ghost"), password: "whatever123" } });
+    const unknown = await call("/v1/auth/login", {
+      body: { username: uniqueUsername("ghost"), password: "whatever123" },
+    });
     const a = await expectProblem(wrong, 401, "invalid_credentials");
     const b = await expectProblem(unknown, 401, "invalid_credentials");
     expect(a.detail).toBe(b.detail);
@@ -75,7 +93,9 @@ describe("login", () => {
     await env.DB.prepare("UPDATE users SET password_hash = ? WHERE id = ?").bind(weak, u.user.id).run();
     const res = await call("/v1/auth/login", { body: { username: u.user.username, password: u.password } });
     expect(res.status).toBe(200);
-    const row = await env.DB.prepare("SELECT password_hash FROM users WHERE id = ?").bind(u.user.id).first<{ password_hash: string }>();
+    const row = await env.DB.prepare("SELECT password_hash FROM users WHERE id = ?")
+      .bind(u.user.id)
+      .first<{ password_hash: string }>();
     expect(row?.password_hash.startsWith("pbkdf2-sha256$100000$")).toBe(true);
   });
 });
@@ -106,7 +126,9 @@ describe("refresh rotation", () => {
     await expectProblem(await refresh(rotated.refreshToken), 401, "unauthorized");
     await expectProblem(await call("/v1/me", { token: rotated.accessToken }), 401, "unauthorized");
     await expectProblem(await call("/v1/me", { token: u.accessToken }), 401, "unauthorized");
-    const session = await env.DB.prepare("SELECT revoked_reason FROM sessions WHERE user_id = ?").bind(u.user.id).first<{ revoked_reason: string }>();
+    const session = await env.DB.prepare("SELECT revoked_reason FROM sessions WHERE user_id = ?")
+      .bind(u.user.id)
+      .first<{ revoked_reason: string }>();
     expect(session?.revoked_reason).toBe("refresh_token_reused");
   });
 
@@ -163,7 +185,10 @@ describe("rate limits (AUTH_LIMITER: 20 per 60 s)", () => {
     const ip = freshIp();
     const statuses: number[] = [];
     for (let i = 0; i < 21; i++) {
-      const res = await call("/v1/auth/login", { ip, body: { username: uniqueUsername("rl"), password: "whatever123" } });
+      const res = await call("/v1/auth/login", {
+        ip,
+        body: { username: uniqueUsername("rl"), password: "whatever123" },
+      });
       statuses.push(res.status);
       if (res.status === 429) {
         expect(res.headers.get("Retry-After")).toBe("60");
@@ -180,7 +205,7 @@ describe("rate limits (AUTH_LIMITER: 20 per 60 s)", () => {
     const u = await registerUser("target");
     let limited: Response | undefined;
     for (let i = 0; i < 21 && !limited; i++) {
-      const res = await call("/v1/auth/login", { body: { username: u.user.username, password: "guess" + i } });
+      const res = await call("/v1/auth/login", { body: { username: u.user.username, password: `guess${i}` } });
       if (res.status === 429) limited = res;
       else await res.body?.cancel();
     }

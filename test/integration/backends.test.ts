@@ -15,17 +15,31 @@ interface View {
 describe("/v1/backends", () => {
   it("refuses callers without the operator token", async () => {
     await expectProblem(await call("/v1/backends"), 401, "unauthorized");
-    await expectProblem(await call("/v1/backends", { headers: { Authorization: "Bearer not-the-token" } }), 401, "unauthorized");
+    await expectProblem(
+      await call("/v1/backends", { headers: { Authorization: "Bearer not-the-token" } }),
+      401,
+      "unauthorized",
+    );
   });
 
   it("lists the config backends with health, in-flight and breaker state", async () => {
     const { items } = await json<{ items: View[] }>(await operator(""));
-    expect(items.map((b) => [b.id, b.source])).toEqual([["ref-jobs", "config"], ["ref-llm", "config"]]);
+    expect(items.map((b) => [b.id, b.source])).toEqual([
+      ["ref-jobs", "config"],
+      ["ref-llm", "config"],
+    ]);
     expect(items[0]).toMatchObject({ enabled: true, inFlight: 0, breaker: { state: "closed" } });
   });
 
   it("registers, drains and removes runtime backends; config ones stay", async () => {
-    const spec = { id: "gpu-1", url: "http://127.0.0.1:9", protocol: "openai", capabilities: ["llm.chat"], capacity: 2, model: "llama" };
+    const spec = {
+      id: "gpu-1",
+      url: "http://127.0.0.1:9",
+      protocol: "openai",
+      capabilities: ["llm.chat"],
+      capacity: 2,
+      model: "llama",
+    };
     const created = await operator("", { body: spec });
     expect(created.status).toBe(201);
     expect(await json(created)).toMatchObject({ ...spec, source: "runtime", enabled: true });

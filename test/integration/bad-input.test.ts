@@ -4,7 +4,9 @@ import { describe, expect, it } from "vitest";
 import { call, expectProblem, registerUser, uniqueUsername } from "../support/api";
 
 async function userCount(username: string): Promise<number> {
-  const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM users WHERE username = ?").bind(username).first<{ n: number }>();
+  const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM users WHERE username = ?")
+    .bind(username)
+    .first<{ n: number }>();
   return row?.n ?? 0;
 }
 
@@ -38,12 +40,20 @@ describe("request bodies", () => {
 
   it("a missing or wrong Content-Type is 415", async () => {
     const body = JSON.stringify({ username: uniqueUsername("ct"), password: "password123" });
-    await expectProblem(await call("/v1/auth/register", { body, headers: { "Content-Type": "text/plain" } }), 415, "unsupported_media_type");
+    await expectProblem(
+      await call("/v1/auth/register", { body, headers: { "Content-Type": "text/plain" } }),
+      415,
+      "unsupported_media_type",
+    );
     await expectProblem(await call("/v1/auth/register", { body }), 415, "unsupported_media_type");
   });
 
   it("a missing body is 400 validation_failed", async () => {
-    await expectProblem(await call("/v1/auth/login", { method: "POST", headers: { "Content-Type": "application/json" } }), 400, "malformed_json");
+    await expectProblem(
+      await call("/v1/auth/login", { method: "POST", headers: { "Content-Type": "application/json" } }),
+      400,
+      "malformed_json",
+    );
   });
 
   it("validation errors name the offending fields", async () => {

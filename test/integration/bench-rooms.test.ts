@@ -8,7 +8,10 @@ import { call } from "../support/api";
 const on = { ...env, BENCH_ROUTES: "on" } as unknown as Env;
 
 async function benchSocket(kind: "echo" | "party", name: string) {
-  const res = await benchRoute(new Request(`http://p/__bench/rooms/${kind}/${name}/ws`, { headers: { Upgrade: "websocket" } }), on);
+  const res = await benchRoute(
+    new Request(`http://p/__bench/rooms/${kind}/${name}/ws`, { headers: { Upgrade: "websocket" } }),
+    on,
+  );
   expect(res?.status).toBe(101);
   const ws = res!.webSocket!;
   ws.accept();

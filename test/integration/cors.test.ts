@@ -36,14 +36,23 @@ describe("CORS", () => {
   it("answers a preflight from an allowed origin with methods, headers and max age", async () => {
     const res = await call("/v1/posts", {
       method: "OPTIONS",
-      headers: { Origin: ALLOWED, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "Authorization, Content-Type" },
+      headers: {
+        Origin: ALLOWED,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "Authorization, Content-Type",
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get("Access-Control-Allow-Origin")).toBe(ALLOWED);
     expect(res.headers.get("Access-Control-Allow-Methods")).toBe("GET,POST,PATCH,DELETE,OPTIONS");
-    expect(res.headers.get("Access-Control-Allow-Headers")).toBe("Authorization,Content-Type,Idempotency-Key,X-Request-Id");
+    expect(res.headers.get("Access-Control-Allow-Headers")).toBe(
+      "Authorization,Content-Type,Idempotency-Key,X-Request-Id",
+    );
     expect(res.headers.get("Access-Control-Max-Age")).toBe("600");
-    const refused = await call("/v1/posts", { method: "OPTIONS", headers: { Origin: OTHER, "Access-Control-Request-Method": "POST" } });
+    const refused = await call("/v1/posts", {
+      method: "OPTIONS",
+      headers: { Origin: OTHER, "Access-Control-Request-Method": "POST" },
+    });
     expect(refused.headers.get("Access-Control-Allow-Origin")).toBeNull();
   });
 });

@@ -9,7 +9,9 @@ async function allPages<T extends { id: string }>(path: string, user?: TestUser,
   let cursor: string | null = null;
   do {
     const sep = path.includes("?") ? "&" : "?";
-    const res = await call(`${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, { token: user?.accessToken });
+    const res = await call(`${path}${sep}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, {
+      token: user?.accessToken,
+    });
     expect(res.status, await res.clone().text()).toBe(200);
     const page = await json<Page<T>>(res);
     pages.push(page.items);
@@ -49,17 +51,24 @@ describe("feeds", () => {
     const feed = (await allPages<Post>("/v1/feed/following", me)).flat();
     expect(feed.map((p) => p.content)).toEqual(["friend's"]);
     expect(feed[0]!.likedByMe).toBe(true);
-    expect((await json<Page<Post>>(await call("/v1/feed/following", { token: stranger.accessToken }))).items).toEqual([]);
+    expect((await json<Page<Post>>(await call("/v1/feed/following", { token: stranger.accessToken }))).items).toEqual(
+      [],
+    );
   });
 
   it("comments page oldest first", async () => {
     const [u, v] = await Promise.all([registerUser("cm"), registerUser("cm")]);
     const post = await createPost(u);
     for (let i = 0; i < 3; i++) {
-      const res = await call(`/v1/posts/${post.id}/comments`, { token: i % 2 ? u.accessToken : v.accessToken, body: { content: `c${i}` } });
+      const res = await call(`/v1/posts/${post.id}/comments`, {
+        token: i % 2 ? u.accessToken : v.accessToken,
+        body: { content: `c${i}` },
+      });
       expect(res.status).toBe(201);
     }
-    const pages = await allPages<{ id: string; content: string; author: { id: string }; postId: string }>(`/v1/posts/${post.id}/comments`);
+    const pages = await allPages<{ id: string; content: string; author: { id: string }; postId: string }>(
+      `/v1/posts/${post.id}/comments`,
+    );
     expect(pages.flat().map((c) => c.content)).toEqual(["c0", "c1", "c2"]);
     expect(pages.flat()[0]).toMatchObject({ postId: post.id, author: { id: v.user.id } });
   });
@@ -67,8 +76,18 @@ describe("feeds", () => {
   it("empty, oversized or malformed comments are 400 and add nothing", async () => {
     const u = await registerUser("cm");
     const post = await createPost(u);
-    for (const body of [{ content: "" }, { content: "  " }, { content: "x".repeat(2_001) }, { text: "hi" }, { content: 5 }]) {
-      await expectProblem(await call(`/v1/posts/${post.id}/comments`, { token: u.accessToken, body }), 400, "validation_failed");
+    for (const body of [
+      { content: "" },
+      { content: "  " },
+      { content: "x".repeat(2_001) },
+      { text: "hi" },
+      { content: 5 },
+    ]) {
+      await expectProblem(
+        await call(`/v1/posts/${post.id}/comments`, { token: u.accessToken, body }),
+        400,
+        "validation_failed",
+      );
     }
     expect((await json<Page<unknown>>(await call(`/v1/posts/${post.id}/comments`))).items).toEqual([]);
   });
@@ -86,7 +105,8 @@ describe("feeds", () => {
       await expectProblem(await call(`${list}?limit=0`, opts), 400, "validation_failed");
       await expectProblem(await call(`${list}?limit=101`, opts), 400, "validation_failed");
       await expectProblem(await call(`${list}?limit=abc`, opts), 400, "validation_failed");
-      if (list !== "/v1/feed") await expectProblem(await call(`${list}?cursor=${feedCursor}`, opts), 400, "invalid_cursor");
+      if (list !== "/v1/feed")
+        await expectProblem(await call(`${list}?cursor=${feedCursor}`, opts), 400, "invalid_cursor");
     }
     await expectProblem(await call(`/v1/users/${crypto.randomUUID()}/posts`), 404, "not_found");
   });
@@ -95,7 +115,9 @@ describe("feeds", () => {
 describe("OpenAPI document", () => {
   it("documents every feed route", async () => {
     const doc = await json<{ paths: Record<string, Record<string, unknown>> }>(await call("/openapi.json"));
-    const routes = Object.entries(doc.paths).flatMap(([p, m]) => Object.keys(m).map((method) => `${method.toUpperCase()} ${p}`));
+    const routes = Object.entries(doc.paths).flatMap(([p, m]) =>
+      Object.keys(m).map((method) => `${method.toUpperCase()} ${p}`),
+    );
     expect(routes).toEqual(
       expect.arrayContaining([
         "POST /v1/posts",

@@ -29,12 +29,14 @@ const junkBody = fc.oneof(
   fc.jsonValue().map((v) => JSON.stringify(v)),
   fc.string({ maxLength: 300 }),
   fc.uint8Array({ maxLength: 300 }),
-  fc.record({
-    username: fc.string({ maxLength: 40 }),
-    password: fc.string({ maxLength: 140 }),
-    refreshToken: fc.string({ maxLength: 300 }),
-    content: fc.string({ maxLength: 50 }),
-  }).map((v) => JSON.stringify(v)),
+  fc
+    .record({
+      username: fc.string({ maxLength: 40 }),
+      password: fc.string({ maxLength: 140 }),
+      refreshToken: fc.string({ maxLength: 300 }),
+      content: fc.string({ maxLength: 50 }),
+    })
+    .map((v) => JSON.stringify(v)),
 );
 
 const junkContentType = fc.constantFrom(

@@ -27,15 +27,15 @@ async function craft(authorId: string, now: number, posts: Crafted[]): Promise<M
       const id = ids.get(p.name)!;
       const created = now - p.ageHours * HOUR;
       return [
-        env.DB.prepare("INSERT INTO posts (id, author_id, content, created_at, updated_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?)").bind(
+        env.DB.prepare(
+          "INSERT INTO posts (id, author_id, content, created_at, updated_at, deleted_at) VALUES (?, ?, ?, ?, ?, ?)",
+        ).bind(id, authorId, p.name, created, created, p.deleted ? now : null),
+        env.DB.prepare("INSERT INTO post_stats (post_id, likes, comments, views) VALUES (?, ?, ?, ?)").bind(
           id,
-          authorId,
-          p.name,
-          created,
-          created,
-          p.deleted ? now : null,
+          p.likes,
+          p.comments,
+          p.views,
         ),
-        env.DB.prepare("INSERT INTO post_stats (post_id, likes, comments, views) VALUES (?, ?, ?, ?)").bind(id, p.likes, p.comments, p.views),
       ];
     }),
   );
@@ -43,7 +43,11 @@ async function craft(authorId: string, now: number, posts: Crafted[]): Promise<M
 }
 
 async function runCron(now: number) {
-  await worker.scheduled(createScheduledController({ cron: "*/5 * * * *", scheduledTime: now }), env, createExecutionContext());
+  await worker.scheduled(
+    createScheduledController({ cron: "*/5 * * * *", scheduledTime: now }),
+    env,
+    createExecutionContext(),
+  );
 }
 
 async function hotList(token?: string) {
@@ -92,8 +96,12 @@ describe("hot list", () => {
     ]);
     await runCron(now);
     await env.DB.prepare("UPDATE post_stats SET likes = 50001 WHERE post_id = ?").bind(ids.get("stays")).run();
-    await env.DB.prepare("UPDATE posts SET deleted_at = ?, version = version + 1 WHERE id = ?").bind(Date.now(), ids.get("will-be-deleted")).run();
-    await env.DB.prepare("UPDATE posts SET content = 'edited', version = version + 1 WHERE id = ?").bind(ids.get("will-be-edited")).run();
+    await env.DB.prepare("UPDATE posts SET deleted_at = ?, version = version + 1 WHERE id = ?")
+      .bind(Date.now(), ids.get("will-be-deleted"))
+      .run();
+    await env.DB.prepare("UPDATE posts SET content = 'edited', version = version + 1 WHERE id = ?")
+      .bind(ids.get("will-be-edited"))
+      .run();
     const mine = (await hotList(author.accessToken)).items.filter((p) => p.author.id === author.user.id);
     expect(mine.map((p) => p.content)).toEqual(["stays", "edited"]);
     expect(mine[0]).toMatchObject({ stats: { likes: 50_001 }, likedByMe: false });
@@ -102,7 +110,9 @@ describe("hot list", () => {
   it("drops the cache entries of posts that went cold", async () => {
     const author = await registerUser("cold");
     const now = Date.now();
-    const ids = await craft(author.user.id, now, [{ name: "flash", ageHours: 0, likes: 1_000_000, comments: 0, views: 0 }]);
+    const ids = await craft(author.user.id, now, [
+      { name: "flash", ageHours: 0, likes: 1_000_000, comments: 0, views: 0 },
+    ]);
     const id = ids.get("flash")!;
     await runCron(now);
     expect(await env.CACHE.get(`post:${id}`)).not.toBeNull();
@@ -126,17 +136,17 @@ describe("feed retention sweep", () => {
     await env.DB.batch([
       env.DB.prepare("UPDATE posts SET deleted_at = ? WHERE id = ?").bind(now - 8 * day, old.id),
       env.DB.prepare("UPDATE posts SET deleted_at = ? WHERE id = ?").bind(now - day, recent.id),
-      env.DB.prepare("INSERT INTO processed_events (event_id, post_id, batch_id, processed_at) VALUES (?, ?, 'b', ?), (?, ?, 'b', ?)").bind(
-        `old-${old.id}`,
-        old.id,
-        now - 8 * day,
-        `new-${old.id}`,
-        old.id,
-        now - 1_000,
-      ),
+      env.DB.prepare(
+        "INSERT INTO processed_events (event_id, post_id, batch_id, processed_at) VALUES (?, ?, 'b', ?), (?, ?, 'b', ?)",
+      ).bind(`old-${old.id}`, old.id, now - 8 * day, `new-${old.id}`, old.id, now - 1_000),
     ]);
     await runCron(now);
-    const count = async (sql: string, ...args: string[]) => (await env.DB.prepare(sql).bind(...args).first<{ n: number }>())?.n;
+    const count = async (sql: string, ...args: string[]) =>
+      (
+        await env.DB.prepare(sql)
+          .bind(...args)
+          .first<{ n: number }>()
+      )?.n;
     expect(await count("SELECT COUNT(*) AS n FROM posts WHERE id = ?", old.id)).toBe(0);
     expect(await count("SELECT COUNT(*) AS n FROM likes WHERE post_id = ?", old.id)).toBe(0);
     expect(await count("SELECT COUNT(*) AS n FROM comments WHERE post_id = ?", old.id)).toBe(0);

@@ -20,17 +20,35 @@ describe("access matrix", () => {
       owner: owner!.accessToken,
     };
     const routes: { name: string; run: (t: string | undefined) => Promise<Response>; expect: Record<Who, number> }[] = [
-      { name: "GET room", run: (t) => call(`/v1/rooms/${group.id}`, { token: t }), expect: { anonymous: 401, stranger: 404, member: 200, owner: 200 } },
-      { name: "GET history", run: (t) => call(`/v1/rooms/${group.id}/messages`, { token: t }), expect: { anonymous: 401, stranger: 404, member: 200, owner: 200 } },
+      {
+        name: "GET room",
+        run: (t) => call(`/v1/rooms/${group.id}`, { token: t }),
+        expect: { anonymous: 401, stranger: 404, member: 200, owner: 200 },
+      },
+      {
+        name: "GET history",
+        run: (t) => call(`/v1/rooms/${group.id}/messages`, { token: t }),
+        expect: { anonymous: 401, stranger: 404, member: 200, owner: 200 },
+      },
       {
         name: "POST message",
-        run: (t) => call(`/v1/rooms/${group.id}/messages`, { token: t, body: { clientMsgId: crypto.randomUUID(), body: "x" } }),
+        run: (t) =>
+          call(`/v1/rooms/${group.id}/messages`, { token: t, body: { clientMsgId: crypto.randomUUID(), body: "x" } }),
         expect: { anonymous: 401, stranger: 404, member: 201, owner: 201 },
       },
-      { name: "POST read", run: (t) => call(`/v1/rooms/${group.id}/read`, { token: t, body: { seq: 1 } }), expect: { anonymous: 401, stranger: 404, member: 204, owner: 204 } },
+      {
+        name: "POST read",
+        run: (t) => call(`/v1/rooms/${group.id}/read`, { token: t, body: { seq: 1 } }),
+        expect: { anonymous: 401, stranger: 404, member: 204, owner: 204 },
+      },
       {
         name: "PATCH member's message",
-        run: (t) => call(`/v1/rooms/${group.id}/messages/${message.seq}`, { method: "PATCH", token: t, body: { body: "edited" } }),
+        run: (t) =>
+          call(`/v1/rooms/${group.id}/messages/${message.seq}`, {
+            method: "PATCH",
+            token: t,
+            body: { body: "edited" },
+          }),
         expect: { anonymous: 401, stranger: 404, member: 200, owner: 403 },
       },
       {
@@ -43,7 +61,11 @@ describe("access matrix", () => {
         run: (t) => call(`/v1/rooms/${group.id}/members/${newcomer!.user.id}`, { method: "DELETE", token: t }),
         expect: { anonymous: 401, stranger: 404, member: 403, owner: 204 },
       },
-      { name: "POST join (group)", run: (t) => call(`/v1/rooms/${group.id}/join`, { method: "POST", token: t }), expect: { anonymous: 401, stranger: 404, member: 204, owner: 204 } },
+      {
+        name: "POST join (group)",
+        run: (t) => call(`/v1/rooms/${group.id}/join`, { method: "POST", token: t }),
+        expect: { anonymous: 401, stranger: 404, member: 204, owner: 204 },
+      },
       {
         name: "DELETE member's message",
         run: (t) => call(`/v1/rooms/${group.id}/messages/${message.seq}`, { method: "DELETE", token: t }),
@@ -76,10 +98,13 @@ describe("access matrix", () => {
   });
 
   it("a user removed from a group stops receiving its messages on the inbox", async () => {
-    const [owner, member] = await Promise.all([registerUser("ax"), registerUser("ax")]) as [TestUser, TestUser];
+    const [owner, member] = (await Promise.all([registerUser("ax"), registerUser("ax")])) as [TestUser, TestUser];
     const group = await createRoom(owner, { kind: "group", memberIds: [member.user.id] });
     const inbox = await inboxSocket(member.accessToken);
-    expect((await call(`/v1/rooms/${group.id}/members/${member.user.id}`, { method: "DELETE", token: owner.accessToken })).status).toBe(204);
+    expect(
+      (await call(`/v1/rooms/${group.id}/members/${member.user.id}`, { method: "DELETE", token: owner.accessToken }))
+        .status,
+    ).toBe(204);
     expect(await inbox.next((f) => f.type === "left")).toMatchObject({ roomId: group.id });
     await postMessage(group.id, owner, "after", "not for you anymore");
     await new Promise((r) => setTimeout(r, 300));

@@ -18,12 +18,19 @@ describe("editing and deleting messages", () => {
     const watcher = await roomSocket(room.id, bob);
     const first = await postMessage(room.id, alice, "e1", "helo");
     await postMessage(room.id, alice, "e2", "second");
-    const edited = await json<TestMessage>(await call(`/v1/rooms/${room.id}/messages/${first.seq}`, { method: "PATCH", token: alice.accessToken, body: { body: "hello" } }));
+    const edited = await json<TestMessage>(
+      await call(`/v1/rooms/${room.id}/messages/${first.seq}`, {
+        method: "PATCH",
+        token: alice.accessToken,
+        body: { body: "hello" },
+      }),
+    );
     expect(edited).toMatchObject({ seq: 1, body: "hello", editedAt: expect.any(String) });
     const sock = await roomSocket(room.id, alice);
     sock.send({ type: "delete", seq: 2 });
     const frames: Frame[] = [];
-    for (let i = 0; i < 4; i++) frames.push(await watcher.next((f) => ["message", "edited", "deleted"].includes(f.type)));
+    for (let i = 0; i < 4; i++)
+      frames.push(await watcher.next((f) => ["message", "edited", "deleted"].includes(f.type)));
     expect(frames.map((f) => f.type)).toEqual(["message", "message", "edited", "deleted"]);
     expect(frames.map(seqOf)).toEqual([1, 2, 3, 4]);
     expect(frames[2]).toMatchObject({ seq: 3, message: { seq: 1, body: "hello" } });
@@ -31,11 +38,17 @@ describe("editing and deleting messages", () => {
     // Resume from 0 replays the same entries (messages in their latest state).
     const resumed = await roomSocket(room.id, bob, "?since=0");
     const replay: Frame[] = [];
-    for (let i = 0; i < 4; i++) replay.push(await resumed.next((f) => ["message", "edited", "deleted"].includes(f.type)));
+    for (let i = 0; i < 4; i++)
+      replay.push(await resumed.next((f) => ["message", "edited", "deleted"].includes(f.type)));
     expect(replay.map(seqOf)).toEqual([1, 2, 3, 4]);
     // History shows messages only, in their latest state; unread ignores the deleted one.
-    const history = await json<{ items: TestMessage[] }>(await call(`/v1/rooms/${room.id}/messages`, { token: bob.accessToken }));
-    expect(history.items.map((m) => [m.seq, m.body])).toEqual([[1, "hello"], [2, ""]]);
+    const history = await json<{ items: TestMessage[] }>(
+      await call(`/v1/rooms/${room.id}/messages`, { token: bob.accessToken }),
+    );
+    expect(history.items.map((m) => [m.seq, m.body])).toEqual([
+      [1, "hello"],
+      [2, ""],
+    ]);
     expect(await eventually(async () => ((await myRoom(bob, room.id))?.unread === 1 ? true : undefined))).toBe(true);
     [watcher, sock, resumed].forEach((s) => s.close());
   });
@@ -45,10 +58,17 @@ describe("editing and deleting messages", () => {
     const room = await directRoom(alice, bob);
     const device = await inboxSocket(bob.accessToken);
     const message = await postMessage(room.id, alice, "i1", "typo");
-    await call(`/v1/rooms/${room.id}/messages/${message.seq}`, { method: "PATCH", token: alice.accessToken, body: { body: "fixed" } });
+    await call(`/v1/rooms/${room.id}/messages/${message.seq}`, {
+      method: "PATCH",
+      token: alice.accessToken,
+      body: { body: "fixed" },
+    });
     expect(await device.next((f) => f.type === "edited")).toMatchObject({ seq: 2, message: { seq: 1, body: "fixed" } });
     expect((await myRoom(bob, room.id))!.lastMessage).toMatchObject({ seq: 1, body: "fixed" });
-    expect((await call(`/v1/rooms/${room.id}/messages/${message.seq}`, { method: "DELETE", token: alice.accessToken })).status).toBe(204);
+    expect(
+      (await call(`/v1/rooms/${room.id}/messages/${message.seq}`, { method: "DELETE", token: alice.accessToken }))
+        .status,
+    ).toBe(204);
     expect(await device.next((f) => f.type === "deleted")).toMatchObject({ seq: 3, message: { seq: 1, body: "" } });
     expect(await device.next((f) => f.type === "unread" && f.unread === 0)).toBeTruthy();
     device.close();
@@ -58,15 +78,23 @@ describe("editing and deleting messages", () => {
     const [alice, bob, eve] = await Promise.all([registerUser("ed"), registerUser("ed"), registerUser("ed")]);
     const room = await directRoom(alice, bob);
     const message = await postMessage(room.id, alice, "w1", "mine");
-    const patch = (token: string, seq: number, body: unknown) => call(`/v1/rooms/${room.id}/messages/${seq}`, { method: "PATCH", token, body });
+    const patch = (token: string, seq: number, body: unknown) =>
+      call(`/v1/rooms/${room.id}/messages/${seq}`, { method: "PATCH", token, body });
     await expectProblem(await patch(bob.accessToken, message.seq, { body: "hacked" }), 403, "forbidden");
     await expectProblem(await patch(eve.accessToken, message.seq, { body: "hacked" }), 404, "not_found");
     await expectProblem(await patch(alice.accessToken, 99, { body: "x" }), 404, "not_found");
     await expectProblem(await patch(alice.accessToken, message.seq, { body: "" }), 400, "validation_failed");
     await expectProblem(await patch(alice.accessToken, message.seq, { body: "x".repeat(4_001) }), 422, "body_too_long");
-    await expectProblem(await call(`/v1/rooms/${room.id}/messages/${message.seq}`, { method: "PATCH", body: { body: "x" } }), 401, "unauthorized");
+    await expectProblem(
+      await call(`/v1/rooms/${room.id}/messages/${message.seq}`, { method: "PATCH", body: { body: "x" } }),
+      401,
+      "unauthorized",
+    );
     // Same body: nothing changes, no new entry.
-    expect(await json(await patch(alice.accessToken, message.seq, { body: "mine" }))).toMatchObject({ seq: 1, body: "mine" });
+    expect(await json(await patch(alice.accessToken, message.seq, { body: "mine" }))).toMatchObject({
+      seq: 1,
+      body: "mine",
+    });
     const socket = await roomSocket(room.id, bob);
     socket.send({ type: "edit", seq: message.seq, body: "not yours" });
     expect(await socket.next((f) => f.type === "error")).toMatchObject({ code: "not_sender" });
@@ -77,8 +105,12 @@ describe("editing and deleting messages", () => {
     });
     await expectProblem(await patch(alice.accessToken, message.seq, { body: "late" }), 422, "edit_window_closed");
     const fresh = await postMessage(room.id, alice, "w2", "fresh");
-    expect((await call(`/v1/rooms/${room.id}/messages/${fresh.seq}`, { method: "DELETE", token: alice.accessToken })).status).toBe(204);
-    expect((await call(`/v1/rooms/${room.id}/messages/${fresh.seq}`, { method: "DELETE", token: alice.accessToken })).status).toBe(204);
+    expect(
+      (await call(`/v1/rooms/${room.id}/messages/${fresh.seq}`, { method: "DELETE", token: alice.accessToken })).status,
+    ).toBe(204);
+    expect(
+      (await call(`/v1/rooms/${room.id}/messages/${fresh.seq}`, { method: "DELETE", token: alice.accessToken })).status,
+    ).toBe(204);
     await expectProblem(await patch(alice.accessToken, fresh.seq, { body: "revive" }), 409, "message_deleted");
     socket.close();
   });
@@ -89,7 +121,11 @@ describe("editing and deleting messages", () => {
     for (let i = 1; i <= 3; i++) await postMessage(room.id, alice, `a${i}`, `body ${i}`);
     await runDurableObjectAlarm(roomObject(room.id));
     expect(await archivedCount(room.id, 3)).toBe(3);
-    await call(`/v1/rooms/${room.id}/messages/1`, { method: "PATCH", token: alice.accessToken, body: { body: "body 1, edited" } });
+    await call(`/v1/rooms/${room.id}/messages/1`, {
+      method: "PATCH",
+      token: alice.accessToken,
+      body: { body: "body 1, edited" },
+    });
     await call(`/v1/rooms/${room.id}/messages/2`, { method: "DELETE", token: alice.accessToken });
     await runDurableObjectAlarm(roomObject(room.id));
     expect(await archivedCount(room.id, 5)).toBe(5);

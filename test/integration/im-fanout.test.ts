@@ -29,13 +29,20 @@ describe("fan-out", () => {
     const message = await postMessage(room.id, users[0]!, "d1", "direct path");
     const stats = await appliedEverywhere(users, room.id, message.seq);
     expect(stats.map((s) => s.applied)).toEqual([1, 1, 1, 1]);
-    expect(await roomObject(room.id).fanoutStats()).toMatchObject({ lastPath: "direct", queueMessages: 0, fanoutSeq: 1, lastSeq: 1 });
+    expect(await roomObject(room.id).fanoutStats()).toMatchObject({
+      lastPath: "direct",
+      queueMessages: 0,
+      fanoutSeq: 1,
+      lastSeq: 1,
+    });
   });
 
   it("a burst shares rounds: a busy room starts one at most every IM_FANOUT_INTERVAL_MS", async () => {
     const { room, users } = await groupOf(3);
     const started = Date.now();
-    const sent = await Promise.all(Array.from({ length: 12 }, (_, i) => postMessage(room.id, users[i % 3]!, `b${i}`, `burst ${i}`)));
+    const sent = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => postMessage(room.id, users[i % 3]!, `b${i}`, `burst ${i}`)),
+    );
     const last = Math.max(...sent.map((m) => m.seq));
     const stats = await appliedEverywhere(users, room.id, last);
     expect(stats.map((s) => s.applied)).toEqual([12, 12, 12]);
@@ -51,7 +58,11 @@ describe("fan-out", () => {
   it("a backlog bigger than one round (200 entries) drains in full rounds and reaches every inbox", async () => {
     const { room, users } = await groupOf(2);
     for (let i = 0; i < 250; i += 25) {
-      await Promise.all(Array.from({ length: 25 }, (_, j) => postMessage(room.id, users[(i + j) % 2]!, `k${i + j}`, `backlog ${i + j}`)));
+      await Promise.all(
+        Array.from({ length: 25 }, (_, j) =>
+          postMessage(room.id, users[(i + j) % 2]!, `k${i + j}`, `backlog ${i + j}`),
+        ),
+      );
     }
     const stats = await appliedEverywhere(users, room.id, 250);
     expect(stats.map((s) => s.applied)).toEqual([250, 250]);
@@ -88,7 +99,9 @@ describe("fan-out", () => {
       members: users.map((u) => ({ userId: u.user.id, watching: [] })),
     };
     for (let attempt = 1; attempt <= 2; attempt++) {
-      const batch = createMessageBatch("plaza-fanout", [{ id: `again-${attempt}`, timestamp: new Date(), attempts: attempt, body: job }]);
+      const batch = createMessageBatch("plaza-fanout", [
+        { id: `again-${attempt}`, timestamp: new Date(), attempts: attempt, body: job },
+      ]);
       const ctx = createExecutionContext();
       await worker.queue(batch, env, ctx);
       expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual([`again-${attempt}`]);
@@ -100,7 +113,9 @@ describe("fan-out", () => {
   });
 
   it("dead-letters a malformed FANOUT message instead of retrying it", async () => {
-    const batch = createMessageBatch("plaza-fanout", [{ id: "bad", timestamp: new Date(), attempts: 1, body: { type: "im.fanout", room: {} } }]);
+    const batch = createMessageBatch("plaza-fanout", [
+      { id: "bad", timestamp: new Date(), attempts: 1, body: { type: "im.fanout", room: {} } },
+    ]);
     const ctx = createExecutionContext();
     await worker.queue(batch, env, ctx);
     expect(await getQueueResult(batch, ctx)).toMatchObject({ explicitAcks: ["bad"], retryMessages: [] });

@@ -25,7 +25,8 @@ describe("inbox: unread counts and devices", () => {
     expect(await myRoom(bob, room.id)).toMatchObject({ unread: 3, lastMessage: { seq: 3, body: "hello 3" } });
     // Reading on the phone (inbox socket frame) clears the badge on the laptop too.
     phone.send({ type: "read", roomId: room.id, seq: 2 });
-    for (const device of [laptop, phone]) expect(await device.next(unreadOf(room.id))).toMatchObject({ unread: 1, readSeq: 2 });
+    for (const device of [laptop, phone])
+      expect(await device.next(unreadOf(room.id))).toMatchObject({ unread: 1, readSeq: 2 });
     // HTTP read, and a cursor never moves back.
     expect((await call(`/v1/rooms/${room.id}/read`, { token: bob.accessToken, body: { seq: 1 } })).status).toBe(204);
     expect(await myRoom(bob, room.id)).toMatchObject({ unread: 1, readSeq: 2 });
@@ -36,15 +37,20 @@ describe("inbox: unread counts and devices", () => {
     // A busy room fans out at most every IM_FANOUT_INTERVAL_MS: wait until the inbox has both.
     await eventually(async () => ((await myRoom(bob, room.id))?.lastMessage?.seq === 5 ? true : undefined));
     const again = await inboxSocket(bob.accessToken);
-    const standing = (again.welcome.rooms as { roomId: string; unread: number; readSeq: number; lastSeq: number }[]).find((r) => r.roomId === room.id);
+    const standing = (
+      again.welcome.rooms as { roomId: string; unread: number; readSeq: number; lastSeq: number }[]
+    ).find((r) => r.roomId === room.id);
     expect(standing).toEqual({ roomId: room.id, unread: 3, readSeq: 2, lastSeq: 5 });
     // Everything since the cursor is in the history.
-    const missed = await json<{ items: TestMessage[] }>(await call(`/v1/rooms/${room.id}/messages?after=2`, { token: bob.accessToken }));
+    const missed = await json<{ items: TestMessage[] }>(
+      await call(`/v1/rooms/${room.id}/messages?after=2`, { token: bob.accessToken }),
+    );
     expect(missed.items.map((m) => m.seq)).toEqual([3, 4, 5]);
     // The room socket's read frame also reaches every device.
     const watching = await roomSocket(room.id, bob);
     watching.send({ type: "read", seq: 5 });
-    for (const device of [again, phone]) expect(await device.next((f) => unreadOf(room.id)(f) && f.unread === 0)).toMatchObject({ readSeq: 5 });
+    for (const device of [again, phone])
+      expect(await device.next((f) => unreadOf(room.id)(f) && f.unread === 0)).toMatchObject({ readSeq: 5 });
     expect((await myRoom(bob, room.id))!.unread).toBe(0);
     [again, phone, watching].forEach((s) => s.close());
   });
@@ -75,18 +81,27 @@ describe("inbox: unread counts and devices", () => {
     const second = await createRoom(owner, { kind: "group", memberIds: [member.user.id] });
     await postMessage(first.id, owner, "f1", "bump the first room");
     const page = await eventually(async () => {
-      const p = await json<{ items: { id: string; unread: number }[] }>(await call("/v1/rooms", { token: member.accessToken }));
+      const p = await json<{ items: { id: string; unread: number }[] }>(
+        await call("/v1/rooms", { token: member.accessToken }),
+      );
       return p.items[0]?.id === first.id && p.items[0].unread === 1 ? p : undefined;
     });
     expect(page.items.map((r) => r.id)).toEqual([first.id, second.id]);
-    const paged = await json<{ items: { id: string }[]; nextCursor: string }>(await call("/v1/rooms?limit=1", { token: member.accessToken }));
-    const rest = await json<{ items: { id: string }[]; nextCursor: null }>(await call(`/v1/rooms?limit=1&cursor=${paged.nextCursor}`, { token: member.accessToken }));
+    const paged = await json<{ items: { id: string }[]; nextCursor: string }>(
+      await call("/v1/rooms?limit=1", { token: member.accessToken }),
+    );
+    const rest = await json<{ items: { id: string }[]; nextCursor: null }>(
+      await call(`/v1/rooms?limit=1&cursor=${paged.nextCursor}`, { token: member.accessToken }),
+    );
     expect([...paged.items, ...rest.items].map((r) => r.id)).toEqual([first.id, second.id]);
     await expectProblem(await call("/v1/rooms?cursor=bm9wZQ", { token: member.accessToken }), 400, "invalid_cursor");
     // Leaving takes the room off the list; a new member does not inherit old messages as unread.
     expect((await call(`/v1/rooms/${first.id}/leave`, { method: "POST", token: member.accessToken })).status).toBe(204);
     expect(await myRoom(member, first.id)).toBeUndefined();
-    expect((await call(`/v1/rooms/${first.id}/members`, { token: owner.accessToken, body: { userId: member.user.id } })).status).toBe(204);
+    expect(
+      (await call(`/v1/rooms/${first.id}/members`, { token: owner.accessToken, body: { userId: member.user.id } }))
+        .status,
+    ).toBe(204);
     expect(await myRoom(member, first.id)).toMatchObject({ unread: 0, readSeq: 1 });
   });
 
@@ -100,7 +115,12 @@ describe("inbox: unread counts and devices", () => {
     expect(await eveInbox.next((f) => f.type === "error")).toMatchObject({ code: "not_found" });
     bobsInbox.send({ type: "read", roomId: room.id, seq: 9 });
     expect(await bobsInbox.next((f) => f.type === "error")).toMatchObject({ code: "seq_ahead" });
-    for (const bad of ["nope", "{}", JSON.stringify({ type: "read", roomId: room.id }), JSON.stringify({ type: "read", roomId: room.id, seq: -1, x: 1 })]) {
+    for (const bad of [
+      "nope",
+      "{}",
+      JSON.stringify({ type: "read", roomId: room.id }),
+      JSON.stringify({ type: "read", roomId: room.id, seq: -1, x: 1 }),
+    ]) {
       eveInbox.send(bad);
       expect(await eveInbox.next((f) => f.type === "error")).toMatchObject({ code: "invalid_frame" });
     }
@@ -121,6 +141,11 @@ describe("inbox: unread counts and devices", () => {
       for (const t of ["rooms", "unread", "seen"]) state.storage.sql.exec(`DELETE FROM ${t}`);
       state.storage.sql.exec("UPDATE inbox_state SET built = 0");
     });
-    expect(await myRoom(bob, room.id)).toMatchObject({ unread: 2, lastMessage: { seq: 2, body: "two" }, memberCount: 2, role: "member" });
+    expect(await myRoom(bob, room.id)).toMatchObject({
+      unread: 2,
+      lastMessage: { seq: 2, body: "two" },
+      memberCount: 2,
+      role: "member",
+    });
   });
 });

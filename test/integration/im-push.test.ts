@@ -17,12 +17,17 @@ const service = (path: string, init?: RequestInit) => fetch(`https://push.plaza.
 /** A subscription made at the push service with Plaza's VAPID key, registered with Plaza. */
 async function subscribe(user: TestUser): Promise<{ id: string; plazaId: string }> {
   const key = await json<{ publicKey: string }>(await call("/v1/push/vapid-public-key", { token: user.accessToken }));
-  const sub = await (await service("/subscribe", { method: "POST", body: JSON.stringify({ applicationServerKey: key.publicKey }) })).json<{
+  const sub = await (
+    await service("/subscribe", { method: "POST", body: JSON.stringify({ applicationServerKey: key.publicKey }) })
+  ).json<{
     id: string;
     endpoint: string;
     keys: { p256dh: string; auth: string };
   }>();
-  const res = await call("/v1/push/subscriptions", { token: user.accessToken, body: { endpoint: sub.endpoint, keys: sub.keys, expirationTime: null } });
+  const res = await call("/v1/push/subscriptions", {
+    token: user.accessToken,
+    body: { endpoint: sub.endpoint, keys: sub.keys, expirationTime: null },
+  });
   expect(res.status, await res.clone().text()).toBe(201);
   return { id: sub.id, plazaId: (await json<{ id: string }>(res)).id };
 }
@@ -63,7 +68,8 @@ describe("web push", () => {
     const [alice, bob] = await Promise.all([registerUser("wp"), registerUser("wp")]);
     const room = await directRoom(alice, bob);
     const sub = await subscribe(bob);
-    const list = async () => (await json<{ items: { id: string }[] }>(await call("/v1/push/subscriptions", { token: bob.accessToken }))).items;
+    const list = async () =>
+      (await json<{ items: { id: string }[] }>(await call("/v1/push/subscriptions", { token: bob.accessToken }))).items;
     expect((await list()).map((s) => s.id)).toEqual([sub.plazaId]);
     await service(`/expire/${sub.id}`, { method: "POST" });
     await postMessage(room.id, alice, "g1", "hello?");
@@ -76,12 +82,26 @@ describe("web push", () => {
     const post = (body: unknown) => call("/v1/push/subscriptions", { token: bob.accessToken, body });
     const keys = { p256dh: "B".repeat(87), auth: "A".repeat(22) };
     await expectProblem(await post({ endpoint: "http://push.example/x", keys }), 400, "validation_failed");
-    await expectProblem(await post({ endpoint: "https://push.example/x", keys: { ...keys, auth: "short" } }), 400, "validation_failed");
+    await expectProblem(
+      await post({ endpoint: "https://push.example/x", keys: { ...keys, auth: "short" } }),
+      400,
+      "validation_failed",
+    );
     await expectProblem(await post({ endpoint: "https://push.example/x" }), 400, "validation_failed");
-    await expectProblem(await call("/v1/push/subscriptions", { body: { endpoint: "https://push.example/x", keys } }), 401, "unauthorized");
+    await expectProblem(
+      await call("/v1/push/subscriptions", { body: { endpoint: "https://push.example/x", keys } }),
+      401,
+      "unauthorized",
+    );
     const made = await json<{ id: string }>(await post({ endpoint: "https://push.example/x", keys }));
     const other = await registerUser("wp");
-    await expectProblem(await call(`/v1/push/subscriptions/${made.id}`, { method: "DELETE", token: other.accessToken }), 404, "not_found");
-    expect((await call(`/v1/push/subscriptions/${made.id}`, { method: "DELETE", token: bob.accessToken })).status).toBe(204);
+    await expectProblem(
+      await call(`/v1/push/subscriptions/${made.id}`, { method: "DELETE", token: other.accessToken }),
+      404,
+      "not_found",
+    );
+    expect((await call(`/v1/push/subscriptions/${made.id}`, { method: "DELETE", token: bob.accessToken })).status).toBe(
+      204,
+    );
   });
 });

@@ -22,14 +22,21 @@ const message = (seq: number, body = `m${seq}`, sender = OTHER): Message => ({
   createdAt: new Date(1_700_000_000_000 + seq).toISOString(),
 });
 const sent = (seq: number): RoomEntry => ({ type: "message", message: message(seq) });
-const delivery = (entries: RoomEntry[]): InboxDelivery => ({ room: { id: ROOM, kind: "group", memberCount: 2 }, entries, watching: [] });
+const delivery = (entries: RoomEntry[]): InboxDelivery => ({
+  room: { id: ROOM, kind: "group", memberCount: 2 },
+  entries,
+  watching: [],
+});
 
 /** Runs `work` on a fresh inbox object's storage with the room joined. */
 function withStore<T>(work: (store: InboxStore, sql: SqlStorage) => T): Promise<T> {
   const stub = env.INBOX.get(env.INBOX.newUniqueId());
   return runInDurableObject(stub, (_, state) => {
     const store = new InboxStore(state.storage);
-    store.upsertMembership({ roomId: ROOM, kind: "group", name: "g", role: "member", memberCount: 2, createdAt: new Date().toISOString() }, 0);
+    store.upsertMembership(
+      { roomId: ROOM, kind: "group", name: "g", role: "member", memberCount: 2, createdAt: new Date().toISOString() },
+      0,
+    );
     return work(store, state.storage.sql);
   });
 }
@@ -54,8 +61,16 @@ describe("inbox: applying deliveries", () => {
   });
 
   it("the last message shows an edit or delete that comes in the same delivery, and a late older message never replaces it", async () => {
-    const edited: RoomEntry = { type: "edited", seq: 3, message: { ...message(2, "m2 edited"), editedAt: new Date().toISOString() } };
-    const deleted: RoomEntry = { type: "deleted", seq: 5, message: { ...message(4, ""), deletedAt: new Date().toISOString() } };
+    const edited: RoomEntry = {
+      type: "edited",
+      seq: 3,
+      message: { ...message(2, "m2 edited"), editedAt: new Date().toISOString() },
+    };
+    const deleted: RoomEntry = {
+      type: "deleted",
+      seq: 5,
+      message: { ...message(4, ""), deletedAt: new Date().toISOString() },
+    };
     const rows = await withStore((store) => {
       applyDelivery(store, ME, delivery([sent(2), edited]), 1);
       const afterEdit = store.room(ROOM)!;

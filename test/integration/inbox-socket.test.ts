@@ -34,7 +34,11 @@ describe("GET /v1/inbox/ws", () => {
 
   it("refuses an Origin that is not allowed with 403, accepts an allowed one", async () => {
     const u = await registerUser("ws");
-    await expectProblem(await upgrade("/v1/inbox/ws", { token: u.accessToken, origin: "https://evil.example" }), 403, "forbidden");
+    await expectProblem(
+      await upgrade("/v1/inbox/ws", { token: u.accessToken, origin: "https://evil.example" }),
+      403,
+      "forbidden",
+    );
     const ok = await openSocket("/v1/inbox/ws", { token: u.accessToken, origin: "http://127.0.0.1:8787" });
     ok.close();
   });

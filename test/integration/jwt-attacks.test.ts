@@ -28,7 +28,11 @@ function claims(overrides: JWTPayload = {}): JWTPayload {
   };
 }
 
-function sign(payload: JWTPayload, header: { alg: string; typ?: string } = { alg: "HS256", typ: "at+jwt" }, key: Uint8Array | CryptoKey = secret) {
+function sign(
+  payload: JWTPayload,
+  header: { alg: string; typ?: string } = { alg: "HS256", typ: "at+jwt" },
+  key: Uint8Array | CryptoKey = secret,
+) {
   return new SignJWT(payload).setProtectedHeader(header).sign(key);
 }
 
@@ -40,7 +44,9 @@ function withoutClaim(name: string): JWTPayload {
 
 beforeAll(async () => {
   victim = await registerUser("jwt");
-  const payload = JSON.parse(atob(victim.accessToken.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/"))) as { sid: string };
+  const payload = JSON.parse(atob(victim.accessToken.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/"))) as {
+    sid: string;
+  };
   sid = payload.sid;
 });
 
@@ -70,7 +76,10 @@ describe("access token verification", () => {
         return `${b64url({ alg: "RS256", typ: "at+jwt" })}.${b64url(claims())}.${b64url(jwk)}`;
       },
     ],
-    ["the wrong HMAC key", () => sign(claims(), undefined, new TextEncoder().encode("another-secret-another-secret-another!!"))],
+    [
+      "the wrong HMAC key",
+      () => sign(claims(), undefined, new TextEncoder().encode("another-secret-another-secret-another!!")),
+    ],
     ["expired", () => sign(claims({ iat: now() - 3600, nbf: now() - 3600, exp: now() - 60 }))],
     ["not yet valid", () => sign(claims({ nbf: now() + 600, exp: now() + 1200 }))],
     ["the wrong issuer", () => sign(claims({ iss: "someone-else" }))],
@@ -114,7 +123,12 @@ describe("access token verification", () => {
   });
 
   it("rejects other Authorization schemes", async () => {
-    for (const header of [`Basic ${btoa("a:b")}`, `Token ${victim.accessToken}`, victim.accessToken, `Bearer  ${victim.accessToken}`]) {
+    for (const header of [
+      `Basic ${btoa("a:b")}`,
+      `Token ${victim.accessToken}`,
+      victim.accessToken,
+      `Bearer  ${victim.accessToken}`,
+    ]) {
       await expectProblem(await call("/v1/me", { headers: { Authorization: header } }), 401, "unauthorized");
     }
   });

@@ -9,7 +9,11 @@ const MEDIA_MAX = 5_242_880;
 describe("POST /v1/media", () => {
   it("stores an image and serves it back with its type, ETag and Range support", async () => {
     const u = await registerUser("md");
-    const res = await call("/v1/media", { token: u.accessToken, body: PNG_1X1, headers: { "Content-Type": "image/png" } });
+    const res = await call("/v1/media", {
+      token: u.accessToken,
+      body: PNG_1X1,
+      headers: { "Content-Type": "image/png" },
+    });
     expect(res.status).toBe(201);
     const media = await json<{ url: string; contentType: string; bytes: number }>(res);
     expect(media).toMatchObject({ contentType: "image/png", bytes: PNG_1X1.length });
@@ -33,26 +37,56 @@ describe("POST /v1/media", () => {
 
   it("trusts the bytes, not the declared type", async () => {
     const u = await registerUser("md");
-    const res = await call("/v1/media", { token: u.accessToken, body: PNG_1X1, headers: { "Content-Type": "image/jpeg" } });
+    const res = await call("/v1/media", {
+      token: u.accessToken,
+      body: PNG_1X1,
+      headers: { "Content-Type": "image/jpeg" },
+    });
     expect(await json(res)).toMatchObject({ contentType: "image/png" });
     const html = new TextEncoder().encode("<html><script>alert(1)</script></html>");
-    await expectProblem(await call("/v1/media", { token: u.accessToken, body: html, headers: { "Content-Type": "image/png" } }), 415, "unsupported_media_type");
+    await expectProblem(
+      await call("/v1/media", { token: u.accessToken, body: html, headers: { "Content-Type": "image/png" } }),
+      415,
+      "unsupported_media_type",
+    );
     const svg = new TextEncoder().encode("<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>");
-    await expectProblem(await call("/v1/media", { token: u.accessToken, body: svg, headers: { "Content-Type": "image/svg+xml" } }), 415, "unsupported_media_type");
-    await expectProblem(await call("/v1/media", { token: u.accessToken, body: PNG_1X1, headers: { "Content-Type": "text/plain" } }), 415, "unsupported_media_type");
-    await expectProblem(await call("/v1/media", { token: u.accessToken, body: PNG_1X1 }), 415, "unsupported_media_type");
-    await expectProblem(await call("/v1/media", { method: "POST", token: u.accessToken, headers: { "Content-Type": "image/png" } }), 400, "validation_failed");
+    await expectProblem(
+      await call("/v1/media", { token: u.accessToken, body: svg, headers: { "Content-Type": "image/svg+xml" } }),
+      415,
+      "unsupported_media_type",
+    );
+    await expectProblem(
+      await call("/v1/media", { token: u.accessToken, body: PNG_1X1, headers: { "Content-Type": "text/plain" } }),
+      415,
+      "unsupported_media_type",
+    );
+    await expectProblem(
+      await call("/v1/media", { token: u.accessToken, body: PNG_1X1 }),
+      415,
+      "unsupported_media_type",
+    );
+    await expectProblem(
+      await call("/v1/media", { method: "POST", token: u.accessToken, headers: { "Content-Type": "image/png" } }),
+      400,
+      "validation_failed",
+    );
   });
 
   it("has its own size limit (MEDIA_MAX_BYTES), above the JSON one, for chunked uploads too", async () => {
     const u = await registerUser("md");
     const big = new Uint8Array(200_000);
     big.set(PNG_1X1);
-    expect((await call("/v1/media", { token: u.accessToken, body: big, headers: { "Content-Type": "image/png" } })).status).toBe(201);
+    expect(
+      (await call("/v1/media", { token: u.accessToken, body: big, headers: { "Content-Type": "image/png" } })).status,
+    ).toBe(201);
 
     const tooBig = new Uint8Array(MEDIA_MAX + 1);
     tooBig.set(PNG_1X1);
-    const problem = await expectProblem(await call("/v1/media", { token: u.accessToken, body: tooBig, headers: { "Content-Type": "image/png" } }), 413, "payload_too_large");
+    const problem = await expectProblem(
+      await call("/v1/media", { token: u.accessToken, body: tooBig, headers: { "Content-Type": "image/png" } }),
+      413,
+      "payload_too_large",
+    );
     expect(problem).toMatchObject({ limitBytes: MEDIA_MAX });
 
     const chunk = new Uint8Array(1_048_576);
@@ -64,9 +98,21 @@ describe("POST /v1/media", () => {
         controller.enqueue(chunk);
       },
     });
-    await expectProblem(await call("/v1/media", { token: u.accessToken, body: stream, headers: { "Content-Type": "image/png" } }), 413, "payload_too_large");
+    await expectProblem(
+      await call("/v1/media", { token: u.accessToken, body: stream, headers: { "Content-Type": "image/png" } }),
+      413,
+      "payload_too_large",
+    );
     // The JSON routes keep their smaller limit.
-    await expectProblem(await call("/v1/posts", { token: u.accessToken, body: JSON.stringify({ content: "x".repeat(70_000) }), headers: { "Content-Type": "application/json" } }), 413, "payload_too_large");
+    await expectProblem(
+      await call("/v1/posts", {
+        token: u.accessToken,
+        body: JSON.stringify({ content: "x".repeat(70_000) }),
+        headers: { "Content-Type": "application/json" },
+      }),
+      413,
+      "payload_too_large",
+    );
   });
 
   it("unknown and malformed keys are 404", async () => {
@@ -78,7 +124,9 @@ describe("POST /v1/media", () => {
   it("an uploaded image can be used in a post and is served from the post's URL", async () => {
     const u = await registerUser("md");
     const url = await uploadImage(u);
-    const post = await json<{ images: string[] }>(await call("/v1/posts", { token: u.accessToken, body: { content: "pic", images: [url] } }));
+    const post = await json<{ images: string[] }>(
+      await call("/v1/posts", { token: u.accessToken, body: { content: "pic", images: [url] } }),
+    );
     expect(post.images).toEqual([url]);
     expect((await call(new URL(post.images[0]!).pathname)).status).toBe(200);
   });

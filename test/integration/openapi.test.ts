@@ -11,7 +11,9 @@ describe("OpenAPI document", () => {
   it("documents every route of the API contract built so far", async () => {
     const doc = await json<Doc>(await call("/openapi.json"));
     expect(doc.openapi).toBe("3.1.0");
-    const routes = Object.entries(doc.paths).flatMap(([p, m]) => Object.keys(m).map((method) => `${method.toUpperCase()} ${p}`));
+    const routes = Object.entries(doc.paths).flatMap(([p, m]) =>
+      Object.keys(m).map((method) => `${method.toUpperCase()} ${p}`),
+    );
     expect(routes).toEqual(
       expect.arrayContaining([
         "GET /healthz",

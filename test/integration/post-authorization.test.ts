@@ -12,30 +12,78 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: "create post", request: () => ({ path: "/v1/posts", method: "POST", body: { content: "hi" } }), expected: { anonymous: 401, author: 201, other: 201 } },
-  { name: "read post", request: (id) => ({ path: `/v1/posts/${id}`, method: "GET" }), expected: { anonymous: 200, author: 200, other: 200 } },
-  { name: "edit post", request: (id) => ({ path: `/v1/posts/${id}`, method: "PATCH", body: { content: "edited" } }), expected: { anonymous: 401, author: 200, other: 403 } },
-  { name: "like", request: (id) => ({ path: `/v1/posts/${id}/like`, method: "POST" }), expected: { anonymous: 401, author: 200, other: 200 } },
-  { name: "unlike", request: (id) => ({ path: `/v1/posts/${id}/like`, method: "DELETE" }), expected: { anonymous: 401, author: 200, other: 200 } },
-  { name: "comment", request: (id) => ({ path: `/v1/posts/${id}/comments`, method: "POST", body: { content: "c" } }), expected: { anonymous: 401, author: 201, other: 201 } },
-  { name: "list comments", request: (id) => ({ path: `/v1/posts/${id}/comments`, method: "GET" }), expected: { anonymous: 200, author: 200, other: 200 } },
-  { name: "global feed", request: () => ({ path: "/v1/feed", method: "GET" }), expected: { anonymous: 200, author: 200, other: 200 } },
-  { name: "following feed", request: () => ({ path: "/v1/feed/following", method: "GET" }), expected: { anonymous: 401, author: 200, other: 200 } },
-  { name: "hot list", request: () => ({ path: "/v1/feed/hot", method: "GET" }), expected: { anonymous: 200, author: 200, other: 200 } },
+  {
+    name: "create post",
+    request: () => ({ path: "/v1/posts", method: "POST", body: { content: "hi" } }),
+    expected: { anonymous: 401, author: 201, other: 201 },
+  },
+  {
+    name: "read post",
+    request: (id) => ({ path: `/v1/posts/${id}`, method: "GET" }),
+    expected: { anonymous: 200, author: 200, other: 200 },
+  },
+  {
+    name: "edit post",
+    request: (id) => ({ path: `/v1/posts/${id}`, method: "PATCH", body: { content: "edited" } }),
+    expected: { anonymous: 401, author: 200, other: 403 },
+  },
+  {
+    name: "like",
+    request: (id) => ({ path: `/v1/posts/${id}/like`, method: "POST" }),
+    expected: { anonymous: 401, author: 200, other: 200 },
+  },
+  {
+    name: "unlike",
+    request: (id) => ({ path: `/v1/posts/${id}/like`, method: "DELETE" }),
+    expected: { anonymous: 401, author: 200, other: 200 },
+  },
+  {
+    name: "comment",
+    request: (id) => ({ path: `/v1/posts/${id}/comments`, method: "POST", body: { content: "c" } }),
+    expected: { anonymous: 401, author: 201, other: 201 },
+  },
+  {
+    name: "list comments",
+    request: (id) => ({ path: `/v1/posts/${id}/comments`, method: "GET" }),
+    expected: { anonymous: 200, author: 200, other: 200 },
+  },
+  {
+    name: "global feed",
+    request: () => ({ path: "/v1/feed", method: "GET" }),
+    expected: { anonymous: 200, author: 200, other: 200 },
+  },
+  {
+    name: "following feed",
+    request: () => ({ path: "/v1/feed/following", method: "GET" }),
+    expected: { anonymous: 401, author: 200, other: 200 },
+  },
+  {
+    name: "hot list",
+    request: () => ({ path: "/v1/feed/hot", method: "GET" }),
+    expected: { anonymous: 200, author: 200, other: 200 },
+  },
   {
     name: "upload media",
     request: () => ({ path: "/v1/media", method: "POST", body: PNG_1X1, headers: { "Content-Type": "image/png" } }),
     expected: { anonymous: 401, author: 201, other: 201 },
   },
   // Last: the post is gone afterwards.
-  { name: "delete post", request: (id) => ({ path: `/v1/posts/${id}`, method: "DELETE" }), expected: { anonymous: 401, author: 204, other: 403 } },
+  {
+    name: "delete post",
+    request: (id) => ({ path: `/v1/posts/${id}`, method: "DELETE" }),
+    expected: { anonymous: 401, author: 204, other: 403 },
+  },
 ];
 
 describe("authorization matrix", () => {
   it("every route answers each kind of caller as specified", async () => {
     const [author, other] = await Promise.all([registerUser("az"), registerUser("az")]);
     const post = await createPost(author, "matrix");
-    const callers: [Who, TestUser | undefined][] = [["anonymous", undefined], ["other", other], ["author", author]];
+    const callers: [Who, TestUser | undefined][] = [
+      ["anonymous", undefined],
+      ["other", other],
+      ["author", author],
+    ];
     const seen: string[] = [];
     for (const c of cases) {
       for (const [who, user] of callers) {
@@ -64,7 +112,12 @@ describe("authorization matrix", () => {
     await call(`/v1/posts/${post.id}/like`, { method: "POST", token: fan.accessToken });
     const anon = await json<{ likedByMe?: boolean }>(await call(`/v1/posts/${post.id}`));
     expect(anon.likedByMe).toBeUndefined();
-    expect((await json<{ likedByMe?: boolean }>(await call(`/v1/posts/${post.id}`, { token: fan.accessToken }))).likedByMe).toBe(true);
-    expect((await json<{ likedByMe?: boolean }>(await call(`/v1/posts/${post.id}`, { token: author.accessToken }))).likedByMe).toBe(false);
+    expect(
+      (await json<{ likedByMe?: boolean }>(await call(`/v1/posts/${post.id}`, { token: fan.accessToken }))).likedByMe,
+    ).toBe(true);
+    expect(
+      (await json<{ likedByMe?: boolean }>(await call(`/v1/posts/${post.id}`, { token: author.accessToken })))
+        .likedByMe,
+    ).toBe(false);
   });
 });

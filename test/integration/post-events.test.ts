@@ -16,7 +16,13 @@ async function stats(postId: string) {
 let seq = 0;
 const message = (body: unknown, attempts = 1) => ({ id: `m${++seq}`, timestamp: new Date(), attempts, body });
 const view = (postId: string, id = crypto.randomUUID()) => ({ type: "post.viewed", id, postId, at: Date.now() });
-const liked = (postId: string, userId: string) => ({ type: "post.liked", id: crypto.randomUUID(), postId, userId, at: Date.now() });
+const liked = (postId: string, userId: string) => ({
+  type: "post.liked",
+  id: crypto.randomUUID(),
+  postId,
+  userId,
+  at: Date.now(),
+});
 
 async function deliver(messages: ReturnType<typeof message>[]) {
   const batch = createMessageBatch("plaza-events", messages);
@@ -25,7 +31,8 @@ async function deliver(messages: ReturnType<typeof message>[]) {
   return getQueueResult(batch, ctx);
 }
 
-const like = (user: TestUser, postId: string, method = "POST") => call(`/v1/posts/${postId}/like`, { method, token: user.accessToken });
+const like = (user: TestUser, postId: string, method = "POST") =>
+  call(`/v1/posts/${postId}/like`, { method, token: user.accessToken });
 
 describe("post events consumer", () => {
   it("duplicates in a batch and a redelivered batch leave exact counts", async () => {
@@ -35,7 +42,13 @@ describe("post events consumer", () => {
     for (const fan of fans) expect((await like(fan, post.id)).status).toBe(200);
 
     const views = [view(post.id), view(post.id), view(post.id)];
-    const events = [...views, views[1]!, views[1]!, ...fans.map((f) => liked(post.id, f.user.id)), liked(post.id, fans[0]!.user.id)];
+    const events = [
+      ...views,
+      views[1]!,
+      views[1]!,
+      ...fans.map((f) => liked(post.id, f.user.id)),
+      liked(post.id, fans[0]!.user.id),
+    ];
     const first = await deliver(events.map((e) => message(e)));
     expect(first.retryMessages).toEqual([]);
     expect(first.explicitAcks).toHaveLength(events.length);
@@ -72,7 +85,7 @@ describe("post events consumer", () => {
     await env.DB.prepare(
       `CREATE TRIGGER inject_failure BEFORE UPDATE OF views ON post_stats WHEN NEW.post_id = '${p.id}' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`,
     ).run();
-    let failed;
+    let failed: Awaited<ReturnType<typeof deliver>>;
     try {
       failed = await deliver(messages);
     } finally {
@@ -82,7 +95,9 @@ describe("post events consumer", () => {
     expect(failed.retryMessages.map((r) => r.msgId).sort()).toEqual(messages.map((m) => m.id).sort());
     expect(await stats(p.id)).toMatchObject({ views: 0 });
     expect(await stats(q.id)).toMatchObject({ views: 0 });
-    const recorded = await env.DB.prepare("SELECT COUNT(*) AS n FROM processed_events WHERE post_id IN (?, ?)").bind(p.id, q.id).first<{ n: number }>();
+    const recorded = await env.DB.prepare("SELECT COUNT(*) AS n FROM processed_events WHERE post_id IN (?, ?)")
+      .bind(p.id, q.id)
+      .first<{ n: number }>();
     expect(recorded?.n).toBe(0);
 
     const retried = await deliver(messages.map((m) => ({ ...m, attempts: 2 })));
@@ -104,7 +119,10 @@ describe("post events consumer", () => {
     expect(result.retryMessages).toEqual([]);
     expect(await stats(post.id)).toMatchObject({ views: 1 });
     const dead = await waitFor(
-      () => env.DB.prepare("SELECT reason FROM dead_letters WHERE body LIKE ?").bind(`%${marker}%`).all<{ reason: string }>(),
+      () =>
+        env.DB.prepare("SELECT reason FROM dead_letters WHERE body LIKE ?")
+          .bind(`%${marker}%`)
+          .all<{ reason: string }>(),
       (r) => r.results.length > 0,
     );
     expect(dead.results).toEqual([{ reason: "invalid post event" }]);
@@ -119,13 +137,28 @@ describe("post events consumer", () => {
     const unliked = await json<{ liked: boolean }>(await like(fans[0]!, post.id, "DELETE"));
     expect(unliked.liked).toBe(false);
     expect(await json(await like(fans[0]!, post.id, "DELETE"))).toMatchObject({ liked: false });
-    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM likes WHERE post_id = ?").bind(post.id).first<{ n: number }>();
+    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM likes WHERE post_id = ?")
+      .bind(post.id)
+      .first<{ n: number }>();
     expect(rows?.n).toBe(5);
-    const converged = await waitFor(() => stats(post.id), (s) => s?.likes === 5);
+    const converged = await waitFor(
+      () => stats(post.id),
+      (s) => s?.likes === 5,
+    );
     expect(converged?.likes).toBe(5);
-    const comment = await call(`/v1/posts/${post.id}/comments`, { token: fans[1]!.accessToken, body: { content: "first!" } });
+    const comment = await call(`/v1/posts/${post.id}/comments`, {
+      token: fans[1]!.accessToken,
+      body: { content: "first!" },
+    });
     expect(comment.status).toBe(201);
-    expect((await waitFor(() => stats(post.id), (s) => s?.comments === 1))?.comments).toBe(1);
+    expect(
+      (
+        await waitFor(
+          () => stats(post.id),
+          (s) => s?.comments === 1,
+        )
+      )?.comments,
+    ).toBe(1);
   });
 
   it("a like answer counts the caller's own change at once, and a repeat answers the same", async () => {
@@ -133,9 +166,19 @@ describe("post events consumer", () => {
     const post = await createPost(author);
     expect(await json(await like(fan, post.id))).toEqual({ liked: true, likes: 1 });
     expect(await json(await like(fan, post.id))).toEqual({ liked: true, likes: 1 });
-    await waitFor(() => stats(post.id), (s) => s?.likes === 1);
+    await waitFor(
+      () => stats(post.id),
+      (s) => s?.likes === 1,
+    );
     expect(await json(await like(fan, post.id))).toEqual({ liked: true, likes: 1 });
     expect(await json(await like(fan, post.id, "DELETE"))).toEqual({ liked: false, likes: 0 });
-    expect((await waitFor(() => stats(post.id), (s) => s?.likes === 0))?.likes).toBe(0);
+    expect(
+      (
+        await waitFor(
+          () => stats(post.id),
+          (s) => s?.likes === 0,
+        )
+      )?.likes,
+    ).toBe(0);
   });
 });

@@ -5,7 +5,9 @@ import { call, expectProblem, json, registerUser } from "../support/api";
 import { createPost, getPost, uploadImage, waitFor, type Post } from "../support/feed";
 
 async function postCount(authorId: string): Promise<number> {
-  const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM posts WHERE author_id = ?").bind(authorId).first<{ n: number }>();
+  const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM posts WHERE author_id = ?")
+    .bind(authorId)
+    .first<{ n: number }>();
   return row?.n ?? 0;
 }
 
@@ -69,16 +71,39 @@ describe("creating posts", () => {
     expect(await postCount(u.user.id)).toBe(1);
 
     // Concurrent retries: still one post.
-    const results = await Promise.all(Array.from({ length: 5 }, () => call("/v1/posts", { token: v.accessToken, body: { content: "race" }, headers: { "Idempotency-Key": "race" } })));
-    const ids = new Set(await Promise.all(results.map(async (r) => (expect(r.status).toBe(201), (await json<Post>(r)).id))));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        call("/v1/posts", { token: v.accessToken, body: { content: "race" }, headers: { "Idempotency-Key": "race" } }),
+      ),
+    );
+    const ids = new Set(
+      await Promise.all(
+        results.map(async (r) => {
+          expect(r.status).toBe(201);
+          return (await json<Post>(r)).id;
+        }),
+      ),
+    );
     expect(ids.size).toBe(1);
     expect(await postCount(v.user.id)).toBe(2);
   });
 
   it("a malformed Idempotency-Key is 400; a key whose post was deleted is 409", async () => {
     const u = await registerUser("idem");
-    await expectProblem(await call("/v1/posts", { token: u.accessToken, body: { content: "x" }, headers: { "Idempotency-Key": "k".repeat(256) } }), 400, "validation_failed");
-    const res = await call("/v1/posts", { token: u.accessToken, body: { content: "x" }, headers: { "Idempotency-Key": "gone" } });
+    await expectProblem(
+      await call("/v1/posts", {
+        token: u.accessToken,
+        body: { content: "x" },
+        headers: { "Idempotency-Key": "k".repeat(256) },
+      }),
+      400,
+      "validation_failed",
+    );
+    const res = await call("/v1/posts", {
+      token: u.accessToken,
+      body: { content: "x" },
+      headers: { "Idempotency-Key": "gone" },
+    });
     const post = await json<Post>(res);
     expect((await call(`/v1/posts/${post.id}`, { method: "DELETE", token: u.accessToken })).status).toBe(204);
     await expectProblem(
@@ -97,18 +122,28 @@ describe("cache-aside reads (KV in front of D1)", () => {
     expect(first.res.headers.get("X-Cache")).toBe("MISS");
     expect(first.post.content).toBe("version one");
     // The fill happens after the response (waitUntil).
-    await waitFor(() => env.CACHE.get(`post:${post.id}`), (v) => v !== null);
+    await waitFor(
+      () => env.CACHE.get(`post:${post.id}`),
+      (v) => v !== null,
+    );
     const second = await getPost(post.id);
     expect(second.res.headers.get("X-Cache")).toBe("HIT");
     expect(second.post.content).toBe("version one");
 
-    const edited = await call(`/v1/posts/${post.id}`, { method: "PATCH", token: u.accessToken, body: { content: "version two" } });
+    const edited = await call(`/v1/posts/${post.id}`, {
+      method: "PATCH",
+      token: u.accessToken,
+      body: { content: "version two" },
+    });
     expect(edited.status).toBe(200);
     expect((await json<Post>(edited)).content).toBe("version two");
     const third = await getPost(post.id);
     expect(third.post.content).toBe("version two");
     expect(third.res.headers.get("X-Cache")).toBe("MISS");
-    await waitFor(() => env.CACHE.get<{ version: number }>(`post:${post.id}`, "json"), (v) => v?.version === 2);
+    await waitFor(
+      () => env.CACHE.get<{ version: number }>(`post:${post.id}`, "json"),
+      (v) => v?.version === 2,
+    );
     const fourth = await getPost(post.id);
     expect(fourth.res.headers.get("X-Cache")).toBe("HIT");
     expect(fourth.post.content).toBe("version two");
@@ -118,7 +153,10 @@ describe("cache-aside reads (KV in front of D1)", () => {
     const u = await registerUser("race");
     const post = await createPost(u, "old text");
     await getPost(post.id);
-    const stale = await waitFor(() => env.CACHE.get(`post:${post.id}`), (v) => v !== null);
+    const stale = await waitFor(
+      () => env.CACHE.get(`post:${post.id}`),
+      (v) => v !== null,
+    );
     await call(`/v1/posts/${post.id}`, { method: "PATCH", token: u.accessToken, body: { content: "new text" } });
     // The racing reader read D1 before the edit and writes its copy back after the eviction.
     await env.CACHE.put(`post:${post.id}`, stale!);
@@ -129,7 +167,10 @@ describe("cache-aside reads (KV in front of D1)", () => {
     const u = await registerUser("star");
     await env.DB.prepare("UPDATE users SET followers = 1000 WHERE id = ?").bind(u.user.id).run();
     const post = await createPost(u, "for my many fans");
-    await waitFor(() => env.CACHE.get(`post:${post.id}`), (v) => v !== null);
+    await waitFor(
+      () => env.CACHE.get(`post:${post.id}`),
+      (v) => v !== null,
+    );
     const read = await getPost(post.id);
     expect(read.res.headers.get("X-Cache")).toBe("HIT");
     expect(read.post.content).toBe("for my many fans");
@@ -144,7 +185,9 @@ describe("cache-aside reads (KV in front of D1)", () => {
       (row) => row?.views === 10,
     );
     expect(counted?.views).toBe(10);
-    const events = await env.DB.prepare("SELECT COUNT(*) AS n FROM processed_events WHERE post_id = ?").bind(post.id).first<{ n: number }>();
+    const events = await env.DB.prepare("SELECT COUNT(*) AS n FROM processed_events WHERE post_id = ?")
+      .bind(post.id)
+      .first<{ n: number }>();
     expect(events!.n).toBeGreaterThan(0);
     expect(events!.n).toBeLessThanOrEqual(3); // one per VIEW_TALLY_MS window, not one per read
   });
@@ -162,13 +205,25 @@ describe("editing and deleting", () => {
     const u = await registerUser("edit");
     const [a, b] = [await uploadImage(u), await uploadImage(u)];
     const post = await createPost(u, "text", [a]);
-    const withImages = await json<Post>(await call(`/v1/posts/${post.id}`, { method: "PATCH", token: u.accessToken, body: { images: [b, a] } }));
+    const withImages = await json<Post>(
+      await call(`/v1/posts/${post.id}`, { method: "PATCH", token: u.accessToken, body: { images: [b, a] } }),
+    );
     expect(withImages).toMatchObject({ content: "text", images: [b, a] });
     expect(Date.parse(withImages.updatedAt)).toBeGreaterThanOrEqual(Date.parse(post.updatedAt));
-    const cleared = await json<Post>(await call(`/v1/posts/${post.id}`, { method: "PATCH", token: u.accessToken, body: { images: [] } }));
+    const cleared = await json<Post>(
+      await call(`/v1/posts/${post.id}`, { method: "PATCH", token: u.accessToken, body: { images: [] } }),
+    );
     expect(cleared.images).toEqual([]);
-    await expectProblem(await call(`/v1/posts/${post.id}`, { method: "PATCH", token: u.accessToken, body: {} }), 400, "validation_failed");
-    await expectProblem(await call(`/v1/posts/${post.id}`, { method: "PATCH", token: u.accessToken, body: { content: "" } }), 400, "validation_failed");
+    await expectProblem(
+      await call(`/v1/posts/${post.id}`, { method: "PATCH", token: u.accessToken, body: {} }),
+      400,
+      "validation_failed",
+    );
+    await expectProblem(
+      await call(`/v1/posts/${post.id}`, { method: "PATCH", token: u.accessToken, body: { content: "" } }),
+      400,
+      "validation_failed",
+    );
     expect((await getPost(post.id)).post.content).toBe("text");
   });
 
@@ -176,21 +231,49 @@ describe("editing and deleting", () => {
     const [u, v] = await Promise.all([registerUser("del"), registerUser("del")]);
     const post = await createPost(u, "short-lived");
     await getPost(post.id);
-    await waitFor(() => env.CACHE.get(`post:${post.id}`), (x) => x !== null);
+    await waitFor(
+      () => env.CACHE.get(`post:${post.id}`),
+      (x) => x !== null,
+    );
     expect((await call(`/v1/posts/${post.id}`, { method: "DELETE", token: u.accessToken })).status).toBe(204);
 
     await expectProblem(await call(`/v1/posts/${post.id}`), 404, "not_found");
     await expectProblem(await call(`/v1/posts/${post.id}`, { token: v.accessToken }), 404, "not_found");
-    await expectProblem(await call(`/v1/posts/${post.id}/like`, { method: "POST", token: v.accessToken }), 404, "not_found");
-    await expectProblem(await call(`/v1/posts/${post.id}/like`, { method: "DELETE", token: v.accessToken }), 404, "not_found");
-    await expectProblem(await call(`/v1/posts/${post.id}/comments`, { token: v.accessToken, body: { content: "hi" } }), 404, "not_found");
+    await expectProblem(
+      await call(`/v1/posts/${post.id}/like`, { method: "POST", token: v.accessToken }),
+      404,
+      "not_found",
+    );
+    await expectProblem(
+      await call(`/v1/posts/${post.id}/like`, { method: "DELETE", token: v.accessToken }),
+      404,
+      "not_found",
+    );
+    await expectProblem(
+      await call(`/v1/posts/${post.id}/comments`, { token: v.accessToken, body: { content: "hi" } }),
+      404,
+      "not_found",
+    );
     await expectProblem(await call(`/v1/posts/${post.id}/comments`), 404, "not_found");
-    await expectProblem(await call(`/v1/posts/${post.id}`, { method: "PATCH", token: u.accessToken, body: { content: "x" } }), 404, "not_found");
-    await expectProblem(await call(`/v1/posts/${post.id}`, { method: "DELETE", token: u.accessToken }), 404, "not_found");
+    await expectProblem(
+      await call(`/v1/posts/${post.id}`, { method: "PATCH", token: u.accessToken, body: { content: "x" } }),
+      404,
+      "not_found",
+    );
+    await expectProblem(
+      await call(`/v1/posts/${post.id}`, { method: "DELETE", token: u.accessToken }),
+      404,
+      "not_found",
+    );
     const mine = await json<{ items: Post[] }>(await call(`/v1/users/${u.user.id}/posts`));
     expect(mine.items.map((p) => p.id)).not.toContain(post.id);
-    await waitFor(() => env.CACHE.get(`post:${post.id}`), (x) => x === null);
-    const likes = await env.DB.prepare("SELECT COUNT(*) AS n FROM likes WHERE post_id = ?").bind(post.id).first<{ n: number }>();
+    await waitFor(
+      () => env.CACHE.get(`post:${post.id}`),
+      (x) => x === null,
+    );
+    const likes = await env.DB.prepare("SELECT COUNT(*) AS n FROM likes WHERE post_id = ?")
+      .bind(post.id)
+      .first<{ n: number }>();
     expect(likes?.n).toBe(0);
   });
 
@@ -198,12 +281,22 @@ describe("editing and deleting", () => {
     const u = await registerUser("miss");
     const id = crypto.randomUUID();
     await expectProblem(await call(`/v1/posts/${id}`), 404, "not_found");
-    await expectProblem(await call(`/v1/posts/${id}`, { method: "PATCH", token: u.accessToken, body: { content: "x" } }), 404, "not_found");
+    await expectProblem(
+      await call(`/v1/posts/${id}`, { method: "PATCH", token: u.accessToken, body: { content: "x" } }),
+      404,
+      "not_found",
+    );
     await expectProblem(await call(`/v1/posts/${id}`, { method: "DELETE", token: u.accessToken }), 404, "not_found");
     await expectProblem(await call(`/v1/posts/${id}/like`, { method: "POST", token: u.accessToken }), 404, "not_found");
-    await expectProblem(await call(`/v1/posts/${id}/comments`, { token: u.accessToken, body: { content: "x" } }), 404, "not_found");
+    await expectProblem(
+      await call(`/v1/posts/${id}/comments`, { token: u.accessToken, body: { content: "x" } }),
+      404,
+      "not_found",
+    );
     await expectProblem(await call(`/v1/posts/not-a-uuid`), 400, "validation_failed");
-    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM likes WHERE post_id = ?").bind(id).first<{ n: number }>();
+    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM likes WHERE post_id = ?")
+      .bind(id)
+      .first<{ n: number }>();
     expect(rows?.n).toBe(0);
   });
 });

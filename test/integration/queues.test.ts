@@ -53,6 +53,8 @@ describe("dead-letter consumer", () => {
     expect(result.ackAll).toBe(true);
     const rows = await deadLettersWith(marker);
     expect(rows).toHaveLength(45);
-    expect(rows.every((r) => r.reason === "retries exhausted" && r.queue === "plaza-tasks-dlq" && r.attempts === 4)).toBe(true);
+    expect(
+      rows.every((r) => r.reason === "retries exhausted" && r.queue === "plaza-tasks-dlq" && r.attempts === 4),
+    ).toBe(true);
   });
 });

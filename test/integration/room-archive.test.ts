@@ -1,7 +1,13 @@
 // The room's archive and retention: messages reach D1 through the EVENTS queue, the alarm
 // trims only what D1 holds, history pages across the room's window and the archive, and a
 // resume from before the window gets `resync`.
-import { createExecutionContext, createMessageBatch, getQueueResult, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  getQueueResult,
+  runDurableObjectAlarm,
+  runInDurableObject,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Room } from "../../durable/room";
@@ -20,8 +26,15 @@ function backdate(roomId: string, through: number, days: number) {
 
 function roomState(roomId: string) {
   return runInDurableObject(roomObject(roomId), (_: Room, state) => ({
-    kept: state.storage.sql.exec<{ seq: number }>("SELECT seq FROM messages ORDER BY seq").toArray().map((r) => r.seq),
-    ...state.storage.sql.exec<{ floor_seq: number; archived_seq: number; last_seq: number }>("SELECT floor_seq, archived_seq, last_seq FROM room_state").one(),
+    kept: state.storage.sql
+      .exec<{ seq: number }>("SELECT seq FROM messages ORDER BY seq")
+      .toArray()
+      .map((r) => r.seq),
+    ...state.storage.sql
+      .exec<{ floor_seq: number; archived_seq: number; last_seq: number }>(
+        "SELECT floor_seq, archived_seq, last_seq FROM room_state",
+      )
+      .one(),
   }));
 }
 
@@ -37,15 +50,21 @@ describe("room archive", () => {
     const { room, users } = await channelWith(1);
     // More than one archive batch (100) and more rows than one D1 insert may bind (12).
     for (let i = 0; i < 130; i += 10) {
-      await Promise.all(Array.from({ length: 10 }, (_, j) => postMessage(room.id, users[0]!, `a${i + j}`, `archived ${i + j}`)));
+      await Promise.all(
+        Array.from({ length: 10 }, (_, j) => postMessage(room.id, users[0]!, `a${i + j}`, `archived ${i + j}`)),
+      );
     }
     await runDurableObjectAlarm(roomObject(room.id));
     expect(await archivedCount(room.id, 130)).toBe(130);
     expect((await roomState(room.id)).archived_seq).toBe(130);
     // Redelivering an archive batch inserts nothing new.
-    const history = await json<{ items: TestMessage[] }>(await call(`/v1/rooms/${room.id}/messages?after=0&limit=20`, { token: users[0]!.accessToken }));
+    const history = await json<{ items: TestMessage[] }>(
+      await call(`/v1/rooms/${room.id}/messages?after=0&limit=20`, { token: users[0]!.accessToken }),
+    );
     // The D1 row carries every field of the room's message.
-    const row = await env.DB.prepare("SELECT * FROM messages WHERE room_id = ? AND seq = 7").bind(room.id).first<Record<string, unknown>>();
+    const row = await env.DB.prepare("SELECT * FROM messages WHERE room_id = ? AND seq = 7")
+      .bind(room.id)
+      .first<Record<string, unknown>>();
     const seventh = history.items.find((m) => m.seq === 7)!;
     expect(row).toMatchObject({
       id: seventh.id,
@@ -85,7 +104,9 @@ describe("room archive", () => {
     expect(state).toMatchObject({ floor_seq: 4, last_seq: 6, kept: [5, 6] });
 
     const get = async (query: string) =>
-      json<{ items: TestMessage[]; nextCursor: string | null }>(await call(`/v1/rooms/${room.id}/messages${query}`, { token: owner.accessToken }));
+      json<{ items: TestMessage[]; nextCursor: string | null }>(
+        await call(`/v1/rooms/${room.id}/messages${query}`, { token: owner.accessToken }),
+      );
     const f1 = await get("?after=0&limit=3");
     expect(f1.items.map((m) => m.seq)).toEqual([1, 2, 3]);
     const f2 = await get(`?limit=3&cursor=${f1.nextCursor}`);
@@ -103,7 +124,9 @@ describe("room archive", () => {
     const trimmed = await roomSocket(room.id, owner, "?since=2");
     expect(await trimmed.next()).toEqual({ type: "resync", reason: "trimmed" });
     const resumed = await roomSocket(room.id, owner, "?since=4");
-    expect([(await resumed.next()).message, (await resumed.next()).message].map((m) => (m as TestMessage).seq)).toEqual([5, 6]);
+    expect([(await resumed.next()).message, (await resumed.next()).message].map((m) => (m as TestMessage).seq)).toEqual(
+      [5, 6],
+    );
     trimmed.close();
     resumed.close();
   });

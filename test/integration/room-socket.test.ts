@@ -4,7 +4,15 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { describe, expect, it } from "vitest";
 import type { Room } from "../../durable/room";
 import { call, expectProblem, json, registerUser } from "../support/api";
-import { channelWith, createRoom, framesOf, postMessage, roomObject, roomSocket, type TestMessage } from "../support/rooms";
+import {
+  channelWith,
+  createRoom,
+  framesOf,
+  postMessage,
+  roomObject,
+  roomSocket,
+  type TestMessage,
+} from "../support/rooms";
 import { type Frame, upgrade } from "../support/sockets";
 
 const send = (clientMsgId: string, body: string) => ({ type: "send", clientMsgId, body });
@@ -59,7 +67,10 @@ describe("room socket: messages", () => {
     const { room, users } = await channelWith(2);
     const b = await roomSocket(room.id, users[1]!);
     const first = await postMessage(room.id, users[0]!, "h1", "over http");
-    const res = await call(`/v1/rooms/${room.id}/messages`, { token: users[0]!.accessToken, body: { clientMsgId: "h1", body: "changed" } });
+    const res = await call(`/v1/rooms/${room.id}/messages`, {
+      token: users[0]!.accessToken,
+      body: { clientMsgId: "h1", body: "changed" },
+    });
     expect(res.status).toBe(201);
     expect(res.headers.get("Idempotent-Replayed")).toBe("true");
     expect(await json(res)).toEqual(first);
@@ -113,7 +124,8 @@ describe("room socket: messages", () => {
     b!.send(send("after", "after eviction"));
     const ack = await b!.next((f) => f.type === "ack");
     expect(ack.seq).toBe(2);
-    const message = (await a!.next((f) => f.type === "message" && (f.message as TestMessage).seq === 2)).message as TestMessage;
+    const message = (await a!.next((f) => f.type === "message" && (f.message as TestMessage).seq === 2))
+      .message as TestMessage;
     expect(message.sender).toEqual({ id: users[1]!.user.id, username: users[1]!.user.username });
     const third = await roomSocket(room.id, users[0]!);
     expect((third.welcome.online as string[]).sort()).toEqual(users.map((u) => u.user.id).sort());
@@ -127,11 +139,19 @@ describe("room socket: presence and typing", () => {
     const a = await roomSocket(room.id, users[0]!);
     expect(a.welcome.online).toEqual([users[0]!.user.id]);
     const b1 = await roomSocket(room.id, users[1]!);
-    expect(await a.next((f) => f.type === "presence")).toEqual({ type: "presence", userId: users[1]!.user.id, status: "online" });
+    expect(await a.next((f) => f.type === "presence")).toEqual({
+      type: "presence",
+      userId: users[1]!.user.id,
+      status: "online",
+    });
     const b2 = await roomSocket(room.id, users[1]!);
     b1.close();
     b2.close();
-    expect(await a.next((f) => f.type === "presence")).toEqual({ type: "presence", userId: users[1]!.user.id, status: "offline" });
+    expect(await a.next((f) => f.type === "presence")).toEqual({
+      type: "presence",
+      userId: users[1]!.user.id,
+      status: "offline",
+    });
     expect(a.received.filter((f) => f.type === "presence")).toHaveLength(2);
     a.close();
   });
@@ -151,7 +171,11 @@ describe("room socket: presence and typing", () => {
     });
     expect(await runDurableObjectAlarm(roomObject(room.id))).toBe(true);
     expect(await b.closed).toMatchObject({ code: 4008 });
-    expect(await a.next((f) => f.type === "presence")).toEqual({ type: "presence", userId: users[1]!.user.id, status: "offline" });
+    expect(await a.next((f) => f.type === "presence")).toEqual({
+      type: "presence",
+      userId: users[1]!.user.id,
+      status: "offline",
+    });
     expect(a.ws.readyState).toBe(WebSocket.OPEN);
     a.close();
   });
@@ -189,7 +213,15 @@ describe("room socket: limits and bad frames", () => {
   it("answers malformed frames with error frames and keeps working; an oversized frame closes with 1009", async () => {
     const { room, users } = await channelWith(1);
     const a = await roomSocket(room.id, users[0]!);
-    for (const bad of ["not json", "{}", '{"type":"send"}', '{"type":"send","clientMsgId":"x","body":""}', '{"type":"nope"}', "[1,2]", "null"]) {
+    for (const bad of [
+      "not json",
+      "{}",
+      '{"type":"send"}',
+      '{"type":"send","clientMsgId":"x","body":""}',
+      '{"type":"nope"}',
+      "[1,2]",
+      "null",
+    ]) {
       a.send(bad);
       expect(await a.next()).toMatchObject({ type: "error", code: "invalid_frame" });
     }
@@ -221,7 +253,11 @@ describe("room socket: access", () => {
     const { room, users } = await channelWith(1);
     const stranger = await registerUser("rm");
     await expectProblem(await upgrade(`/v1/rooms/${room.id}/ws`, { token: stranger.accessToken }), 404, "not_found");
-    await expectProblem(await upgrade(`/v1/rooms/${crypto.randomUUID()}/ws`, { token: stranger.accessToken }), 404, "not_found");
+    await expectProblem(
+      await upgrade(`/v1/rooms/${crypto.randomUUID()}/ws`, { token: stranger.accessToken }),
+      404,
+      "not_found",
+    );
     await expectProblem(
       await upgrade(`/v1/rooms/${room.id}/ws`, { token: users[0]!.accessToken, origin: "https://evil.example" }),
       403,
@@ -231,7 +267,11 @@ describe("room socket: access", () => {
       headers: { Upgrade: "websocket", "Sec-WebSocket-Protocol": "plaza.v1" },
     });
     await expectProblem(inUrl, 401, "unauthorized");
-    await expectProblem(await upgrade(`/v1/rooms/${room.id}/ws?since=-1`, { token: users[0]!.accessToken }), 400, "validation_failed");
+    await expectProblem(
+      await upgrade(`/v1/rooms/${room.id}/ws?since=-1`, { token: users[0]!.accessToken }),
+      400,
+      "validation_failed",
+    );
   });
 
   it("closes a removed member's sockets (4003) and refuses them afterwards", async () => {
@@ -241,12 +281,18 @@ describe("room socket: access", () => {
     const o = await roomSocket(room.id, owner);
     const m = await roomSocket(room.id, member);
     await o.next((f) => f.type === "presence");
-    const res = await call(`/v1/rooms/${room.id}/members/${member.user.id}`, { method: "DELETE", token: owner.accessToken });
+    const res = await call(`/v1/rooms/${room.id}/members/${member.user.id}`, {
+      method: "DELETE",
+      token: owner.accessToken,
+    });
     expect(res.status).toBe(204);
     expect(await m.closed).toMatchObject({ code: 4003 });
     expect(await o.next((f) => f.type === "presence")).toMatchObject({ userId: member.user.id, status: "offline" });
     await expectProblem(await upgrade(`/v1/rooms/${room.id}/ws`, { token: member.accessToken }), 404, "not_found");
-    const post = await call(`/v1/rooms/${room.id}/messages`, { token: member.accessToken, body: { clientMsgId: "x", body: "x" } });
+    const post = await call(`/v1/rooms/${room.id}/messages`, {
+      token: member.accessToken,
+      body: { clientMsgId: "x", body: "x" },
+    });
     await expectProblem(post, 404, "not_found");
     o.close();
   });
@@ -254,7 +300,9 @@ describe("room socket: access", () => {
   it("leaving closes my sockets in the room (4003)", async () => {
     const { room, users } = await channelWith(2);
     const b = await roomSocket(room.id, users[1]!);
-    expect((await call(`/v1/rooms/${room.id}/leave`, { method: "POST", token: users[1]!.accessToken })).status).toBe(204);
+    expect((await call(`/v1/rooms/${room.id}/leave`, { method: "POST", token: users[1]!.accessToken })).status).toBe(
+      204,
+    );
     expect(await b.closed).toMatchObject({ code: 4003 });
   });
 

@@ -1,7 +1,13 @@
 // The TASKS consumer and the TaskRun object: a redelivered message runs a job once, waiting
 // for capacity does not spend retries, poison goes to the DLQ, the DLQ fails the task and
 // tells the owner, and the watchdog enforces the deadline.
-import { createExecutionContext, createMessageBatch, getQueueResult, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  getQueueResult,
+  runDurableObjectAlarm,
+  runInDurableObject,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { TaskRun } from "../../durable/task-run";
@@ -9,21 +15,41 @@ import worker from "../../src/index";
 import { chatInput } from "../support/tasks";
 import { call, json, registerUser } from "../support/api";
 import { openSocket } from "../support/sockets";
-import { faultUrl, finished, operator, submitTask, type TaskJson, useOnlyBackends, waitForTask } from "../support/tasks";
+import {
+  faultUrl,
+  finished,
+  operator,
+  submitTask,
+  type TaskJson,
+  useOnlyBackends,
+  waitForTask,
+} from "../support/tasks";
 
 /** A task created as submit does, but without a queue message, so the test delivers its own. */
 async function quietTask(userId: string): Promise<string> {
   const id = crypto.randomUUID();
   const input = { messages: [{ role: "user", content: "once" }], maxTokens: 8 };
-  await env.DB.prepare("INSERT INTO tasks (id, user_id, type, status, priority, input, created_at) VALUES (?, ?, 'llm.chat', 'queued', 'normal', ?, ?)")
+  await env.DB.prepare(
+    "INSERT INTO tasks (id, user_id, type, status, priority, input, created_at) VALUES (?, ?, 'llm.chat', 'queued', 'normal', ?, ?)",
+  )
     .bind(id, userId, JSON.stringify(input), Date.now())
     .run();
-  await env.TASK.get(env.TASK.idFromName(id)).init({ id, userId, type: "llm.chat", priority: "normal", input, createdAt: Date.now() });
+  await env.TASK.get(env.TASK.idFromName(id)).init({
+    id,
+    userId,
+    type: "llm.chat",
+    priority: "normal",
+    input,
+    createdAt: Date.now(),
+  });
   return id;
 }
 
 async function deliver(queue: string, bodies: unknown[]) {
-  const batch = createMessageBatch(queue, bodies.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })));
+  const batch = createMessageBatch(
+    queue,
+    bodies.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })),
+  );
   const ctx = createExecutionContext();
   await worker.queue(batch, env, ctx);
   return getQueueResult(batch, ctx);
@@ -31,7 +57,9 @@ async function deliver(queue: string, bodies: unknown[]) {
 
 const llm = (id: string, url: string) => ({ id, url, protocol: "openai", capabilities: ["llm.chat"], capacity: 8 });
 const served = async (id: string) =>
-  (await (await operator("")).json<{ items: { id: string; served: { started: number } }[] }>()).items.find((b) => b.id === id)!.served.started;
+  (await (await operator("")).json<{ items: { id: string; served: { started: number } }[] }>()).items.find(
+    (b) => b.id === id,
+  )!.served.started;
 
 describe("TASKS consumer", () => {
   it("runs a redelivered message's job once", async () => {
@@ -65,7 +93,10 @@ describe("TASKS consumer", () => {
     const id = await quietTask(u.user.id);
     const stub = env.TASK.get(env.TASK.idFromName(id));
     await runInDurableObject(stub, async (instance: TaskRun, state) => {
-      const record = { ...(await state.storage.get<Record<string, unknown>>("task")), createdAt: Date.now() - 3_600_000 };
+      const record = {
+        ...(await state.storage.get<Record<string, unknown>>("task")),
+        createdAt: Date.now() - 3_600_000,
+      };
       await state.storage.put("task", record);
       (instance as unknown as { state: unknown }).state = record;
     });
@@ -81,7 +112,11 @@ describe("TASKS consumer", () => {
     const deadline = Date.now() + 10_000;
     let rows: { reason: string }[] = [];
     while (rows.length === 0 && Date.now() < deadline) {
-      rows = (await env.DB.prepare("SELECT reason FROM dead_letters WHERE body LIKE ?").bind(`%${marker}%`).all<{ reason: string }>()).results;
+      rows = (
+        await env.DB.prepare("SELECT reason FROM dead_letters WHERE body LIKE ?")
+          .bind(`%${marker}%`)
+          .all<{ reason: string }>()
+      ).results;
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(rows[0]!.reason).toBe("malformed task message");
@@ -108,7 +143,8 @@ describe("waiting for a backend", () => {
     await useOnlyBackends([{ ...llm("single", env.TEST_BACKEND_URL), capacity: 1 }]);
     const u = await registerUser("q");
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await submitTask(u.accessToken, { type: "llm.chat", input: chatInput(`in line ${i}`, 40) })).id);
+    for (let i = 0; i < 3; i++)
+      ids.push((await submitTask(u.accessToken, { type: "llm.chat", input: chatInput(`in line ${i}`, 40) })).id);
     const done = await Promise.all(ids.map((id) => waitForTask(u.accessToken, id, finished, 20_000)));
     expect(done.map((t) => t.status)).toEqual(["succeeded", "succeeded", "succeeded"]);
     const starts = done.map((t) => Date.parse(t.startedAt!));
@@ -133,7 +169,9 @@ describe("TaskRun watchdog", () => {
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const retried = await waitForTask(u.accessToken, task.id, (t) => t.attempts === 2 || finished(t), 20_000);
     expect(retried).toMatchObject({ status: "running", attempts: 2 });
-    const canceled = await json<TaskJson>(await call(`/v1/tasks/${task.id}/cancel`, { method: "POST", token: u.accessToken }));
+    const canceled = await json<TaskJson>(
+      await call(`/v1/tasks/${task.id}/cancel`, { method: "POST", token: u.accessToken }),
+    );
     expect(canceled.status).toBe("canceled");
   });
 

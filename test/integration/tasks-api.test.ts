@@ -16,17 +16,31 @@ describe("POST /v1/tasks", () => {
     const u = await registerUser("api");
     const task = await submitTask(u.accessToken, { ...chat, priority: "high" });
     expect(task).toMatchObject({ type: "llm.chat", status: "queued", priority: "high", progress: 0, attempts: 0 });
-    const row = await env.DB.prepare("SELECT status, input FROM tasks WHERE id = ?").bind(task.id).first<{ status: string; input: string }>();
+    const row = await env.DB.prepare("SELECT status, input FROM tasks WHERE id = ?")
+      .bind(task.id)
+      .first<{ status: string; input: string }>();
     expect(row!.status).toBe("queued");
     expect(JSON.parse(row!.input)).toMatchObject({ maxTokens: 12 });
   });
 
   it("validates the type and the input against the type's schema", async () => {
     const u = await registerUser("api");
-    await expectProblem(await call("/v1/tasks", { token: u.accessToken, body: { type: "nope", input: {} } }), 422, "unknown_task_type");
-    const bad = await expectProblem(await call("/v1/tasks", { token: u.accessToken, body: { type: "llm.chat", input: { messages: [] } } }), 400, "validation_failed");
+    await expectProblem(
+      await call("/v1/tasks", { token: u.accessToken, body: { type: "nope", input: {} } }),
+      422,
+      "unknown_task_type",
+    );
+    const bad = await expectProblem(
+      await call("/v1/tasks", { token: u.accessToken, body: { type: "llm.chat", input: { messages: [] } } }),
+      400,
+      "validation_failed",
+    );
     expect(bad.errors![0]!.path).toBe("input.messages");
-    await expectProblem(await call("/v1/tasks", { token: u.accessToken, body: { ...chat, extra: 1 } }), 400, "validation_failed");
+    await expectProblem(
+      await call("/v1/tasks", { token: u.accessToken, body: { ...chat, extra: 1 } }),
+      400,
+      "validation_failed",
+    );
     await expectProblem(await call("/v1/tasks", { body: chat }), 401, "unauthorized");
   });
 
@@ -39,13 +53,17 @@ describe("POST /v1/tasks", () => {
     const theirs = await submitTask(other.accessToken, chat, headers);
     expect(again.id).toBe(first.id);
     expect(theirs.id).not.toBe(first.id);
-    const { n } = (await env.DB.prepare("SELECT COUNT(*) AS n FROM tasks WHERE user_id = ?").bind(u.user.id).first<{ n: number }>())!;
+    const { n } = (await env.DB.prepare("SELECT COUNT(*) AS n FROM tasks WHERE user_id = ?")
+      .bind(u.user.id)
+      .first<{ n: number }>())!;
     expect(n).toBe(1);
   });
 
   it("refuses past the per-user limit of queued and running tasks with 429", async () => {
     const u = await registerUser("api");
-    const submitted = await Promise.all(Array.from({ length: 12 }, () => call("/v1/tasks", { token: u.accessToken, body: chat })));
+    const submitted = await Promise.all(
+      Array.from({ length: 12 }, () => call("/v1/tasks", { token: u.accessToken, body: chat })),
+    );
     const statuses = submitted.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 202)).toHaveLength(10);
     const refused = submitted.find((r) => r.status === 429)!;
@@ -66,11 +84,17 @@ describe("reading tasks", () => {
 
   it("lists my tasks newest first, filtered by status, paged", async () => {
     const second = await submitTask(owner.accessToken, chat);
-    const page1 = await json<{ items: TaskJson[]; nextCursor: string }>(await call("/v1/tasks?limit=1", { token: owner.accessToken }));
+    const page1 = await json<{ items: TaskJson[]; nextCursor: string }>(
+      await call("/v1/tasks?limit=1", { token: owner.accessToken }),
+    );
     expect(page1.items.map((t) => t.id)).toEqual([second.id]);
-    const page2 = await json<{ items: TaskJson[] }>(await call(`/v1/tasks?limit=1&cursor=${page1.nextCursor}`, { token: owner.accessToken }));
+    const page2 = await json<{ items: TaskJson[] }>(
+      await call(`/v1/tasks?limit=1&cursor=${page1.nextCursor}`, { token: owner.accessToken }),
+    );
     expect(page2.items.map((t) => t.id)).toEqual([task.id]);
-    const none = await json<{ items: TaskJson[] }>(await call("/v1/tasks?status=succeeded", { token: owner.accessToken }));
+    const none = await json<{ items: TaskJson[] }>(
+      await call("/v1/tasks?status=succeeded", { token: owner.accessToken }),
+    );
     expect(none.items).toEqual([]);
     await expectProblem(await call("/v1/tasks?cursor=garbage", { token: owner.accessToken }), 400, "invalid_cursor");
   });
@@ -86,13 +110,20 @@ describe("reading tasks", () => {
     expect((await json<TaskJson>(await call(`/v1/tasks/${task.id}`, { token: owner.accessToken }))).id).toBe(task.id);
     // The object checks ownership itself too, even if the Worker were bypassed.
     const direct = await env.TASK.get(env.TASK.idFromName(task.id)).fetch("http://task/ws", {
-      headers: { Upgrade: "websocket", "X-Plaza-User-Id": stranger.user.id, "X-Plaza-Username": "x", "X-Plaza-Session-Id": "s" },
+      headers: {
+        Upgrade: "websocket",
+        "X-Plaza-User-Id": stranger.user.id,
+        "X-Plaza-Username": "x",
+        "X-Plaza-Session-Id": "s",
+      },
     });
     expect(direct.status).toBe(404);
   });
 
   it("sends a snapshot then the log, resumes from ?since=, and closes on logout", async () => {
-    const login = await json<{ accessToken: string }>(await call("/v1/auth/login", { body: { username: owner.user.username, password: owner.password } }));
+    const login = await json<{ accessToken: string }>(
+      await call("/v1/auth/login", { body: { username: owner.user.username, password: owner.password } }),
+    );
     const socket = await openSocket(`/v1/tasks/${task.id}/ws`, { token: login.accessToken });
     const snapshot = await socket.next();
     expect(snapshot).toMatchObject({ type: "snapshot", task: { id: task.id, status: "queued" }, seq: 1 });
@@ -106,15 +137,23 @@ describe("reading tasks", () => {
     await call("/v1/auth/logout", { method: "POST", token: login.accessToken });
     expect((await socket.closed).code).toBe(4001);
     resumed.close();
-    await expectProblem(await upgrade(`/v1/tasks/${task.id}/ws?since=-1`, { token: owner.accessToken }), 400, "validation_failed");
+    await expectProblem(
+      await upgrade(`/v1/tasks/${task.id}/ws?since=-1`, { token: owner.accessToken }),
+      400,
+      "validation_failed",
+    );
   });
 
   it("cancels a queued task once; a finished task cannot be canceled into something else", async () => {
     const queued = await submitTask(owner.accessToken, chat);
     const res = await call(`/v1/tasks/${queued.id}/cancel`, { method: "POST", token: owner.accessToken });
     expect(await json(res)).toMatchObject({ id: queued.id, status: "canceled" });
-    const row = await env.DB.prepare("SELECT status FROM tasks WHERE id = ?").bind(queued.id).first<{ status: string }>();
+    const row = await env.DB.prepare("SELECT status FROM tasks WHERE id = ?")
+      .bind(queued.id)
+      .first<{ status: string }>();
     expect(row!.status).toBe("canceled");
-    expect((await call(`/v1/tasks/${queued.id}/cancel`, { method: "POST", token: owner.accessToken })).status).toBe(200);
+    expect((await call(`/v1/tasks/${queued.id}/cancel`, { method: "POST", token: owner.accessToken })).status).toBe(
+      200,
+    );
   });
 });

@@ -6,7 +6,13 @@ import { call, json, registerUser } from "../support/api";
 import { openSocket } from "../support/sockets";
 import { chatInput, faultUrl, finished, operator, submitTask, useOnlyBackends, waitForTask } from "../support/tasks";
 
-const llmBackend = (id: string, url: string) => ({ id, url, protocol: "openai", capabilities: ["llm.chat"], capacity: 8 });
+const llmBackend = (id: string, url: string) => ({
+  id,
+  url,
+  protocol: "openai",
+  capabilities: ["llm.chat"],
+  capacity: 8,
+});
 
 interface BackendView {
   id: string;
@@ -44,7 +50,11 @@ describe("openai backend failures", () => {
 
   it("treats a hanging backend as silent and a stream that dies or stalls mid-way as failed attempts", async () => {
     const u = await registerUser("fail");
-    for (const [mode, code] of [["hang", "backend_silent"], ["die", "stream_interrupted"], ["stall", "backend_silent"]] as const) {
+    for (const [mode, code] of [
+      ["hang", "backend_silent"],
+      ["die", "stream_interrupted"],
+      ["stall", "backend_silent"],
+    ] as const) {
       await useOnlyBackends([llmBackend(`b-${mode}`, faultUrl(mode))]);
       const task = await submitTask(u.accessToken, { type: "llm.chat", input: chatInput(`fault ${mode}`, 30) });
       const done = await waitForTask(u.accessToken, task.id, finished, 30_000);
@@ -58,12 +68,21 @@ describe("openai backend failures", () => {
     await useOnlyBackends([llmBackend("breaker", faultUrl(id))]);
     const u = await registerUser("fail");
     const first = await submitTask(u.accessToken, { type: "llm.chat", input: chatInput() });
-    expect(await waitForTask(u.accessToken, first.id, finished, 20_000)).toMatchObject({ status: "failed", attempts: 3 });
+    expect(await waitForTask(u.accessToken, first.id, finished, 20_000)).toMatchObject({
+      status: "failed",
+      attempts: 3,
+    });
     expect((await backend("breaker")).breaker).toMatchObject({ state: "open", consecutiveFailures: 3 });
     // After the 1 s cooldown (tests' BREAKER_COOLDOWN_SECONDS) one probe goes through; it succeeds.
     const second = await submitTask(u.accessToken, { type: "llm.chat", input: chatInput() });
-    expect(await waitForTask(u.accessToken, second.id, finished, 20_000)).toMatchObject({ status: "succeeded", attempts: 1 });
-    expect(await backend("breaker")).toMatchObject({ breaker: { state: "closed", consecutiveFailures: 0 }, served: { started: 4, succeeded: 1, failed: 3 } });
+    expect(await waitForTask(u.accessToken, second.id, finished, 20_000)).toMatchObject({
+      status: "succeeded",
+      attempts: 1,
+    });
+    expect(await backend("breaker")).toMatchObject({
+      breaker: { state: "closed", consecutiveFailures: 0 },
+      served: { started: 4, succeeded: 1, failed: 3 },
+    });
   }, 40_000);
 
   it("cancels mid-stream: the stream to the backend is aborted and no output follows", async () => {
@@ -76,7 +95,9 @@ describe("openai backend failures", () => {
     const res = await call(`/v1/tasks/${task.id}/cancel`, { method: "POST", token: u.accessToken });
     expect(res.status).toBe(200);
     expect((await socket.closed).code).toBe(1000);
-    const kinds = socket.received.filter((f) => f.type === "event").map((f) => f.event as { kind: string; status?: string });
+    const kinds = socket.received
+      .filter((f) => f.type === "event")
+      .map((f) => f.event as { kind: string; status?: string });
     expect(kinds.at(-1)).toEqual({ kind: "status", status: "canceled" });
     const deadline = Date.now() + 5_000;
     let after = before;

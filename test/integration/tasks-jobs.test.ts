@@ -19,12 +19,21 @@ async function storedImage(): Promise<string> {
 }
 
 async function thumbnail(u: TestUser, extra: Record<string, unknown> = {}) {
-  const task = await submitTask(u.accessToken, { type: "image.thumbnail", input: { source: await storedImage(), width: 64, ...extra } });
+  const task = await submitTask(u.accessToken, {
+    type: "image.thumbnail",
+    input: { source: await storedImage(), width: 64, ...extra },
+  });
   pump.watch(task.id);
   return task;
 }
 
-const jobBackend = (id: string, url: string) => ({ id, url, protocol: "plaza-job", capabilities: ["image.thumbnail"], capacity: 4 });
+const jobBackend = (id: string, url: string) => ({
+  id,
+  url,
+  protocol: "plaza-job",
+  capabilities: ["image.thumbnail"],
+  capacity: 4,
+});
 
 describe("image.thumbnail on a plaza-job backend", () => {
   beforeEach(() => useOnlyBackends([jobBackend("jobs-ok", env.TEST_BACKEND_URL)]));
@@ -34,7 +43,12 @@ describe("image.thumbnail on a plaza-job backend", () => {
     const task = await thumbnail(u);
     const done = await waitForTask(u.accessToken, task.id, finished);
     expect(done).toMatchObject({ status: "succeeded", progress: 1, attempts: 1 });
-    expect(done.result).toMatchObject({ contentType: "image/webp", width: 64, height: 48, url: `/v1/tasks/${task.id}/result` });
+    expect(done.result).toMatchObject({
+      contentType: "image/webp",
+      width: 64,
+      height: 48,
+      url: `/v1/tasks/${task.id}/result`,
+    });
     const res = await call(`/v1/tasks/${task.id}/result`, { token: u.accessToken });
     expect(res.status).toBe(200);
     expect(res.headers.get("Content-Type")).toBe("image/webp");
@@ -45,9 +59,15 @@ describe("image.thumbnail on a plaza-job backend", () => {
 
   it("refuses a source that is not stored in Plaza", async () => {
     const u = await registerUser("thumb");
-    const res = await call("/v1/tasks", { token: u.accessToken, body: { type: "image.thumbnail", input: { source: "/media/nope.jpg" } } });
+    const res = await call("/v1/tasks", {
+      token: u.accessToken,
+      body: { type: "image.thumbnail", input: { source: "/media/nope.jpg" } },
+    });
     await expectProblem(res, 422, "source_not_found");
-    const notMedia = await call("/v1/tasks", { token: u.accessToken, body: { type: "image.thumbnail", input: { source: "https://evil.example/x.jpg" } } });
+    const notMedia = await call("/v1/tasks", {
+      token: u.accessToken,
+      body: { type: "image.thumbnail", input: { source: "https://evil.example/x.jpg" } },
+    });
     await expectProblem(notMedia, 400, "validation_failed");
   });
 
@@ -57,7 +77,9 @@ describe("image.thumbnail on a plaza-job backend", () => {
     const task = await thumbnail(u);
     const socket = await openSocket(`/v1/tasks/${task.id}/ws`, { token: u.accessToken });
     await socket.closed;
-    const events = socket.received.filter((f) => f.type === "event").map((f) => f.event as { kind: string; progress?: number; status?: string });
+    const events = socket.received
+      .filter((f) => f.type === "event")
+      .map((f) => f.event as { kind: string; progress?: number; status?: string });
     const progress = events.filter((e) => e.kind === "progress").map((e) => e.progress!);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
     expect(new Set(progress).size).toBe(progress.length);
@@ -68,7 +90,11 @@ describe("image.thumbnail on a plaza-job backend", () => {
     while (answers().length < 7 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     const outcomes = answers().map((a) => a.replace(/^200 /, ""));
     expect(outcomes.filter((a) => a === '{"outcome":"applied"}')).toHaveLength(3);
-    expect(outcomes.filter((a) => a !== '{"outcome":"applied"}').every((a) => ['{"outcome":"duplicate"}', '{"outcome":"finished"}'].includes(a))).toBe(true);
+    expect(
+      outcomes
+        .filter((a) => a !== '{"outcome":"applied"}')
+        .every((a) => ['{"outcome":"duplicate"}', '{"outcome":"finished"}'].includes(a)),
+    ).toBe(true);
     expect(outcomes).toHaveLength(7);
   });
 
@@ -113,9 +139,16 @@ describe("image.thumbnail on a plaza-job backend", () => {
     const task = await thumbnail(u);
     const body = { jobId: `${task.id}.1`, seq: 0, kind: "progress", progress: 0.5 };
     const jwt = { issuer: "plaza", secret: env.JWT_SECRET };
-    const forged = await signTaskToken({ taskId: task.id, jobId: `${task.id}.1` }, { issuer: "plaza", secret: "another-secret-another-secret-another-secret" }, 60);
+    const forged = await signTaskToken(
+      { taskId: task.id, jobId: `${task.id}.1` },
+      { issuer: "plaza", secret: "another-secret-another-secret-another-secret" },
+      60,
+    );
     const otherTask = await signTaskToken({ taskId: crypto.randomUUID(), jobId: "x.1" }, jwt, 60);
-    const access = await signAccessToken({ userId: u.user.id, sessionId: crypto.randomUUID(), username: u.user.username }, { ...jwt, audience: "plaza-api", accessTtlSeconds: 60 });
+    const access = await signAccessToken(
+      { userId: u.user.id, sessionId: crypto.randomUUID(), username: u.user.username },
+      { ...jwt, audience: "plaza-api", accessTtlSeconds: 60 },
+    );
     for (const token of [forged, otherTask, access, u.accessToken]) {
       const res = await call(`/v1/tasks/${task.id}/callback`, { body, headers: { Authorization: `Bearer ${token}` } });
       await expectProblem(res, 401, "unauthorized");

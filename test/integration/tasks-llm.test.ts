@@ -21,19 +21,29 @@ describe("llm.chat on an openai backend", () => {
     expect(snapshot.type).toBe("snapshot");
     const closed = await socket.closed;
     expect(closed.code).toBe(1000);
-    const events = socket.received.filter((f) => f.type === "event") as unknown as { seq: number; event: { kind: string; text?: string; status?: string } }[];
+    const events = socket.received.filter((f) => f.type === "event") as unknown as {
+      seq: number;
+      event: { kind: string; text?: string; status?: string };
+    }[];
     const seqs = events.map((e) => e.seq);
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => seqs[0]! + i));
     const statuses = events.filter((e) => e.event.kind === "status").map((e) => e.event.status);
     expect(statuses.at(-1)).toBe("succeeded");
-    const text = events.filter((e) => e.event.kind === "output").map((e) => e.event.text).join("");
+    const text = events
+      .filter((e) => e.event.kind === "output")
+      .map((e) => e.event.text)
+      .join("");
     expect(text.startsWith("Echo: tell me about plaza")).toBe(true);
     const done = await waitForTask(u.accessToken, task.id, finished);
     expect(done).toMatchObject({ status: "succeeded", progress: 1, attempts: 1 });
     expect(done.result).toMatchObject({ text, finishReason: "length", model: "plaza-echo-1" });
     const inline = await call(`/v1/tasks/${task.id}/result`, { token: u.accessToken });
     expect(await json(inline)).toEqual(done.result);
-    await expectProblem(await call(`/v1/tasks/${task.id}/cancel`, { method: "POST", token: u.accessToken }), 409, "task_finished");
+    await expectProblem(
+      await call(`/v1/tasks/${task.id}/cancel`, { method: "POST", token: u.accessToken }),
+      409,
+      "task_finished",
+    );
     // A finished task's socket replays the whole log, then closes.
     const late = await openSocket(`/v1/tasks/${task.id}/ws?since=${seqs.at(-3)}`, { token: u.accessToken });
     expect((await late.closed).code).toBe(1000);
@@ -46,9 +56,15 @@ describe("llm.chat on an openai backend", () => {
     const done = await waitForTask(u.accessToken, task.id, finished);
     expect(done.status).toBe("succeeded");
     // Tests set TASK_RESULT_INLINE_BYTES to 1024; 300 words do not fit.
-    expect(done.result).toMatchObject({ stored: "r2", contentType: "application/json", url: `/v1/tasks/${task.id}/result` });
+    expect(done.result).toMatchObject({
+      stored: "r2",
+      contentType: "application/json",
+      url: `/v1/tasks/${task.id}/result`,
+    });
     expect(done.result!.bytes).toBeGreaterThan(1024);
-    const stored = await json<{ text: string; finishReason: string }>(await call(`/v1/tasks/${task.id}/result`, { token: u.accessToken }));
+    const stored = await json<{ text: string; finishReason: string }>(
+      await call(`/v1/tasks/${task.id}/result`, { token: u.accessToken }),
+    );
     expect(stored.finishReason).toBe("length");
     expect(stored.text.startsWith(done.result!.preview as string)).toBe(true);
     expect(stored.text.trim().split(" ")).toHaveLength(300);

@@ -33,9 +33,15 @@ describe("/v1/me and /v1/users/:id", () => {
 describe("/v1/usernames/:username (web: find people by name)", () => {
   it("finds a user's profile by exact username, 404 for nobody, 400 for a malformed name, 401 without a token", async () => {
     const [a, b] = await Promise.all([registerUser("ua"), registerUser("ub")]);
-    const found = await json<Profile & { username: string }>(await call(`/v1/usernames/${b.user.username}`, { token: a.accessToken }));
+    const found = await json<Profile & { username: string }>(
+      await call(`/v1/usernames/${b.user.username}`, { token: a.accessToken }),
+    );
     expect(found).toMatchObject({ id: b.user.id, username: b.user.username, followedByMe: false });
-    await expectProblem(await call(`/v1/usernames/nobody_${Date.now().toString(36)}`, { token: a.accessToken }), 404, "not_found");
+    await expectProblem(
+      await call(`/v1/usernames/nobody_${Date.now().toString(36)}`, { token: a.accessToken }),
+      404,
+      "not_found",
+    );
     await expectProblem(await call("/v1/usernames/NOT%20valid", { token: a.accessToken }), 400, "validation_failed");
     await expectProblem(await call(`/v1/usernames/${b.user.username}`), 401, "unauthorized");
   });
@@ -53,7 +59,9 @@ describe("follow and unfollow", () => {
     expect(aProfile).toMatchObject({ followers: 0, following: 1, followedByMe: false });
 
     for (let i = 0; i < 2; i++) {
-      expect((await call(`/v1/users/${b.user.id}/follow`, { method: "DELETE", token: a.accessToken })).status).toBe(204);
+      expect((await call(`/v1/users/${b.user.id}/follow`, { method: "DELETE", token: a.accessToken })).status).toBe(
+        204,
+      );
     }
     const after = await json<Profile>(await call(`/v1/users/${b.user.id}`, { token: a.accessToken }));
     expect(after).toMatchObject({ followers: 0, followedByMe: false });
@@ -63,21 +71,31 @@ describe("follow and unfollow", () => {
     const target = await registerUser("star");
     const fans = await Promise.all(Array.from({ length: 6 }, () => registerUser("fan")));
     await Promise.all(
-      fans.flatMap((f) => [1, 2].map(() => call(`/v1/users/${target.user.id}/follow`, { method: "POST", token: f.accessToken }))),
+      fans.flatMap((f) =>
+        [1, 2].map(() => call(`/v1/users/${target.user.id}/follow`, { method: "POST", token: f.accessToken })),
+      ),
     );
-    const row = await env.DB.prepare("SELECT followers FROM users WHERE id = ?").bind(target.user.id).first<{ followers: number }>();
+    const row = await env.DB.prepare("SELECT followers FROM users WHERE id = ?")
+      .bind(target.user.id)
+      .first<{ followers: number }>();
     expect(row?.followers).toBe(6);
   });
 
   it("following yourself is 422 and following a missing user is 404", async () => {
     const u = await registerUser("self");
-    await expectProblem(await call(`/v1/users/${u.user.id}/follow`, { method: "POST", token: u.accessToken }), 422, "cannot_follow_self");
+    await expectProblem(
+      await call(`/v1/users/${u.user.id}/follow`, { method: "POST", token: u.accessToken }),
+      422,
+      "cannot_follow_self",
+    );
     await expectProblem(
       await call(`/v1/users/${crypto.randomUUID()}/follow`, { method: "POST", token: u.accessToken }),
       404,
       "not_found",
     );
-    const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM follows WHERE follower_id = ?").bind(u.user.id).first<{ n: number }>();
+    const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM follows WHERE follower_id = ?")
+      .bind(u.user.id)
+      .first<{ n: number }>();
     expect(row?.n).toBe(0);
   });
 });

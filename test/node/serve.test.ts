@@ -90,7 +90,9 @@ describe("npm start (Plaza on Miniflare)", () => {
     for (const id of ids) await fetch(`${server.url}/healthz`, { headers: { "X-Request-Id": id } });
     for (const id of ids) {
       const line = await server.waitForLine(new RegExp(id));
-      expect(line).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  worker  GET /healthz 200 \\d+ms requestId=${id}$`));
+      expect(line).toMatch(
+        new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  worker  GET /healthz 200 \\d+ms requestId=${id}$`),
+      );
       expect(server.lines.filter((l) => l.includes(id))).toHaveLength(1);
     }
   });
@@ -109,7 +111,11 @@ describe("npm start (Plaza on Miniflare)", () => {
     postId = ((await created.json()) as { id: string }).id;
     const read = await fetch(`${server.url}/v1/posts/${postId}`, { headers: auth });
     expect(read.status).toBe(200);
-    expect(await read.json()).toMatchObject({ id: postId, content: "hello from the serve test", author: { id: alice.user.id } });
+    expect(await read.json()).toMatchObject({
+      id: postId,
+      content: "hello from the serve test",
+      author: { id: alice.user.id },
+    });
   });
 
   it("opens a room socket, gets its welcome frame, and sends a message that is acked", async () => {
@@ -117,7 +123,10 @@ describe("npm start (Plaza on Miniflare)", () => {
     const created = await post(`${server.url}/v1/rooms`, { kind: "channel", name: "serve test" }, auth);
     expect(created.status, await created.clone().text()).toBe(201);
     const roomId = ((await created.json()) as { id: string }).id;
-    const ws = new WebSocket(`${server.url.replace("http", "ws")}/v1/rooms/${roomId}/ws`, ["plaza.v1", `bearer.${alice.accessToken}`]);
+    const ws = new WebSocket(`${server.url.replace("http", "ws")}/v1/rooms/${roomId}/ws`, [
+      "plaza.v1",
+      `bearer.${alice.accessToken}`,
+    ]);
     const frames: { type: string; [k: string]: unknown }[] = [];
     ws.on("message", (data) => frames.push(JSON.parse(String(data)) as { type: string }));
     await new Promise<void>((resolve, reject) => {
@@ -138,7 +147,11 @@ describe("npm start (Plaza on Miniflare)", () => {
 
   it("a cron run puts a liked post on the hot list", async () => {
     const auth = { Authorization: `Bearer ${alice.accessToken}` };
-    const hot = async () => (await (await fetch(`${server.url}/v1/feed/hot`, { headers: auth })).json()) as { items: { id: string }[]; refreshedAt: string | null };
+    const hot = async () =>
+      (await (await fetch(`${server.url}/v1/feed/hot`, { headers: auth })).json()) as {
+        items: { id: string }[];
+        refreshedAt: string | null;
+      };
     const before = await hot();
     expect(before.items.map((p) => p.id)).not.toContain(postId);
     expect((await post(`${server.url}/v1/posts/${postId}/like`, {}, auth)).status).toBe(200);
@@ -156,7 +169,9 @@ describe("npm start (Plaza on Miniflare)", () => {
   it("stops cleanly on SIGTERM: running requests are answered, sockets close with 1001", async () => {
     const inbox = await openInbox(server.url, alice.accessToken);
     // Logins hash a password (100,000 PBKDF2 rounds), so some are still running when the signal lands.
-    const logins = Array.from({ length: 6 }, () => post(`${server.url}/v1/auth/login`, { username, password: PASSWORD }));
+    const logins = Array.from({ length: 6 }, () =>
+      post(`${server.url}/v1/auth/login`, { username, password: PASSWORD }),
+    );
     await new Promise((r) => setTimeout(r, 30));
     const exitCode = server.stop("SIGTERM");
     const statuses = await Promise.all(logins.map((res) => res.then((r) => r.status)));
@@ -179,7 +194,10 @@ describe("npm start (Plaza on Miniflare)", () => {
       // D1 and KV (the logout deny-list) written by wrangler dev, read by npm start below.
       const bob = await post(`${dev.url}/v1/auth/register`, { username: `${username}_b`, password: PASSWORD });
       expect(bob.status).toBe(201);
-      const out = await fetch(`${dev.url}/v1/auth/logout`, { method: "POST", headers: { Authorization: `Bearer ${alice.accessToken}` } });
+      const out = await fetch(`${dev.url}/v1/auth/logout`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${alice.accessToken}` },
+      });
       expect(out.status).toBe(204);
     } finally {
       await dev.stop();
@@ -191,7 +209,9 @@ describe("npm start (Plaza on Miniflare)", () => {
     const res = await post(`${server.url}/v1/auth/login`, { username, password: PASSWORD });
     expect(res.status).toBe(200);
     expect(((await res.json()) as Session).user.id).toBe(alice.user.id);
-    expect((await post(`${server.url}/v1/auth/login`, { username: `${username}_b`, password: PASSWORD })).status).toBe(200);
+    expect((await post(`${server.url}/v1/auth/login`, { username: `${username}_b`, password: PASSWORD })).status).toBe(
+      200,
+    );
     const revoked = await fetch(`${server.url}/v1/me`, { headers: { Authorization: `Bearer ${alice.accessToken}` } });
     expect(revoked.status).toBe(401);
     expect(await server.stop("SIGTERM")).toBe(0);

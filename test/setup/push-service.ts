@@ -53,11 +53,21 @@ async function checkVapid(header: string | undefined, expectedKey: string): Prom
   try {
     if (decodeProtectedHeader(token).alg !== "ES256") return { ok: false, error: "alg is not ES256" };
     const raw = Buffer.from(key, "base64url");
-    const jwk = { kty: "EC", crv: "P-256", x: raw.subarray(1, 33).toString("base64url"), y: raw.subarray(33, 65).toString("base64url") };
+    const jwk = {
+      kty: "EC",
+      crv: "P-256",
+      x: raw.subarray(1, 33).toString("base64url"),
+      y: raw.subarray(33, 65).toString("base64url"),
+    };
     createPublicKey({ key: jwk, format: "jwk" }); // throws on a point not on the curve
-    const { payload } = await jwtVerify(token, await importJWK(jwk, "ES256"), { audience: PUSH_ORIGIN, algorithms: ["ES256"] });
-    if (typeof payload.exp !== "number" || payload.exp > Date.now() / 1000 + 24 * 3600) return { ok: false, error: "exp missing or over 24 h" };
-    if (typeof payload.sub !== "string" || !/^(mailto:|https:)/.test(payload.sub)) return { ok: false, error: "sub is not mailto: or https:" };
+    const { payload } = await jwtVerify(token, await importJWK(jwk, "ES256"), {
+      audience: PUSH_ORIGIN,
+      algorithms: ["ES256"],
+    });
+    if (typeof payload.exp !== "number" || payload.exp > Date.now() / 1000 + 24 * 3600)
+      return { ok: false, error: "exp missing or over 24 h" };
+    if (typeof payload.sub !== "string" || !/^(mailto:|https:)/.test(payload.sub))
+      return { ok: false, error: "sub is not mailto: or https:" };
     return { ok: true, sub: payload.sub, aud: String(payload.aud) };
   } catch (err) {
     return { ok: false, error: String(err) };
@@ -98,9 +108,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
         if (sub.expired) return reply(res, 410);
         const vapid = await checkVapid(req.headers.authorization, sub.applicationServerKey);
         if (!vapid.ok) return reply(res, 403, { error: vapid.error });
-        if (req.headers["content-encoding"] !== "aes128gcm") return reply(res, 415, { error: "content-encoding must be aes128gcm" });
+        if (req.headers["content-encoding"] !== "aes128gcm")
+          return reply(res, 415, { error: "content-encoding must be aes128gcm" });
         if (!req.headers.ttl) return reply(res, 400, { error: "TTL header required" });
-        const plain = ece.decrypt(data, { version: "aes128gcm", privateKey: sub.ecdh, authSecret: sub.auth.toString("base64url") }) as Buffer;
+        const plain = ece.decrypt(data, {
+          version: "aes128gcm",
+          privateKey: sub.ecdh,
+          authSecret: sub.auth.toString("base64url"),
+        }) as Buffer;
         sub.received.push({
           payload: JSON.parse(plain.toString("utf8")),
           vapid,

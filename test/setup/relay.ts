@@ -54,10 +54,17 @@ export function startRelay(): Promise<{ url: string; close: () => Promise<void> 
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://relay");
     if (req.method === "GET" && url.pathname === "/__relay/next") {
-      const waiter: Waiter = { match: (url.searchParams.get("match") ?? "").split(","), res, timer: setTimeout(() => {
-        waiters.splice(waiters.indexOf(waiter), 1);
-        res.writeHead(204).end();
-      }, Math.min(Number(url.searchParams.get("wait") ?? 500), 5_000)) };
+      const waiter: Waiter = {
+        match: (url.searchParams.get("match") ?? "").split(","),
+        res,
+        timer: setTimeout(
+          () => {
+            waiters.splice(waiters.indexOf(waiter), 1);
+            res.writeHead(204).end();
+          },
+          Math.min(Number(url.searchParams.get("wait") ?? 500), 5_000),
+        ),
+      };
       waiters.push(waiter);
       const ready = [...pending.values()].find((p) => matches(waiter, p));
       if (ready) hand(waiter, ready);
@@ -65,7 +72,11 @@ export function startRelay(): Promise<{ url: string; close: () => Promise<void> 
     }
     const answer = /^\/__relay\/answer\/(\d+)$/.exec(url.pathname);
     if (req.method === "POST" && answer?.[1]) {
-      const body = JSON.parse((await readAll(req)).toString("utf8")) as { status: number; headers: Record<string, string>; bodyBase64: string };
+      const body = JSON.parse((await readAll(req)).toString("utf8")) as {
+        status: number;
+        headers: Record<string, string>;
+        bodyBase64: string;
+      };
       const p = pending.get(answer[1]);
       if (p) {
         pending.delete(answer[1]);
@@ -82,11 +93,22 @@ export function startRelay(): Promise<{ url: string; close: () => Promise<void> 
       const value = req.headers[name];
       if (typeof value === "string") headers[name] = value;
     }
-    const request: RelayedRequest = { id, method: req.method ?? "GET", path: req.url ?? "/", headers, bodyBase64: (await readAll(req)).toString("base64") };
-    const p: Pending = { request, res, taken: false, timer: setTimeout(() => {
-      pending.delete(id);
-      res.writeHead(504).end();
-    }, HOLD_MS) };
+    const request: RelayedRequest = {
+      id,
+      method: req.method ?? "GET",
+      path: req.url ?? "/",
+      headers,
+      bodyBase64: (await readAll(req)).toString("base64"),
+    };
+    const p: Pending = {
+      request,
+      res,
+      taken: false,
+      timer: setTimeout(() => {
+        pending.delete(id);
+        res.writeHead(504).end();
+      }, HOLD_MS),
+    };
     pending.set(id, p);
     const waiter = waiters.find((w) => matches(w, p));
     if (waiter) hand(waiter, p);
@@ -98,10 +120,11 @@ export function startRelay(): Promise<{ url: string; close: () => Promise<void> 
       const port = typeof address === "object" && address ? address.port : 0;
       resolve({
         url: `http://127.0.0.1:${port}`,
-        close: () => new Promise<void>((done) => {
-          server.closeAllConnections();
-          server.close(() => done());
-        }),
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
       });
     });
   });

@@ -26,14 +26,20 @@ export function call(path: string, options: CallOptions = {}): Promise<Response>
   if (options.token) headers.Authorization = `Bearer ${options.token}`;
   let body: BodyInit | undefined;
   if (options.body !== undefined) {
-    if (typeof options.body === "string" || options.body instanceof Uint8Array || options.body instanceof ReadableStream) {
+    if (
+      typeof options.body === "string" ||
+      options.body instanceof Uint8Array ||
+      options.body instanceof ReadableStream
+    ) {
       body = options.body as BodyInit;
     } else {
       body = JSON.stringify(options.body);
       headers["Content-Type"] ??= "application/json";
     }
   }
-  return exports.default.fetch(new Request(`${BASE}${path}`, { method: options.method ?? (body ? "POST" : "GET"), headers, body }));
+  return exports.default.fetch(
+    new Request(`${BASE}${path}`, { method: options.method ?? (body ? "POST" : "GET"), headers, body }),
+  );
 }
 
 /** Reads a JSON body, failing the test with the body text if it is not JSON. */

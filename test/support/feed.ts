@@ -19,7 +19,11 @@ export interface Page<T> {
 }
 
 /** Creates a post as `user` and returns it. */
-export async function createPost(user: TestUser, content = `post ${crypto.randomUUID()}`, images?: string[]): Promise<Post> {
+export async function createPost(
+  user: TestUser,
+  content = `post ${crypto.randomUUID()}`,
+  images?: string[],
+): Promise<Post> {
   const res = await call("/v1/posts", { token: user.accessToken, body: images ? { content, images } : { content } });
   expect(res.status, await res.clone().text()).toBe(201);
   return json<Post>(res);
@@ -49,8 +53,16 @@ export const PNG_1X1 = Uint8Array.from(
 );
 
 /** Uploads `bytes` as an image and returns its URL. */
-export async function uploadImage(user: TestUser, bytes: Uint8Array = PNG_1X1, contentType = "image/png"): Promise<string> {
-  const res = await call("/v1/media", { token: user.accessToken, body: bytes, headers: { "Content-Type": contentType } });
+export async function uploadImage(
+  user: TestUser,
+  bytes: Uint8Array = PNG_1X1,
+  contentType = "image/png",
+): Promise<string> {
+  const res = await call("/v1/media", {
+    token: user.accessToken,
+    body: bytes,
+    headers: { "Content-Type": contentType },
+  });
   expect(res.status, await res.clone().text()).toBe(201);
   return (await json<{ url: string }>(res)).url;
 }

@@ -15,13 +15,18 @@ export async function inboxSocket(token: string): Promise<TestSocket & { welcome
 
 /** Logs the user in again: another session (device) with its own token. */
 export async function secondDevice(user: TestUser): Promise<string> {
-  const res = await call("/v1/auth/login", { body: { username: user.user.username, password: user.password, deviceId: "second" } });
+  const res = await call("/v1/auth/login", {
+    body: { username: user.user.username, password: user.password, deviceId: "second" },
+  });
   expect(res.status).toBe(200);
   return (await json<{ accessToken: string }>(res)).accessToken;
 }
 
 /** Opens (or finds) the direct room of `me` and `peer`. */
-export async function directRoom(me: TestUser, peer: TestUser): Promise<TestRoom & { peer: { id: string; username: string } }> {
+export async function directRoom(
+  me: TestUser,
+  peer: TestUser,
+): Promise<TestRoom & { peer: { id: string; username: string } }> {
   const res = await call("/v1/rooms/direct", { token: me.accessToken, body: { userId: peer.user.id } });
   expect([200, 201], await res.clone().text()).toContain(res.status);
   return json(res);

@@ -24,8 +24,14 @@ export interface TestMessage {
 }
 
 /** Creates a room as `owner` and returns it. */
-export async function createRoom(owner: TestUser, body: { kind: "channel" | "group"; name?: string; memberIds?: string[] }): Promise<TestRoom> {
-  const res = await call("/v1/rooms", { token: owner.accessToken, body: { name: `room ${crypto.randomUUID().slice(0, 8)}`, ...body } });
+export async function createRoom(
+  owner: TestUser,
+  body: { kind: "channel" | "group"; name?: string; memberIds?: string[] },
+): Promise<TestRoom> {
+  const res = await call("/v1/rooms", {
+    token: owner.accessToken,
+    body: { name: `room ${crypto.randomUUID().slice(0, 8)}`, ...body },
+  });
   expect(res.status, await res.clone().text()).toBe(201);
   return json<TestRoom>(res);
 }
@@ -46,7 +52,12 @@ export async function roomSocket(roomId: string, user: TestUser, query = ""): Pr
 }
 
 /** Sends over HTTP and returns the stored message. */
-export async function postMessage(roomId: string, user: TestUser, clientMsgId: string, body: string): Promise<TestMessage> {
+export async function postMessage(
+  roomId: string,
+  user: TestUser,
+  clientMsgId: string,
+  body: string,
+): Promise<TestMessage> {
   const res = await call(`/v1/rooms/${roomId}/messages`, { token: user.accessToken, body: { clientMsgId, body } });
   expect(res.status, await res.clone().text()).toBe(201);
   return json<TestMessage>(res);
@@ -65,7 +76,9 @@ export const roomObject = (roomId: string) => env.ROOM.get(env.ROOM.idFromName(r
 export async function archivedCount(roomId: string, count: number, timeoutMs = 20_000): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM messages WHERE room_id = ?").bind(roomId).first<{ n: number }>();
+    const row = await env.DB.prepare("SELECT COUNT(*) AS n FROM messages WHERE room_id = ?")
+      .bind(roomId)
+      .first<{ n: number }>();
     const n = row?.n ?? 0;
     if (n >= count || Date.now() > deadline) return n;
     await new Promise((r) => setTimeout(r, 100));

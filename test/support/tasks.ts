@@ -17,22 +17,35 @@ export interface TaskJson {
   finishedAt?: string;
 }
 
-export const chatInput = (text = "hello plaza", maxTokens = 12) => ({ messages: [{ role: "user", content: text }], maxTokens });
+export const chatInput = (text = "hello plaza", maxTokens = 12) => ({
+  messages: [{ role: "user", content: text }],
+  maxTokens,
+});
 
 /** POST /v1/tasks and expect 202. */
-export async function submitTask(token: string, body: unknown, headers: Record<string, string> = {}): Promise<TaskJson> {
+export async function submitTask(
+  token: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<TaskJson> {
   const res = await call("/v1/tasks", { token, body, headers });
   expect(res.status, await res.clone().text()).toBe(202);
   return json<TaskJson>(res);
 }
 
 /** Polls GET /v1/tasks/:id until `done(task)` or the timeout. */
-export async function waitForTask(token: string, id: string, done: (t: TaskJson) => boolean, timeoutMs = 15_000): Promise<TaskJson> {
+export async function waitForTask(
+  token: string,
+  id: string,
+  done: (t: TaskJson) => boolean,
+  timeoutMs = 15_000,
+): Promise<TaskJson> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const task = await json<TaskJson>(await call(`/v1/tasks/${id}`, { token }));
     if (done(task)) return task;
-    if (Date.now() > deadline) throw new Error(`task ${id} did not get there in ${timeoutMs} ms: ${JSON.stringify(task)}`);
+    if (Date.now() > deadline)
+      throw new Error(`task ${id} did not get there in ${timeoutMs} ms: ${JSON.stringify(task)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -54,7 +67,10 @@ export const faultUrl = (mode: string) => `${env.TEST_BACKEND_URL}/fault/${mode}
 export async function useOnlyBackends(specs: Record<string, unknown>[]): Promise<void> {
   const list = await json<{ items: { id: string; source: string }[] }>(await operator(""));
   for (const b of list.items) {
-    const res = b.source === "config" ? await operator(`/${b.id}`, { method: "PATCH", body: { enabled: false } }) : await operator(`/${b.id}`, { method: "DELETE" });
+    const res =
+      b.source === "config"
+        ? await operator(`/${b.id}`, { method: "PATCH", body: { enabled: false } })
+        : await operator(`/${b.id}`, { method: "DELETE" });
     expect(res.status).toBeLessThan(300);
   }
   for (const spec of specs) expect((await operator("", { body: spec })).status).toBe(201);
@@ -75,18 +91,31 @@ const toBase64 = (bytes: Uint8Array) => btoa(Array.from(bytes, (b) => String.fro
  * Takes the backend's requests for the watched tasks off the relay and replays them through
  * the real Worker, answering with the Worker's response. Call `watch(taskId)` after submitting.
  */
-export function startRelayPump(): { watch(taskId: string): void; stop(): Promise<void>; replayed: (Relayed & { answer: string })[] } {
+export function startRelayPump(): {
+  watch(taskId: string): void;
+  stop(): Promise<void>;
+  replayed: (Relayed & { answer: string })[];
+} {
   const ids = new Set<string>();
   const replayed: (Relayed & { answer: string })[] = [];
   let running = true;
   const forward = async (r: Relayed) => {
     const body = r.method === "GET" || r.method === "HEAD" ? undefined : fromBase64(r.bodyBase64);
-    const res = await exports.default.fetch(new Request(`${BASE}${r.path}`, { method: r.method, headers: r.headers, body }));
+    const res = await exports.default.fetch(
+      new Request(`${BASE}${r.path}`, { method: r.method, headers: r.headers, body }),
+    );
     const bytes = new Uint8Array(await res.arrayBuffer());
-    replayed.push({ ...r, answer: `${res.status} ${res.headers.get("Content-Type")?.includes("json") ? new TextDecoder().decode(bytes) : ""}` });
+    replayed.push({
+      ...r,
+      answer: `${res.status} ${res.headers.get("Content-Type")?.includes("json") ? new TextDecoder().decode(bytes) : ""}`,
+    });
     await fetch(`${env.TEST_RELAY_URL}/__relay/answer/${r.id}`, {
       method: "POST",
-      body: JSON.stringify({ status: res.status, headers: Object.fromEntries(res.headers), bodyBase64: toBase64(bytes) }),
+      body: JSON.stringify({
+        status: res.status,
+        headers: Object.fromEntries(res.headers),
+        bodyBase64: toBase64(bytes),
+      }),
     });
   };
   const loop = (async () => {

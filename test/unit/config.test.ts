@@ -28,12 +28,17 @@ describe("configuration", () => {
   it("refuses malformed values and missing or short secrets", () => {
     expect(() => loadConfig({ ...secrets, MAX_BODY_BYTES: "lots" } as unknown as Env)).toThrow();
     expect(() => loadConfig({ ...secrets, PASSWORD_ITERATIONS: "200000" } as unknown as Env)).toThrow();
-    expect(() => loadConfig({ PASSWORD_PEPPER: secrets.PASSWORD_PEPPER, BACKEND_TOKEN: secrets.BACKEND_TOKEN } as unknown as Env)).toThrow(/JWT_SECRET/);
+    expect(() =>
+      loadConfig({ PASSWORD_PEPPER: secrets.PASSWORD_PEPPER, BACKEND_TOKEN: secrets.BACKEND_TOKEN } as unknown as Env),
+    ).toThrow(/JWT_SECRET/);
     expect(() => loadConfig({ ...secrets, JWT_SECRET: "short" } as unknown as Env)).toThrow(/32/);
   });
 
   it("splits and trims ALLOWED_ORIGINS", () => {
-    const config = loadConfig({ ...secrets, ALLOWED_ORIGINS: " https://a.example , ,https://b.example" } as unknown as Env);
+    const config = loadConfig({
+      ...secrets,
+      ALLOWED_ORIGINS: " https://a.example , ,https://b.example",
+    } as unknown as Env);
     expect(config.allowedOrigins).toEqual(["https://a.example", "https://b.example"]);
   });
 });

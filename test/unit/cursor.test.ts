@@ -16,9 +16,11 @@ describe("page cursors", () => {
   });
 
   it("never throw on junk", () => {
-    fc.assert(fc.property(fc.string({ maxLength: 200 }), (junk) => {
-      expect(decodeCursor("feed", junk)).toBeUndefined();
-    }));
+    fc.assert(
+      fc.property(fc.string({ maxLength: 200 }), (junk) => {
+        expect(decodeCursor("feed", junk)).toBeUndefined();
+      }),
+    );
     expect(decodeCursor("feed", encodeCursor("feed", "not-an-id"))).toBeUndefined();
     expect(decodeCursor("feed", btoa('{"k":"feed","id":5}'))).toBeUndefined();
   });

@@ -4,11 +4,13 @@ import { fromBase64Url, timingSafeEqual, toBase64Url } from "../../src/lib/encod
 
 describe("base64url", () => {
   it("round-trips any bytes", () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
-      const text = toBase64Url(bytes);
-      expect(text).toMatch(/^[A-Za-z0-9_-]*$/);
-      expect(fromBase64Url(text)).toEqual(bytes);
-    }));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        const text = toBase64Url(bytes);
+        expect(text).toMatch(/^[A-Za-z0-9_-]*$/);
+        expect(fromBase64Url(text)).toEqual(bytes);
+      }),
+    );
   });
 
   it("rejects characters outside the alphabet", () => {

@@ -14,7 +14,9 @@ describe("hotScore", () => {
 
   it("is zero without engagement and never negative", () => {
     expect(hotScore(none, HOUR)).toBe(0);
-    expect(hotScore({ likes: 1, comments: 0, views: 0 }, -5 * HOUR)).toBe(hotScore({ likes: 1, comments: 0, views: 0 }, 0));
+    expect(hotScore({ likes: 1, comments: 0, views: 0 }, -5 * HOUR)).toBe(
+      hotScore({ likes: 1, comments: 0, views: 0 }, 0),
+    );
   });
 
   it("grows with each kind of engagement, weighted", () => {
@@ -29,10 +31,15 @@ describe("hotScore", () => {
 
   it("decays with age, so a fresh post overtakes an older one with more engagement", () => {
     fc.assert(
-      fc.property(fc.nat(1_000), fc.double({ min: 0, max: 500, noNaN: true }), fc.double({ min: 0.01, max: 500, noNaN: true }), (likes, age, extra) => {
-        const e = { likes: likes + 1, comments: 0, views: 0 };
-        expect(hotScore(e, (age + extra) * HOUR)).toBeLessThan(hotScore(e, age * HOUR));
-      }),
+      fc.property(
+        fc.nat(1_000),
+        fc.double({ min: 0, max: 500, noNaN: true }),
+        fc.double({ min: 0.01, max: 500, noNaN: true }),
+        (likes, age, extra) => {
+          const e = { likes: likes + 1, comments: 0, views: 0 };
+          expect(hotScore(e, (age + extra) * HOUR)).toBeLessThan(hotScore(e, age * HOUR));
+        },
+      ),
     );
     // Ten times the likes but a day older loses to the fresh post.
     expect(hotScore({ ...none, likes: 10 }, HOUR)).toBeGreaterThan(hotScore({ ...none, likes: 100 }, 25 * HOUR));

@@ -19,7 +19,9 @@ describe("password hashing", () => {
 
   it("depends on the pepper", async () => {
     const stored = await hashPassword("hunter2hunter2", params);
-    expect((await verifyPassword("hunter2hunter2", stored, { ...params, pepper: "another-pepper-another-pepper-0000" })).ok).toBe(false);
+    expect(
+      (await verifyPassword("hunter2hunter2", stored, { ...params, pepper: "another-pepper-another-pepper-0000" })).ok,
+    ).toBe(false);
   });
 
   it("flags hashes made with fewer iterations than configured", async () => {

@@ -33,18 +33,20 @@ describe("SendBucket", () => {
 describe("TypingThrottle", () => {
   it("lets one notice per user through per window", () => {
     const throttle = new TypingThrottle(1_000);
-    expect([throttle.allow("a", 0), throttle.allow("a", 500), throttle.allow("b", 500), throttle.allow("a", 1_000)]).toEqual([
-      true,
-      false,
-      true,
-      true,
-    ]);
+    expect([
+      throttle.allow("a", 0),
+      throttle.allow("a", 500),
+      throttle.allow("b", 500),
+      throttle.allow("a", 1_000),
+    ]).toEqual([true, false, true, true]);
   });
 });
 
 describe("decodeFrame", () => {
   it("measures UTF-8 bytes, rejects binary and junk, and accepts the documented frames", () => {
-    expect(decodeFrame(JSON.stringify({ type: "send", clientMsgId: "c", body: "é".repeat(600) }), 1_024).kind).toBe("too_large");
+    expect(decodeFrame(JSON.stringify({ type: "send", clientMsgId: "c", body: "é".repeat(600) }), 1_024).kind).toBe(
+      "too_large",
+    );
     expect(decodeFrame(new ArrayBuffer(4), 1_024)).toMatchObject({ kind: "invalid" });
     expect(decodeFrame("{", 1_024)).toEqual({ kind: "invalid", detail: "The frame is not JSON." });
     expect(decodeFrame('{"type":"read","seq":-1}', 1_024)).toMatchObject({ kind: "invalid" });
@@ -55,9 +57,15 @@ describe("decodeFrame", () => {
 
 describe("packArchive", () => {
   it("keeps seq order and splits by count and by encoded size", () => {
-    const many = packArchive("r", Array.from({ length: 250 }, (_, i) => message(i + 1)));
+    const many = packArchive(
+      "r",
+      Array.from({ length: 250 }, (_, i) => message(i + 1)),
+    );
     expect(many.map((e) => e.messages.length)).toEqual([100, 100, 50]);
-    const big = packArchive("r", Array.from({ length: 30 }, (_, i) => message(i + 1, "字".repeat(4_000))));
+    const big = packArchive(
+      "r",
+      Array.from({ length: 30 }, (_, i) => message(i + 1, "字".repeat(4_000))),
+    );
     expect(big.length).toBeGreaterThan(3);
     expect(big.every((e) => new TextEncoder().encode(JSON.stringify(e)).byteLength < 128_000)).toBe(true);
     expect(big.flatMap((e) => e.messages.map((m) => m.seq))).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
@@ -67,7 +75,12 @@ describe("packArchive", () => {
 
 describe("parseRoomLimits", () => {
   it("has safe defaults and refuses malformed values", () => {
-    expect(parseRoomLimits({})).toMatchObject({ retentionMs: 7 * 86_400_000, maxFrameBytes: 16_384, maxBodyChars: 4_000, archiveBatch: 100 });
+    expect(parseRoomLimits({})).toMatchObject({
+      retentionMs: 7 * 86_400_000,
+      maxFrameBytes: 16_384,
+      maxBodyChars: 4_000,
+      archiveBatch: 100,
+    });
     expect(parseRoomLimits({ ROOM_RETENTION_DAYS: "1" }).retentionMs).toBe(86_400_000);
     expect(() => parseRoomLimits({ ROOM_ARCHIVE_BATCH: "500" })).toThrow();
     expect(() => parseRoomLimits({ ROOM_MAX_FRAME_BYTES: "big" })).toThrow();

@@ -60,10 +60,35 @@ describe("pickBackend", () => {
       entry("e", 8, { breaker: { state: "open", consecutiveFailures: 3, openedAt: 0 } }),
       entry("f", 2),
     ];
-    const pick = pickBackend(entries, want, (id) => load[id] ?? 0, () => false, settings, 10);
+    const pick = pickBackend(
+      entries,
+      want,
+      (id) => load[id] ?? 0,
+      () => false,
+      settings,
+      10,
+    );
     expect(pick?.entry.spec.id).toBe("b");
-    expect(pickBackend([entry("f", 2)], want, () => 2, () => false, settings, 10)).toBeUndefined();
-    expect(pickBackend([entry("a", 8)], { capability: "image.thumbnail", protocol: "openai" }, () => 0, () => false, settings, 10)).toBeUndefined();
+    expect(
+      pickBackend(
+        [entry("f", 2)],
+        want,
+        () => 2,
+        () => false,
+        settings,
+        10,
+      ),
+    ).toBeUndefined();
+    expect(
+      pickBackend(
+        [entry("a", 8)],
+        { capability: "image.thumbnail", protocol: "openai" },
+        () => 0,
+        () => false,
+        settings,
+        10,
+      ),
+    ).toBeUndefined();
   });
 });
 
@@ -85,10 +110,14 @@ describe("task helpers", () => {
   });
 
   it("parses BACKENDS and refuses malformed entries", () => {
-    const specs = parseBackendsVar('[{"id":"a","url":"http://h:1","protocol":"openai","capabilities":["llm.chat"],"capacity":2}]');
+    const specs = parseBackendsVar(
+      '[{"id":"a","url":"http://h:1","protocol":"openai","capabilities":["llm.chat"],"capacity":2}]',
+    );
     expect(specs[0]!.id).toBe("a");
     expect(() => parseBackendsVar('[{"id":"a"}]')).toThrow(/BACKENDS/);
-    expect(() => parseBackendsVar('[{"id":"a","url":"ftp://h","protocol":"openai","capabilities":["x"],"capacity":1}]')).toThrow();
+    expect(() =>
+      parseBackendsVar('[{"id":"a","url":"ftp://h","protocol":"openai","capabilities":["x"],"capacity":1}]'),
+    ).toThrow();
   });
 
   it("moves status forward only", () => {
@@ -116,8 +145,20 @@ describe("callback tokens and access tokens never pass as each other", () => {
 describe("watchdog verdicts", () => {
   const backend = { id: "b", url: "http://b", protocol: "openai" as const, capabilities: ["llm.chat"], capacity: 1 };
   const base: TaskState = {
-    id: "t", userId: "u", type: "llm.chat", priority: "normal", input: {}, createdAt: 0, status: "running", phase: "active",
-    progress: 0, attempts: 1, failures: 0, startedAt: 0, deadline: 100_000, d1Dirty: false,
+    id: "t",
+    userId: "u",
+    type: "llm.chat",
+    priority: "normal",
+    input: {},
+    createdAt: 0,
+    status: "running",
+    phase: "active",
+    progress: 0,
+    attempts: 1,
+    failures: 0,
+    startedAt: 0,
+    deadline: 100_000,
+    d1Dirty: false,
     job: { jobId: "t.1", backend, startedAt: 0, lastSeq: -1, lastActivityAt: 0 },
   };
   const w = { now: 10_000, silenceMs: 30_000, streamAlive: true, streamActivity: 5_000, resendGraceMs: 30_000 };
@@ -126,9 +167,15 @@ describe("watchdog verdicts", () => {
     expect(watchdogVerdict(base, { ...w, now: 40_000 })).toEqual({ action: "silent" });
     expect(watchdogVerdict(base, { ...w, streamAlive: false })).toEqual({ action: "interrupted" });
     expect(watchdogVerdict(base, { ...w, now: 100_000 })).toEqual({ action: "timeout" });
-    const job = { ...base, job: { ...base.job!, backend: { ...backend, protocol: "plaza-job" as const }, lastActivityAt: 9_000 } };
+    const job = {
+      ...base,
+      job: { ...base.job!, backend: { ...backend, protocol: "plaza-job" as const }, lastActivityAt: 9_000 },
+    };
     expect(watchdogVerdict(job, { ...w, streamAlive: false })).toEqual({ action: "rearm", at: 39_000 });
-    expect(watchdogVerdict({ ...base, phase: "retry_wait", job: undefined, retryAt: 5_000 }, w)).toEqual({ action: "resend", next: 40_000 });
+    expect(watchdogVerdict({ ...base, phase: "retry_wait", job: undefined, retryAt: 5_000 }, w)).toEqual({
+      action: "resend",
+      next: 40_000,
+    });
     expect(watchdogVerdict({ ...base, phase: "done", job: undefined }, w)).toEqual({ action: "idle" });
   });
 });

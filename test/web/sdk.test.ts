@@ -3,7 +3,14 @@
 // deliver each entry once in seq order across broken connections, keep unsent messages and
 // never duplicate a resend, resync, the inbox's unread counts, and a streamed task.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Message, PlazaClient, PlazaError, reconnectDelay, type RoomConnection, unwrap } from "../../web/sdk/index.ts";
+import {
+  type Message,
+  PlazaClient,
+  PlazaError,
+  reconnectDelay,
+  type RoomConnection,
+  unwrap,
+} from "../../web/sdk/index.ts";
 import { faultyProxy, type FaultyProxy } from "./support/proxy.ts";
 import { type Plaza, startPlaza } from "./support/plaza.ts";
 
@@ -30,7 +37,11 @@ async function signUp(baseUrl: string, fetchFn?: typeof fetch): Promise<PlazaCli
 
 /** Everything a room connection delivered, in order. */
 function record(conn: RoomConnection) {
-  const seen: { messages: Message[]; changes: number[]; resyncs: string[] } = { messages: [], changes: [], resyncs: [] };
+  const seen: { messages: Message[]; changes: number[]; resyncs: string[] } = {
+    messages: [],
+    changes: [],
+    resyncs: [],
+  };
   conn.on("message", (m) => seen.messages.push(m));
   conn.on("change", (c) => seen.changes.push(c.seq));
   conn.on("resync", (r) => seen.resyncs.push(r.reason));
@@ -74,7 +85,9 @@ describe("SDK against npm start", () => {
     expect(problem.fieldErrors.map((f) => f.path).sort()).toEqual(["password", "username"]);
     const login = await client.login({ username: uniqueName("nobody"), password: PASSWORD }).catch((e: unknown) => e);
     expect(login).toMatchObject({ status: 401, code: "invalid_credentials" });
-    const offline = await new PlazaClient({ baseUrl: "http://127.0.0.1:9" }).login({ username: "x", password: "y" }).catch((e: unknown) => e);
+    const offline = await new PlazaClient({ baseUrl: "http://127.0.0.1:9" })
+      .login({ username: "x", password: "y" })
+      .catch((e: unknown) => e);
     expect(offline).toMatchObject({ status: 0, code: "network_error" });
   });
 
@@ -116,7 +129,9 @@ describe("SDK against npm start", () => {
   it("delivers every message once, in seq order, to both members; the outbox empties as acks arrive", async () => {
     const [alice, bob] = await Promise.all([signUp(plaza.url), signUp(plaza.url)]);
     const [aliceMe, bobMe] = await Promise.all([alice.me(), bob.me()]);
-    const room = await unwrap(alice.api.POST("/v1/rooms", { body: { kind: "group", name: "sdk order", memberIds: [bobMe!.id] } }));
+    const room = await unwrap(
+      alice.api.POST("/v1/rooms", { body: { kind: "group", name: "sdk order", memberIds: [bobMe!.id] } }),
+    );
     const a = alice.room(room.id, aliceMe!.id, 0);
     const b = bob.room(room.id, bobMe!.id, 0);
     const [seenA, seenB] = [record(a), record(b)];
@@ -133,7 +148,9 @@ describe("SDK against npm start", () => {
   it("keeps unsent messages across a broken connection, resumes with since, and shows each message once", async () => {
     const [alice, bob] = await Promise.all([signUp(plaza.url), signUp(plaza.url)]);
     const [aliceMe, bobMe] = await Promise.all([alice.me(), bob.me()]);
-    const room = await unwrap(alice.api.POST("/v1/rooms", { body: { kind: "group", name: "sdk resume", memberIds: [bobMe!.id] } }));
+    const room = await unwrap(
+      alice.api.POST("/v1/rooms", { body: { kind: "group", name: "sdk resume", memberIds: [bobMe!.id] } }),
+    );
     // Alice talks through the breakable proxy, with the same session.
     const aliceViaProxy = new PlazaClient({ baseUrl: proxy.url });
     aliceViaProxy.session.setTokens({ ...alice.session.tokens!, expiresIn: 900 });
@@ -157,14 +174,26 @@ describe("SDK against npm start", () => {
     expect(a.pending.map((p) => p.body)).toEqual(["ack lost", "while offline 1", "while offline 2"]);
     proxy.restore();
 
-    await until(() => seenA.messages.length === 5 && seenB.messages.length === 5, "five messages on both sides", 30_000);
+    await until(
+      () => seenA.messages.length === 5 && seenB.messages.length === 5,
+      "five messages on both sides",
+      30_000,
+    );
     await until(() => a.pending.length === 0, "alice's outbox drained");
     const bodies = (seen: { messages: Message[] }) => seen.messages.map((m) => m.body);
     expect(bodies(seenA)).toEqual(bodies(seenB));
-    expect(bodies(seenA).sort()).toEqual(["ack lost", "before the cut", "bob while alice is away", "while offline 1", "while offline 2"]);
+    expect(bodies(seenA).sort()).toEqual([
+      "ack lost",
+      "before the cut",
+      "bob while alice is away",
+      "while offline 1",
+      "while offline 2",
+    ]);
     expect(seenA.messages.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5]);
     expect(seenA.messages.filter((m) => m.clientMsgId === lostAck)).toHaveLength(1);
-    const history = await unwrap(bob.api.GET("/v1/rooms/{id}/messages", { params: { path: { id: room.id }, query: { limit: 20 } } }));
+    const history = await unwrap(
+      bob.api.GET("/v1/rooms/{id}/messages", { params: { path: { id: room.id }, query: { limit: 20 } } }),
+    );
     expect(history.items).toHaveLength(5); // the resent message was not stored twice
     a.close();
     b.close();
@@ -174,7 +203,13 @@ describe("SDK against npm start", () => {
     const alice = await signUp(plaza.url);
     const me = (await alice.me())!;
     const room = await unwrap(alice.api.POST("/v1/rooms", { body: { kind: "channel", name: "sdk resync" } }));
-    for (const body of ["one", "two"]) await unwrap(alice.api.POST("/v1/rooms/{id}/messages", { params: { path: { id: room.id } }, body: { clientMsgId: body, body } }));
+    for (const body of ["one", "two"])
+      await unwrap(
+        alice.api.POST("/v1/rooms/{id}/messages", {
+          params: { path: { id: room.id } },
+          body: { clientMsgId: body, body },
+        }),
+      );
     const a = alice.room(room.id, me.id, 99); // ahead of the log: the room cannot replay from there
     const seen = record(a);
     let resyncSeq = -1;
@@ -203,7 +238,12 @@ describe("SDK against npm start", () => {
     inbox.on("welcome", (rooms) => rooms.forEach((r) => unread.set(r.roomId, r.unread)));
     inbox.on("unread", (u) => unread.set(u.roomId, u.unread));
     await until(() => inbox.state === "connected", "inbox connected");
-    await unwrap(alice.api.POST("/v1/rooms/{id}/messages", { params: { path: { id: dm.id } }, body: { clientMsgId: "hi", body: "hi bob" } }));
+    await unwrap(
+      alice.api.POST("/v1/rooms/{id}/messages", {
+        params: { path: { id: dm.id } },
+        body: { clientMsgId: "hi", body: "hi bob" },
+      }),
+    );
     await until(() => unread.get(dm.id) === 1, "one unread");
     expect(inbox.markRead(dm.id, 1)).toBe(true);
     await until(() => unread.get(dm.id) === 0, "read");
@@ -213,13 +253,22 @@ describe("SDK against npm start", () => {
   it("streams a task's output in order and ends when it finishes", async () => {
     const alice = await signUp(plaza.url);
     const task = await unwrap(
-      alice.api.POST("/v1/tasks", { body: { type: "llm.chat", input: { messages: [{ role: "user", content: "stream me" }], maxTokens: 40 }, priority: "normal" } }),
+      alice.api.POST("/v1/tasks", {
+        body: {
+          type: "llm.chat",
+          input: { messages: [{ role: "user", content: "stream me" }], maxTokens: 40 },
+          priority: "normal",
+        },
+      }),
     );
     const conn = alice.task(task.id);
     let text = "";
     let outputs = 0;
     let finished = 0;
-    conn.on("output", (t) => ((text += t), outputs++));
+    conn.on("output", (t) => {
+      text += t;
+      outputs++;
+    });
     conn.on("finished", () => finished++);
     await until(() => finished === 1, "the task to finish", 30_000);
     const done = await unwrap(alice.api.GET("/v1/tasks/{id}", { params: { path: { id: task.id } } }));

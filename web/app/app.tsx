@@ -27,7 +27,10 @@ export function App() {
       setSignedIn(false);
       setNotice("You are signed out. Sign in again to continue.");
     });
-    return () => (offIn(), offOut());
+    return () => {
+      offIn();
+      offOut();
+    };
   }, []);
 
   useEffect(() => {
@@ -42,13 +45,19 @@ export function App() {
     return (
       <main id="main" class="auth">
         <p role="status">{startError ? `Could not load your account: ${startError}` : "Loading…"}</p>
-        {startError && <button type="button" onClick={() => startSession().catch((e: unknown) => setStartError(describeError(e)))}>Try again</button>}
+        {startError && (
+          <button type="button" onClick={() => startSession().catch((e: unknown) => setStartError(describeError(e)))}>
+            Try again
+          </button>
+        )}
       </main>
     );
   }
   return (
     <>
-      <a class="skip" href="#main">Skip to content</a>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
       <Header route={route} />
       <Screen route={route} />
     </>
@@ -70,9 +79,13 @@ function Header({ route }: { route: Route }) {
   };
   return (
     <header class="top">
-      <a href="#/feed" class="brand">Plaza</a>
+      <a href="#/feed" class="brand">
+        Plaza
+      </a>
       <nav aria-label="Main">
-        <a href={href({ name: "feed", tab: "newest" })} aria-current={current(["feed", "user"])}>Feed</a>
+        <a href={href({ name: "feed", tab: "newest" })} aria-current={current(["feed", "user"])}>
+          Feed
+        </a>
         <a href={href({ name: "rooms" })} aria-current={current(["rooms", "room"])}>
           Rooms
           {unread > 0 && (
@@ -81,14 +94,24 @@ function Header({ route }: { route: Route }) {
             </span>
           )}
         </a>
-        <a href={href({ name: "tasks" })} aria-current={current(["tasks", "task"])}>Tasks</a>
+        <a href={href({ name: "tasks" })} aria-current={current(["tasks", "task"])}>
+          Tasks
+        </a>
       </nav>
       <div class="me row">
         <ConnectionBadge state={state} />
-        <a href={href({ name: "user", id: user!.id })} class="muted">@{user!.username}</a>
-        <button type="button" onClick={() => void logout()}>Sign out</button>
+        <a href={href({ name: "user", id: user!.id })} class="muted">
+          @{user!.username}
+        </a>
+        <button type="button" onClick={() => void logout()}>
+          Sign out
+        </button>
       </div>
-      {error && <p class="error" role="alert">{error}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
     </header>
   );
 }

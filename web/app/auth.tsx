@@ -18,7 +18,12 @@ export function AuthScreen({ mode, notice }: { mode: "login" | "signup"; notice?
     setBusy(true);
     setError(null);
     try {
-      if (signup) await client.register({ username, password, ...(displayName.trim() ? { displayName: displayName.trim() } : {}) });
+      if (signup)
+        await client.register({
+          username,
+          password,
+          ...(displayName.trim() ? { displayName: displayName.trim() } : {}),
+        });
       else await client.login({ username, password });
       location.hash = "#/feed";
     } catch (err) {
@@ -31,34 +36,64 @@ export function AuthScreen({ mode, notice }: { mode: "login" | "signup"; notice?
   return (
     <main id="main" class="auth">
       <h1>{signup ? "Create your Plaza account" : "Sign in to Plaza"}</h1>
-      {notice && <p class="notice" role="status">{notice}</p>}
+      {notice && (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      )}
       <form onSubmit={submit} class="card stack" aria-describedby={signup ? undefined : "demo-hint"}>
         <label>
           Username
-          <input name="username" autoComplete="username" required value={username} onInput={(e) => setUsername(e.currentTarget.value)}
-            {...(signup ? { pattern: "[a-z0-9_]{3,32}", title: "3-32 characters: a-z, 0-9 and _" } : {})} />
+          <input
+            name="username"
+            autoComplete="username"
+            required
+            value={username}
+            onInput={(e) => setUsername(e.currentTarget.value)}
+            {...(signup ? { pattern: "[a-z0-9_]{3,32}", title: "3-32 characters: a-z, 0-9 and _" } : {})}
+          />
         </label>
         {signup && (
           <label>
             Display name <span class="muted">(optional)</span>
-            <input name="displayName" autoComplete="name" maxLength={64} value={displayName} onInput={(e) => setDisplayName(e.currentTarget.value)} />
+            <input
+              name="displayName"
+              autoComplete="name"
+              maxLength={64}
+              value={displayName}
+              onInput={(e) => setDisplayName(e.currentTarget.value)}
+            />
           </label>
         )}
         <label>
           Password
-          <input name="password" type="password" autoComplete={signup ? "new-password" : "current-password"} required
-            {...(signup ? { minLength: 8 } : {})} value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
+          <input
+            name="password"
+            type="password"
+            autoComplete={signup ? "new-password" : "current-password"}
+            required
+            {...(signup ? { minLength: 8 } : {})}
+            value={password}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+          />
         </label>
         <ErrorMessage error={error} />
-        <button type="submit" disabled={busy}>{busy ? "Please wait…" : signup ? "Sign up" : "Sign in"}</button>
+        <button type="submit" disabled={busy}>
+          {busy ? "Please wait…" : signup ? "Sign up" : "Sign in"}
+        </button>
       </form>
       {signup ? (
-        <p>Have an account? <a href={href({ name: "login" })}>Sign in</a></p>
+        <p>
+          Have an account? <a href={href({ name: "login" })}>Sign in</a>
+        </p>
       ) : (
         <>
-          <p>New here? <a href={href({ name: "signup" })}>Create an account</a></p>
+          <p>
+            New here? <a href={href({ name: "signup" })}>Create an account</a>
+          </p>
           <p id="demo-hint" class="muted">
-            Running <code>npm start</code>? Demo accounts <strong>alice</strong>, <strong>bob</strong> and <strong>carol</strong> share the password <code>plaza-demo-password</code>.
+            Running <code>npm start</code>? Demo accounts <strong>alice</strong>, <strong>bob</strong> and{" "}
+            <strong>carol</strong> share the password <code>plaza-demo-password</code>.
           </p>
         </>
       )}

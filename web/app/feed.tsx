@@ -96,7 +96,11 @@ export function FeedScreen({ tab }: { tab: Tab }) {
           </button>
         </div>
       )}
-      {error !== null && <button type="button" onClick={() => void more(posts.length === 0)}>Try again</button>}
+      {error !== null && (
+        <button type="button" onClick={() => void more(posts.length === 0)}>
+          Try again
+        </button>
+      )}
       {done && posts.length === 0 && !loading && <p class="muted">No posts here yet.</p>}
     </main>
   );
@@ -141,16 +145,34 @@ function Composer({ onPosted }: { onPosted: (post: Post) => void }) {
     <form class="card stack composer" onSubmit={submit} aria-label="New post">
       <label>
         <span class="sr-only">What's happening?</span>
-        <textarea value={text} onInput={(e) => setText(e.currentTarget.value)} placeholder="What's happening?" rows={3} maxLength={5000} required />
+        <textarea
+          value={text}
+          onInput={(e) => setText(e.currentTarget.value)}
+          placeholder="What's happening?"
+          rows={3}
+          maxLength={5000}
+          required
+        />
       </label>
       <div class="row">
         <label class="file">
           Add images
-          <input ref={fileInput} type="file" accept="image/png,image/jpeg,image/gif,image/webp,image/avif" multiple
-            onChange={(e) => setFiles([...(e.currentTarget.files ?? [])].slice(0, MAX_IMAGES))} />
+          <input
+            ref={fileInput}
+            type="file"
+            accept="image/png,image/jpeg,image/gif,image/webp,image/avif"
+            multiple
+            onChange={(e) => setFiles([...(e.currentTarget.files ?? [])].slice(0, MAX_IMAGES))}
+          />
         </label>
-        {files.length > 0 && <span class="muted" aria-live="polite">{files.length} image{files.length === 1 ? "" : "s"} selected</span>}
-        <button type="submit" class="primary" disabled={busy}>{busy ? "Posting…" : "Post"}</button>
+        {files.length > 0 && (
+          <span class="muted" aria-live="polite">
+            {files.length} image{files.length === 1 ? "" : "s"} selected
+          </span>
+        )}
+        <button type="submit" class="primary" disabled={busy}>
+          {busy ? "Posting…" : "Post"}
+        </button>
       </div>
       <ErrorMessage error={error} />
     </form>

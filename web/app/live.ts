@@ -1,6 +1,17 @@
 // The signed-in app's shared state: who I am, my rooms with live unread counts (from the
 // inbox socket), the inbox socket's connection state, and task changes pushed by the inbox.
-import { type ConnectionState, type InboxConnection, localStorageTokenStore, type Message, type MyRoom, PlazaClient, type RoomStanding, type Task, unwrap, type User } from "../sdk";
+import {
+  type ConnectionState,
+  type InboxConnection,
+  localStorageTokenStore,
+  type Message,
+  type MyRoom,
+  PlazaClient,
+  type RoomStanding,
+  type Task,
+  unwrap,
+  type User,
+} from "../sdk";
 import { Store } from "./store";
 
 export const client = new PlazaClient({ baseUrl: location.origin, tokenStore: localStorageTokenStore() });
@@ -29,21 +40,33 @@ export function refreshRooms(): Promise<void> {
 
 function patchRoom(roomId: string, patch: (room: MyRoom) => MyRoom): boolean {
   let found = false;
-  rooms.update((list) => list.map((r) => (r.id === roomId ? ((found = true), patch(r)) : r)));
+  rooms.update((list) =>
+    list.map((r) => {
+      if (r.id !== roomId) return r;
+      found = true;
+      return patch(r);
+    }),
+  );
   return found;
 }
 
 function applyStandings(standings: RoomStanding[]): void {
   const byId = new Map(standings.map((s) => [s.roomId, s]));
-  rooms.update((list) => list.map((r) => {
-    const s = byId.get(r.id);
-    return s ? { ...r, unread: s.unread, readSeq: s.readSeq, lastSeq: s.lastSeq } : r;
-  }));
+  rooms.update((list) =>
+    list.map((r) => {
+      const s = byId.get(r.id);
+      return s ? { ...r, unread: s.unread, readSeq: s.readSeq, lastSeq: s.lastSeq } : r;
+    }),
+  );
 }
 
 /** A message of `roomId` (from the inbox or the open room): it becomes the room's last message and the room moves to the top. */
 export function noteMessage(message: Message): void {
-  const known = patchRoom(message.roomId, (r) => ({ ...r, lastMessage: message, lastSeq: Math.max(r.lastSeq, message.seq) }));
+  const known = patchRoom(message.roomId, (r) => ({
+    ...r,
+    lastMessage: message,
+    lastSeq: Math.max(r.lastSeq, message.seq),
+  }));
   if (!known) return void refreshRooms();
   rooms.update((list) => {
     const i = list.findIndex((r) => r.id === message.roomId);
@@ -74,7 +97,11 @@ export async function startSession(): Promise<void> {
     if (!known) void refreshRooms();
   });
   inbox.on("message", noteMessage);
-  inbox.on("change", (change) => patchRoom(change.message.roomId, (r) => (r.lastMessage?.seq === change.message.seq ? { ...r, lastMessage: change.message } : r)));
+  inbox.on("change", (change) =>
+    patchRoom(change.message.roomId, (r) =>
+      r.lastMessage?.seq === change.message.seq ? { ...r, lastMessage: change.message } : r,
+    ),
+  );
   inbox.on("left", (roomId) => rooms.update((list) => list.filter((r) => r.id !== roomId)));
   inbox.on("task", (task) => taskUpdates.set(task));
   await refreshRooms();

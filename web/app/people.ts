@@ -15,7 +15,10 @@ function lookup(id: string): Promise<string> {
   let p = pending.get(id);
   if (!p) {
     p = unwrap(client.api.GET("/v1/users/{id}", { params: { path: { id } } }))
-      .then((u) => (rememberName(u.id, u.username), u.username))
+      .then((u) => {
+        rememberName(u.id, u.username);
+        return u.username;
+      })
       .catch(() => "someone");
     pending.set(id, p);
   }
@@ -30,7 +33,9 @@ export function useUsernames(ids: readonly string[]): string[] {
     let live = true;
     const missing = ids.filter((id) => !names.has(id));
     if (missing.length > 0) void Promise.all(missing.map(lookup)).then(() => live && setTick((t) => t + 1));
-    return () => void (live = false);
+    return () => {
+      live = false;
+    };
   }, [key]);
   return ids.map((id) => names.get(id) ?? "…");
 }

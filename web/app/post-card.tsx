@@ -45,8 +45,14 @@ export function PostCard({ post: initial }: { post: Post }) {
         </div>
       )}
       <footer class="post-actions">
-        <button type="button" class={`like${post.likedByMe ? " on" : ""}`} aria-pressed={post.likedByMe ?? false} disabled={!user}
-          onClick={toggleLike} aria-label={`${post.likedByMe ? "Unlike" : "Like"} (${post.stats.likes} likes)`}>
+        <button
+          type="button"
+          class={`like${post.likedByMe ? " on" : ""}`}
+          aria-pressed={post.likedByMe ?? false}
+          disabled={!user}
+          onClick={toggleLike}
+          aria-label={`${post.likedByMe ? "Unlike" : "Like"} (${post.stats.likes} likes)`}
+        >
           <span aria-hidden="true">{post.likedByMe ? "♥" : "♡"}</span> <span class="count">{post.stats.likes}</span>
         </button>
         <button type="button" aria-expanded={showComments} onClick={() => setShowComments((s) => !s)}>
@@ -54,7 +60,12 @@ export function PostCard({ post: initial }: { post: Post }) {
         </button>
       </footer>
       <ErrorMessage error={error} />
-      {showComments && <Comments postId={post.id} onAdded={() => setPost((p) => ({ ...p, stats: { ...p.stats, comments: p.stats.comments + 1 } }))} />}
+      {showComments && (
+        <Comments
+          postId={post.id}
+          onAdded={() => setPost((p) => ({ ...p, stats: { ...p.stats, comments: p.stats.comments + 1 } }))}
+        />
+      )}
     </article>
   );
 }
@@ -69,7 +80,11 @@ function Comments({ postId, onAdded }: { postId: string; onAdded: () => void }) 
 
   const load = async (after: string | null) => {
     try {
-      const page = await unwrap(client.api.GET("/v1/posts/{id}/comments", { params: { path: { id: postId }, query: { limit: 20, ...(after ? { cursor: after } : {}) } } }));
+      const page = await unwrap(
+        client.api.GET("/v1/posts/{id}/comments", {
+          params: { path: { id: postId }, query: { limit: 20, ...(after ? { cursor: after } : {}) } },
+        }),
+      );
       setItems((old) => [...(after ? (old ?? []) : []), ...page.items]);
       setCursor(page.nextCursor);
     } catch (err) {
@@ -83,7 +98,9 @@ function Comments({ postId, onAdded }: { postId: string; onAdded: () => void }) 
     setBusy(true);
     setError(null);
     try {
-      const comment = await unwrap(client.api.POST("/v1/posts/{id}/comments", { params: { path: { id: postId } }, body: { content: text } }));
+      const comment = await unwrap(
+        client.api.POST("/v1/posts/{id}/comments", { params: { path: { id: postId } }, body: { content: text } }),
+      );
       setItems((old) => [...(old ?? []), comment]);
       setText("");
       onAdded();
@@ -104,14 +121,26 @@ function Comments({ postId, onAdded }: { postId: string; onAdded: () => void }) 
           </li>
         ))}
       </ul>
-      {cursor && <button type="button" onClick={() => void load(cursor)}>More comments</button>}
+      {cursor && (
+        <button type="button" onClick={() => void load(cursor)}>
+          More comments
+        </button>
+      )}
       {user && (
         <form onSubmit={add} class="row">
           <label class="grow">
             <span class="sr-only">Write a comment</span>
-            <input value={text} onInput={(e) => setText(e.currentTarget.value)} placeholder="Write a comment" required maxLength={2000} />
+            <input
+              value={text}
+              onInput={(e) => setText(e.currentTarget.value)}
+              placeholder="Write a comment"
+              required
+              maxLength={2000}
+            />
           </label>
-          <button type="submit" disabled={busy}>Comment</button>
+          <button type="submit" disabled={busy}>
+            Comment
+          </button>
         </form>
       )}
       <ErrorMessage error={error} />

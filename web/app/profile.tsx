@@ -18,7 +18,10 @@ export function ProfileScreen({ userId, me }: { userId: string; me: User }) {
     Promise.all([
       unwrap(client.api.GET("/v1/users/{id}", { params: { path: { id: userId } } })),
       unwrap(client.api.GET("/v1/users/{id}/posts", { params: { path: { id: userId }, query: { limit: 20 } } })),
-    ]).then(([p, page]) => (setProfile(p), setPosts(page.items)), setError);
+    ]).then(([p, page]) => {
+      setProfile(p);
+      setPosts(page.items);
+    }, setError);
   }, [userId]);
 
   const follow = async () => {
@@ -26,8 +29,16 @@ export function ProfileScreen({ userId, me }: { userId: string; me: User }) {
     setError(null);
     try {
       const path = { params: { path: { id: profile.id } } };
-      await unwrap(profile.followedByMe ? client.api.DELETE("/v1/users/{id}/follow", path) : client.api.POST("/v1/users/{id}/follow", path));
-      setProfile({ ...profile, followedByMe: !profile.followedByMe, followers: profile.followers + (profile.followedByMe ? -1 : 1) });
+      await unwrap(
+        profile.followedByMe
+          ? client.api.DELETE("/v1/users/{id}/follow", path)
+          : client.api.POST("/v1/users/{id}/follow", path),
+      );
+      setProfile({
+        ...profile,
+        followedByMe: !profile.followedByMe,
+        followers: profile.followers + (profile.followedByMe ? -1 : 1),
+      });
     } catch (err) {
       setError(err);
     }
@@ -59,12 +70,16 @@ export function ProfileScreen({ userId, me }: { userId: string; me: User }) {
               <button type="button" onClick={() => void follow()} aria-pressed={profile.followedByMe}>
                 {profile.followedByMe ? "Unfollow" : "Follow"}
               </button>
-              <button type="button" class="primary" onClick={() => void message()}>Message</button>
+              <button type="button" class="primary" onClick={() => void message()}>
+                Message
+              </button>
             </div>
           )}
           <h2>Posts</h2>
           {posts.length === 0 && <p class="muted">No posts yet.</p>}
-          {posts.map((p) => <PostCard key={p.id} post={p} />)}
+          {posts.map((p) => (
+            <PostCard key={p.id} post={p} />
+          ))}
         </>
       ) : (
         !error && <p class="muted">Loading…</p>

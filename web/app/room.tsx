@@ -1,7 +1,15 @@
 // One room: history (paging back), live messages in seq order, my unsent messages, typing,
 // presence, read cursor, edit/delete of my messages, and member management for groups.
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import { type ConnectionState, type Message, type PendingMessage, type Room, type RoomConnection, unwrap, type User } from "../sdk";
+import {
+  type ConnectionState,
+  type Message,
+  type PendingMessage,
+  type Room,
+  type RoomConnection,
+  unwrap,
+  type User,
+} from "../sdk";
 import { client, noteMessage, openRoomId, refreshRooms, rooms, showRead } from "./live";
 import { rememberName, useUsernames } from "./people";
 import { roomTitle, RoomList } from "./rooms";
@@ -59,11 +67,15 @@ export function RoomScreen({ roomId, me }: { roomId: string; me: User }) {
       clearTimeout(readTimer);
       readTimer = setTimeout(readNow, 300);
     };
-    const latestPage = () => unwrap(client.api.GET("/v1/rooms/{id}/messages", { params: { path: { id: roomId }, query: { limit: PAGE } } }));
+    const latestPage = () =>
+      unwrap(client.api.GET("/v1/rooms/{id}/messages", { params: { path: { id: roomId }, query: { limit: PAGE } } }));
 
     void (async () => {
       try {
-        const [info, page] = await Promise.all([unwrap(client.api.GET("/v1/rooms/{id}", { params: { path: { id: roomId } } })), latestPage()]);
+        const [info, page] = await Promise.all([
+          unwrap(client.api.GET("/v1/rooms/{id}", { params: { path: { id: roomId } } })),
+          latestPage(),
+        ]);
         if (!live) return;
         setRoom(info);
         setMessages(page.items);
@@ -85,16 +97,26 @@ export function RoomScreen({ roomId, me }: { roomId: string; me: User }) {
           noteMessage(m);
           readSoon();
         });
-        c.on("change", (change) => setMessages((old) => (old.some((m) => m.seq === change.message.seq) ? merge(old, [change.message]) : old)));
+        c.on("change", (change) =>
+          setMessages((old) => (old.some((m) => m.seq === change.message.seq) ? merge(old, [change.message]) : old)),
+        );
         c.on("outbox", (p) => setPending([...p]));
         c.on("presence", (set) => setOnline([...set]));
-        c.on("typing", (userId) => userId !== me.id && setTyping((t) => ({ ...t, [userId]: Date.now() + TYPING_SHOWN_MS })));
+        c.on(
+          "typing",
+          (userId) => userId !== me.id && setTyping((t) => ({ ...t, [userId]: Date.now() + TYPING_SHOWN_MS })),
+        );
         c.on("resync", async ({ reason }) => {
           setNotice(`Caught up from the latest messages (${reason.replaceAll("_", " ")}).`);
           try {
             const fresh = await latestPage();
             if (!live) return;
-            setMessages((old) => merge(old.filter((m) => m.seq > (fresh.items[0]?.seq ?? 0)), fresh.items));
+            setMessages((old) =>
+              merge(
+                old.filter((m) => m.seq > (fresh.items[0]?.seq ?? 0)),
+                fresh.items,
+              ),
+            );
             setOlder(fresh.nextCursor);
           } catch (err) {
             setError(err);
@@ -116,7 +138,10 @@ export function RoomScreen({ roomId, me }: { roomId: string; me: User }) {
     return () => {
       live = false;
       // Leaving right after messages arrived: they were on screen, so they count as read.
-      if (readTimer !== undefined) (clearTimeout(readTimer), readNow());
+      if (readTimer !== undefined) {
+        clearTimeout(readTimer);
+        readNow();
+      }
       document.removeEventListener("visibilitychange", onVisible);
       conn.current?.close();
       conn.current = null;
@@ -129,7 +154,10 @@ export function RoomScreen({ roomId, me }: { roomId: string; me: User }) {
   useEffect(() => {
     const ids = Object.keys(typing);
     if (ids.length === 0) return;
-    const t = setTimeout(() => setTyping((old) => Object.fromEntries(Object.entries(old).filter(([, until]) => until > Date.now()))), 1_000);
+    const t = setTimeout(
+      () => setTyping((old) => Object.fromEntries(Object.entries(old).filter(([, until]) => until > Date.now()))),
+      1_000,
+    );
     return () => clearTimeout(t);
   }, [typing]);
 
@@ -142,7 +170,11 @@ export function RoomScreen({ roomId, me }: { roomId: string; me: User }) {
   const loadOlder = async () => {
     if (!older) return;
     try {
-      const page = await unwrap(client.api.GET("/v1/rooms/{id}/messages", { params: { path: { id: roomId }, query: { limit: PAGE, cursor: older } } }));
+      const page = await unwrap(
+        client.api.GET("/v1/rooms/{id}/messages", {
+          params: { path: { id: roomId }, query: { limit: PAGE, cursor: older } },
+        }),
+      );
       stick.current = false;
       setMessages((old) => merge(old, page.items));
       setOlder(page.nextCursor);
@@ -174,32 +206,46 @@ export function RoomScreen({ roomId, me }: { roomId: string; me: User }) {
             {room && room.role !== "owner" && <LeaveButton roomId={roomId} title={title} />}
           </div>
         </header>
-        {notice && <p class="notice" role="status">{notice}</p>}
+        {notice && (
+          <p class="notice" role="status">
+            {notice}
+          </p>
+        )}
         <div class="log-wrap">
           {older && (
             <button type="button" class="older" onClick={() => void loadOlder()}>
               Load older messages
             </button>
           )}
-          <div class="log" ref={logRef} role="log" aria-label={`Messages in ${title}`} aria-live="polite" tabIndex={0}
+          <div
+            class="log"
+            ref={logRef}
+            role="log"
+            aria-label={`Messages in ${title}`}
+            aria-live="polite"
+            tabIndex={0}
             onScroll={(e) => {
               const el = e.currentTarget;
               stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
-            }}>
-          <ol class="msgs">
-            {messages.map((m) => (
-              <MessageItem key={m.seq} message={m} mine={m.sender.id === me.id} conn={connection} />
-            ))}
-            {pending.map((p) => (
-              <li key={p.clientMsgId} class="msg mine pending" data-pending="true">
-                <span class="who">{me.username}</span> <span class="body">{p.body}</span> <span class="muted">sending…</span>
-              </li>
-            ))}
-          </ol>
+            }}
+          >
+            <ol class="msgs">
+              {messages.map((m) => (
+                <MessageItem key={m.seq} message={m} mine={m.sender.id === me.id} conn={connection} />
+              ))}
+              {pending.map((p) => (
+                <li key={p.clientMsgId} class="msg mine pending" data-pending="true">
+                  <span class="who">{me.username}</span> <span class="body">{p.body}</span>{" "}
+                  <span class="muted">sending…</span>
+                </li>
+              ))}
+            </ol>
           </div>
         </div>
         <p class="typing muted" aria-live="polite">
-          {typingNames.length > 0 ? `${typingNames.join(", ")} ${typingNames.length === 1 ? "is" : "are"} typing…` : " "}
+          {typingNames.length > 0
+            ? `${typingNames.join(", ")} ${typingNames.length === 1 ? "is" : "are"} typing…`
+            : " "}
         </p>
         <ErrorMessage error={error} />
         <Composer title={title} conn={connection} onError={setError} />
@@ -217,16 +263,21 @@ function MessageItem({ message: m, mine, conn }: { message: Message; mine: boole
     <li class={`msg${mine ? " mine" : ""}`} data-seq={m.seq}>
       <span class="who">{m.sender.username}</span>{" "}
       {editing ? (
-        <form class="row inline" onSubmit={(e) => {
-          e.preventDefault();
-          if (conn?.edit(m.seq, text)) setEditing(false);
-        }}>
+        <form
+          class="row inline"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (conn?.edit(m.seq, text)) setEditing(false);
+          }}
+        >
           <label class="grow">
             <span class="sr-only">Edit message</span>
             <input value={text} onInput={(e) => setText(e.currentTarget.value)} required maxLength={4000} />
           </label>
           <button type="submit">Save</button>
-          <button type="button" onClick={() => setEditing(false)}>Cancel</button>
+          <button type="button" onClick={() => setEditing(false)}>
+            Cancel
+          </button>
         </form>
       ) : (
         <span class="body">{deleted ? <em class="muted">This message was deleted</em> : m.body}</span>
@@ -237,15 +288,35 @@ function MessageItem({ message: m, mine, conn }: { message: Message; mine: boole
       </span>
       {mine && !deleted && !editing && (
         <span class="msg-actions">
-          <button type="button" class="link" onClick={() => (setText(m.body), setEditing(true))} aria-label={`Edit message ${m.seq}`}>Edit</button>
-          <button type="button" class="link" onClick={() => conn?.delete(m.seq)} aria-label={`Delete message ${m.seq}`}>Delete</button>
+          <button
+            type="button"
+            class="link"
+            onClick={() => {
+              setText(m.body);
+              setEditing(true);
+            }}
+            aria-label={`Edit message ${m.seq}`}
+          >
+            Edit
+          </button>
+          <button type="button" class="link" onClick={() => conn?.delete(m.seq)} aria-label={`Delete message ${m.seq}`}>
+            Delete
+          </button>
         </span>
       )}
     </li>
   );
 }
 
-function Composer({ title, conn, onError }: { title: string; conn: RoomConnection | null; onError: (e: unknown) => void }) {
+function Composer({
+  title,
+  conn,
+  onError,
+}: {
+  title: string;
+  conn: RoomConnection | null;
+  onError: (e: unknown) => void;
+}) {
   const [text, setText] = useState("");
   const send = () => {
     if (!conn || !text.trim()) return;
@@ -258,10 +329,20 @@ function Composer({ title, conn, onError }: { title: string; conn: RoomConnectio
     }
   };
   return (
-    <form class="composer row" onSubmit={(e) => (e.preventDefault(), send())}>
+    <form
+      class="composer row"
+      onSubmit={(e) => {
+        e.preventDefault();
+        send();
+      }}
+    >
       <label class="grow">
         <span class="sr-only">Message {title}</span>
-        <textarea rows={2} value={text} placeholder={`Message ${title}`} maxLength={4000}
+        <textarea
+          rows={2}
+          value={text}
+          placeholder={`Message ${title}`}
+          maxLength={4000}
           onInput={(e) => {
             setText(e.currentTarget.value);
             conn?.typing();
@@ -271,9 +352,12 @@ function Composer({ title, conn, onError }: { title: string; conn: RoomConnectio
               e.preventDefault();
               send();
             }
-          }} />
+          }}
+        />
       </label>
-      <button type="submit" class="primary" disabled={!conn}>Send</button>
+      <button type="submit" class="primary" disabled={!conn}>
+        Send
+      </button>
     </form>
   );
 }
@@ -292,7 +376,9 @@ function LeaveButton({ roomId, title }: { roomId: string; title: string }) {
   };
   return (
     <>
-      <button type="button" onClick={() => void leave()}>Leave</button>
+      <button type="button" onClick={() => void leave()}>
+        Leave
+      </button>
       <ErrorMessage error={error} />
     </>
   );
@@ -309,7 +395,9 @@ function AddMember({ roomId }: { roomId: string }) {
     try {
       const username = name.trim().replace(/^@/, "").toLowerCase();
       const user = await unwrap(client.api.GET("/v1/usernames/{username}", { params: { path: { username } } }));
-      await unwrap(client.api.POST("/v1/rooms/{id}/members", { params: { path: { id: roomId } }, body: { userId: user.id } }));
+      await unwrap(
+        client.api.POST("/v1/rooms/{id}/members", { params: { path: { id: roomId } }, body: { userId: user.id } }),
+      );
       setDone(`${user.username} was added.`);
       setName("");
     } catch (err) {

@@ -17,7 +17,11 @@ export function RoomsScreen() {
     <main id="main" class="rooms">
       <h1>Rooms</h1>
       <Section title="My rooms">
-        {list.length === 0 ? <p class="muted">No rooms yet: join a channel or start a conversation below.</p> : <RoomList rooms={list} />}
+        {list.length === 0 ? (
+          <p class="muted">No rooms yet: join a channel or start a conversation below.</p>
+        ) : (
+          <RoomList rooms={list} />
+        )}
       </Section>
       <StartConversation />
       <PublicChannels mine={new Set(list.map((r) => r.id))} />
@@ -36,7 +40,11 @@ export function RoomList({ rooms: list, current }: { rooms: MyRoom[]; current?: 
     <ul class="room-list" aria-label="My rooms">
       {list.map((room) => (
         <li key={room.id}>
-          <a href={href({ name: "room", id: room.id })} aria-current={room.id === current ? "page" : undefined} data-room-id={room.id}>
+          <a
+            href={href({ name: "room", id: room.id })}
+            aria-current={room.id === current ? "page" : undefined}
+            data-room-id={room.id}
+          >
             <span class="room-name">
               {roomTitle(room)} <span class="muted kind">{KIND_LABEL[room.kind]}</span>
             </span>
@@ -47,7 +55,9 @@ export function RoomList({ rooms: list, current }: { rooms: MyRoom[]; current?: 
             )}
             {room.lastMessage && (
               <span class="preview muted">
-                {room.lastMessage.sender.username}: {room.lastMessage.deletedAt ? "(deleted)" : room.lastMessage.body.slice(0, 80)} · <TimeAgo iso={room.lastMessage.createdAt} />
+                {room.lastMessage.sender.username}:{" "}
+                {room.lastMessage.deletedAt ? "(deleted)" : room.lastMessage.body.slice(0, 80)} ·{" "}
+                <TimeAgo iso={room.lastMessage.createdAt} />
               </span>
             )}
           </a>
@@ -58,7 +68,12 @@ export function RoomList({ rooms: list, current }: { rooms: MyRoom[]; current?: 
 }
 
 async function userIdsByName(names: string[]): Promise<string[]> {
-  return Promise.all(names.map(async (username) => (await unwrap(client.api.GET("/v1/usernames/{username}", { params: { path: { username } } }))).id));
+  return Promise.all(
+    names.map(
+      async (username) =>
+        (await unwrap(client.api.GET("/v1/usernames/{username}", { params: { path: { username } } }))).id,
+    ),
+  );
 }
 
 function StartConversation() {
@@ -78,9 +93,14 @@ function StartConversation() {
         const [userId] = await userIdsByName([name.trim().toLowerCase()]);
         room = await unwrap(client.api.POST("/v1/rooms/direct", { body: { userId: userId! } }));
       } else {
-        const names = members.split(/[\s,]+/).map((m) => m.replace(/^@/, "").toLowerCase()).filter(Boolean);
+        const names = members
+          .split(/[\s,]+/)
+          .map((m) => m.replace(/^@/, "").toLowerCase())
+          .filter(Boolean);
         const memberIds = kind === "group" ? await userIdsByName(names) : [];
-        room = await unwrap(client.api.POST("/v1/rooms", { body: { kind, name, ...(memberIds.length > 0 ? { memberIds } : {}) } }));
+        room = await unwrap(
+          client.api.POST("/v1/rooms", { body: { kind, name, ...(memberIds.length > 0 ? { memberIds } : {}) } }),
+        );
       }
       await refreshRooms();
       navigate({ name: "room", id: room.id });
@@ -105,8 +125,13 @@ function StartConversation() {
         </fieldset>
         <label>
           {kind === "direct" ? "Username" : "Name"}
-          <input value={name} required onInput={(e) => setName(e.currentTarget.value)} maxLength={100}
-            placeholder={kind === "direct" ? "e.g. bob" : kind === "channel" ? "e.g. general" : "e.g. weekend plans"} />
+          <input
+            value={name}
+            required
+            onInput={(e) => setName(e.currentTarget.value)}
+            maxLength={100}
+            placeholder={kind === "direct" ? "e.g. bob" : kind === "channel" ? "e.g. general" : "e.g. weekend plans"}
+          />
         </label>
         {kind === "group" && (
           <label>
@@ -115,7 +140,9 @@ function StartConversation() {
           </label>
         )}
         <ErrorMessage error={error} />
-        <button type="submit" class="primary" disabled={busy}>{kind === "direct" ? "Open conversation" : "Create"}</button>
+        <button type="submit" class="primary" disabled={busy}>
+          {kind === "direct" ? "Open conversation" : "Create"}
+        </button>
       </form>
     </Section>
   );
@@ -128,7 +155,9 @@ function PublicChannels({ mine }: { mine: Set<string> }) {
 
   const load = async (after: string | null) => {
     try {
-      const page = await unwrap(client.api.GET("/v1/rooms/public", { params: { query: { limit: 20, ...(after ? { cursor: after } : {}) } } }));
+      const page = await unwrap(
+        client.api.GET("/v1/rooms/public", { params: { query: { limit: 20, ...(after ? { cursor: after } : {}) } } }),
+      );
       setChannels((old) => [...(after ? old : []), ...page.items]);
       setCursor(page.nextCursor);
     } catch (err) {
@@ -159,12 +188,18 @@ function PublicChannels({ mine }: { mine: Set<string> }) {
             {mine.has(room.id) ? (
               <a href={href({ name: "room", id: room.id })}>Open</a>
             ) : (
-              <button type="button" onClick={() => void join(room)} aria-label={`Join ${roomTitle(room)}`}>Join</button>
+              <button type="button" onClick={() => void join(room)} aria-label={`Join ${roomTitle(room)}`}>
+                Join
+              </button>
             )}
           </li>
         ))}
       </ul>
-      {cursor && <button type="button" onClick={() => void load(cursor)}>More channels</button>}
+      {cursor && (
+        <button type="button" onClick={() => void load(cursor)}>
+          More channels
+        </button>
+      )}
       <ErrorMessage error={error} />
     </Section>
   );

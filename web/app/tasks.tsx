@@ -33,7 +33,11 @@ function NewTask() {
     try {
       const task = await unwrap(
         client.api.POST("/v1/tasks", {
-          body: { type: "llm.chat", input: { messages: [{ role: "user", content: prompt }], maxTokens }, priority: "normal" },
+          body: {
+            type: "llm.chat",
+            input: { messages: [{ role: "user", content: prompt }], maxTokens },
+            priority: "normal",
+          },
           params: { header: { "idempotency-key": key.current } },
         }),
       );
@@ -53,14 +57,30 @@ function NewTask() {
       <form onSubmit={submit} class="stack">
         <label>
           Prompt
-          <textarea rows={3} value={prompt} required maxLength={32000} onInput={(e) => setPrompt(e.currentTarget.value)} placeholder="Write a haiku about edge computing" />
+          <textarea
+            rows={3}
+            value={prompt}
+            required
+            maxLength={32000}
+            onInput={(e) => setPrompt(e.currentTarget.value)}
+            placeholder="Write a haiku about edge computing"
+          />
         </label>
         <div class="row">
           <label>
             Max tokens
-            <input type="number" min={1} max={4096} value={maxTokens} onInput={(e) => setMaxTokens(Number(e.currentTarget.value))} class="narrow" />
+            <input
+              type="number"
+              min={1}
+              max={4096}
+              value={maxTokens}
+              onInput={(e) => setMaxTokens(Number(e.currentTarget.value))}
+              class="narrow"
+            />
           </label>
-          <button type="submit" class="primary" disabled={busy}>{busy ? "Submitting…" : "Run llm.chat"}</button>
+          <button type="submit" class="primary" disabled={busy}>
+            {busy ? "Submitting…" : "Run llm.chat"}
+          </button>
         </div>
         <ErrorMessage error={error} />
       </form>
@@ -68,10 +88,20 @@ function NewTask() {
   );
 }
 
-const STATUS_TEXT: Record<Task["status"], string> = { queued: "Queued", running: "Running", succeeded: "Succeeded", failed: "Failed", canceled: "Canceled" };
+const STATUS_TEXT: Record<Task["status"], string> = {
+  queued: "Queued",
+  running: "Running",
+  succeeded: "Succeeded",
+  failed: "Failed",
+  canceled: "Canceled",
+};
 
 function StatusPill({ status }: { status: Task["status"] }) {
-  return <span class={`pill status-${status}`} data-status={status}>{STATUS_TEXT[status]}</span>;
+  return (
+    <span class={`pill status-${status}`} data-status={status}>
+      {STATUS_TEXT[status]}
+    </span>
+  );
 }
 
 /** One task, live: status, progress, the streamed output, errors; cancel while it runs. */
@@ -115,7 +145,10 @@ function TaskView({ taskId }: { taskId: string }) {
   };
 
   const finished = task ? TERMINAL_TASK_STATUSES.has(task.status) : false;
-  const resultText = finished && task?.result && typeof (task.result as { text?: unknown }).text === "string" ? (task.result as { text: string }).text : null;
+  const resultText =
+    finished && task?.result && typeof (task.result as { text?: unknown }).text === "string"
+      ? (task.result as { text: string }).text
+      : null;
   return (
     <Section title="Task" id="task-view">
       {!task && !error && <p class="muted">Loading…</p>}
@@ -125,9 +158,15 @@ function TaskView({ taskId }: { taskId: string }) {
             <StatusPill status={task.status} />
             <progress max={1} value={task.progress} aria-label="Progress" />
             {!finished && <ConnectionBadge state={state} label="Task stream" />}
-            {!finished && <button type="button" onClick={() => void cancel()}>Cancel</button>}
+            {!finished && (
+              <button type="button" onClick={() => void cancel()}>
+                Cancel
+              </button>
+            )}
           </div>
-          <pre class="output" aria-label="Output" aria-busy={!finished} data-finished={finished}>{resultText ?? output}</pre>
+          <pre class="output" aria-label="Output" aria-busy={!finished} data-finished={finished}>
+            {resultText ?? output}
+          </pre>
           {task.error && (
             <p class="error" role="alert">
               <strong>{task.error.code}</strong>: {task.error.message}
@@ -136,7 +175,11 @@ function TaskView({ taskId }: { taskId: string }) {
           {logs.length > 0 && (
             <details>
               <summary>Log ({logs.length})</summary>
-              <ul>{logs.map((l, i) => <li key={i}>{l}</li>)}</ul>
+              <ul>
+                {logs.map((l, i) => (
+                  <li key={i}>{l}</li>
+                ))}
+              </ul>
             </details>
           )}
           <p class="muted">
@@ -157,7 +200,9 @@ function TaskList({ current }: { current?: string | undefined }) {
 
   const load = async (after: string | null) => {
     try {
-      const page = await unwrap(client.api.GET("/v1/tasks", { params: { query: { limit: 20, ...(after ? { cursor: after } : {}) } } }));
+      const page = await unwrap(
+        client.api.GET("/v1/tasks", { params: { query: { limit: 20, ...(after ? { cursor: after } : {}) } } }),
+      );
       setTasks((old) => [...(after ? old : []), ...page.items]);
       setCursor(page.nextCursor);
     } catch (err) {
@@ -167,7 +212,11 @@ function TaskList({ current }: { current?: string | undefined }) {
   useEffect(() => void load(null), []);
   useEffect(() => {
     if (!update) return;
-    setTasks((old) => (old.some((t) => t.id === update.id) ? old.map((t) => (t.id === update.id ? { ...t, ...update } : t)) : [update, ...old]));
+    setTasks((old) =>
+      old.some((t) => t.id === update.id)
+        ? old.map((t) => (t.id === update.id ? { ...t, ...update } : t))
+        : [update, ...old],
+    );
   }, [update]);
 
   return (
@@ -180,11 +229,19 @@ function TaskList({ current }: { current?: string | undefined }) {
             <a href={href({ name: "task", id: t.id })} aria-current={t.id === current ? "page" : undefined}>
               {t.type} <TimeAgo iso={t.createdAt} />
             </a>
-            {t.error && <span class="muted">{t.error.code}: {t.error.message}</span>}
+            {t.error && (
+              <span class="muted">
+                {t.error.code}: {t.error.message}
+              </span>
+            )}
           </li>
         ))}
       </ul>
-      {cursor && <button type="button" onClick={() => void load(cursor)}>More tasks</button>}
+      {cursor && (
+        <button type="button" onClick={() => void load(cursor)}>
+          More tasks
+        </button>
+      )}
       <ErrorMessage error={error} />
     </Section>
   );

@@ -13,7 +13,13 @@ const STATE_TEXT: Record<ConnectionState, string> = {
 /** The live connection's state, visible and announced to screen readers. */
 export function ConnectionBadge({ state, label = "Connection" }: { state: ConnectionState; label?: string }) {
   return (
-    <span class={`conn conn-${state}`} role="status" aria-live="polite" aria-label={`${label}: ${STATE_TEXT[state]}`} data-state={state}>
+    <span
+      class={`conn conn-${state}`}
+      role="status"
+      aria-live="polite"
+      aria-label={`${label}: ${STATE_TEXT[state]}`}
+      data-state={state}
+    >
       <span class="dot" aria-hidden="true" />
       {STATE_TEXT[state]}
     </span>

@@ -93,7 +93,11 @@ export class PlazaClient extends Emitter<ClientHandlers> {
     let res: Response;
     try {
       res = await this.fetchFn(
-        new Request(`${this.baseUrl}/v1/media`, { method: "POST", headers: { "Content-Type": file.type || "application/octet-stream" }, body: file }),
+        new Request(`${this.baseUrl}/v1/media`, {
+          method: "POST",
+          headers: { "Content-Type": file.type || "application/octet-stream" },
+          body: file,
+        }),
       );
     } catch (err) {
       throw networkError(err);
@@ -126,7 +130,11 @@ export class PlazaClient extends Emitter<ClientHandlers> {
 
   /** Watches one of my tasks (the whole log, then live events). */
   task(taskId: string): TaskConnection {
-    return new TaskConnection({ url: this.socketUrl(`/v1/tasks/${encodeURIComponent(taskId)}/ws`), session: this.session, ...this.wsOption() });
+    return new TaskConnection({
+      url: this.socketUrl(`/v1/tasks/${encodeURIComponent(taskId)}/ws`),
+      session: this.session,
+      ...this.wsOption(),
+    });
   }
 
   /** The ws: or wss: URL of a socket path. */

@@ -15,7 +15,10 @@ export type PlazaApi = ReturnType<typeof createClient<paths>>;
  * the request again; if the server still says 401 (or the refresh token is refused) the
  * session is cleared, which signs the app out.
  */
-export function authedFetch(session: Session, fetchFn: typeof fetch = (...a) => fetch(...a)): (request: Request) => Promise<Response> {
+export function authedFetch(
+  session: Session,
+  fetchFn: typeof fetch = (...a) => fetch(...a),
+): (request: Request) => Promise<Response> {
   const send = (request: Request, token: string | null) => {
     if (token) request.headers.set("Authorization", `Bearer ${token}`);
     return fetchFn(request);
@@ -53,6 +56,7 @@ export async function unwrap<T>(call: Promise<FetchResult<T>>): Promise<T> {
     throw err instanceof PlazaError ? err : networkError(err);
   }
   const { data, error, response } = result;
-  if (!response.ok || error !== undefined) throw problemError(response.status, response.statusText, response.headers, error);
+  if (!response.ok || error !== undefined)
+    throw problemError(response.status, response.statusText, response.headers, error);
   return data as T;
 }

@@ -69,7 +69,11 @@ export class InboxConnection extends Emitter<InboxHandlers> {
       case "welcome":
         return this.emit("welcome", frame.rooms);
       case "unread":
-        return this.emit("unread", { roomId: frame.roomId, unread: frame.unread, ...(frame.readSeq !== undefined ? { readSeq: frame.readSeq } : {}) });
+        return this.emit("unread", {
+          roomId: frame.roomId,
+          unread: frame.unread,
+          ...(frame.readSeq !== undefined ? { readSeq: frame.readSeq } : {}),
+        });
       case "message":
         return this.emit("message", frame.message);
       case "edited":

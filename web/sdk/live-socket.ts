@@ -170,8 +170,15 @@ function isOffline(): boolean {
 
 /** Calls `fn` on the browser's online/offline events; a no-op elsewhere. */
 function watchNetwork(fn: (online: boolean) => void): () => void {
-  const target = globalThis as { addEventListener?: (t: string, f: () => void) => void; removeEventListener?: (t: string, f: () => void) => void };
-  if (typeof target.addEventListener !== "function" || typeof (globalThis as { window?: unknown }).window === "undefined") return () => {};
+  const target = globalThis as {
+    addEventListener?: (t: string, f: () => void) => void;
+    removeEventListener?: (t: string, f: () => void) => void;
+  };
+  if (
+    typeof target.addEventListener !== "function" ||
+    typeof (globalThis as { window?: unknown }).window === "undefined"
+  )
+    return () => {};
   const on = () => fn(true);
   const off = () => fn(false);
   target.addEventListener("online", on);

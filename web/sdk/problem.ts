@@ -37,7 +37,10 @@ export class PlazaError extends Error {
 }
 
 function isFieldErrors(value: unknown): value is FieldError[] {
-  return Array.isArray(value) && value.every((e) => typeof e === "object" && e !== null && typeof (e as FieldError).message === "string");
+  return (
+    Array.isArray(value) &&
+    value.every((e) => typeof e === "object" && e !== null && typeof (e as FieldError).message === "string")
+  );
 }
 
 /** Builds a PlazaError from a failed response's status, headers and (parsed or raw) body. */

@@ -163,7 +163,11 @@ export class RoomConnection extends Emitter<RoomHandlers> {
    */
   private pump(delayMs = 0): void {
     if (delayMs > 0) {
-      if (this.pumpTimer === undefined) this.pumpTimer = setTimeout(() => ((this.pumpTimer = undefined), this.pump()), delayMs);
+      if (this.pumpTimer === undefined)
+        this.pumpTimer = setTimeout(() => {
+          this.pumpTimer = undefined;
+          this.pump();
+        }, delayMs);
       return;
     }
     const now = Date.now();

@@ -26,7 +26,12 @@ export interface TokenStore {
 /** Tokens kept in memory only (tests, servers, short-lived scripts). */
 export function memoryTokenStore(): TokenStore {
   let tokens: Tokens | null = null;
-  return { load: () => tokens, save: (t) => void (tokens = t) };
+  return {
+    load: () => tokens,
+    save: (t) => {
+      tokens = t;
+    },
+  };
 }
 
 /** Tokens kept in localStorage, shared by the tabs of one origin. */
@@ -87,7 +92,11 @@ export class Session {
   /** Stores tokens from login, register or refresh. */
   setTokens(grant: TokenGrant): void {
     this.margin = Math.min(REFRESH_MARGIN_MS, (grant.expiresIn * 1000) / 2);
-    this.save({ accessToken: grant.accessToken, refreshToken: grant.refreshToken, expiresAt: Date.now() + grant.expiresIn * 1000 });
+    this.save({
+      accessToken: grant.accessToken,
+      refreshToken: grant.refreshToken,
+      expiresAt: Date.now() + grant.expiresIn * 1000,
+    });
   }
 
   /** Forgets the tokens (after logout, or when the server ended the session). */

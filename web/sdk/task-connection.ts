@@ -75,7 +75,8 @@ export class TaskConnection extends Emitter<TaskHandlers> {
         const event = frame.event;
         if (this.task) this.task = applyEvent(this.task, event, frame.at);
         this.emit("event", event, frame.seq, frame.at);
-        if (event.kind === "output" && typeof event.text === "string" && event.text.length > 0) this.emit("output", event.text);
+        if (event.kind === "output" && typeof event.text === "string" && event.text.length > 0)
+          this.emit("output", event.text);
         if (event.kind === "status" && TERMINAL_TASK_STATUSES.has(event.status)) this.finish();
         return;
       }

@@ -25,12 +25,18 @@ export async function launchBrowser(): Promise<Browser> {
   try {
     return await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS, timeout: 60_000 });
   } catch (err) {
-    throw new Error(`could not start Chromium at ${executablePath} (apt-get install -y chromium): ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(
+      `could not start Chromium at ${executablePath} (apt-get install -y chromium): ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }
 
 /** A page in a new browser context (its own storage: a different person), reporting page errors. */
-export async function personPage(browser: Browser, baseUrl: string, viewport = { width: 1180, height: 820 }): Promise<{ page: Page; errors: string[] }> {
+export async function personPage(
+  browser: Browser,
+  baseUrl: string,
+  viewport = { width: 1180, height: 820 },
+): Promise<{ page: Page; errors: string[] }> {
   const context = await browser.newContext({ viewport, baseURL: baseUrl, reducedMotion: "reduce" });
   context.setDefaultTimeout(20_000);
   const page = await context.newPage();

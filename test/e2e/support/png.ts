@@ -19,9 +19,14 @@ export function gradientPng(size = 64): Buffer {
   const rows: Buffer[] = [];
   for (let y = 0; y < size; y++) {
     const row = Buffer.alloc(1 + size * 3);
-    for (let x = 0; x < size; x++) row.set([59 + (x * 3) % 160, 91 + (y * 2) % 120, 219], 1 + x * 3);
+    for (let x = 0; x < size; x++) row.set([59 + ((x * 3) % 160), 91 + ((y * 2) % 120), 219], 1 + x * 3);
     rows.push(row);
   }
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, chunk("IHDR", header), chunk("IDAT", deflateSync(Buffer.concat(rows))), chunk("IEND", Buffer.alloc(0))]);
+  return Buffer.concat([
+    signature,
+    chunk("IHDR", header),
+    chunk("IDAT", deflateSync(Buffer.concat(rows))),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }

@@ -33,7 +33,11 @@ export interface RunningServer {
 }
 
 /** Starts the server with `args` (plus --port); resolves once it says it is serving. `port` and `env` (web tests): a given port (a restart) and extra environment. */
-export async function startServer(args: string[], timeoutMs = 90_000, options: { port?: number; env?: Record<string, string> } = {}): Promise<RunningServer> {
+export async function startServer(
+  args: string[],
+  timeoutMs = 90_000,
+  options: { port?: number; env?: Record<string, string> } = {},
+): Promise<RunningServer> {
   const port = options.port ?? (await freePort());
   const child = spawn(process.execPath, [path.join(root, "scripts/start.ts"), "--port", String(port), ...args], {
     cwd: root,
@@ -102,7 +106,8 @@ export async function startWranglerDev(args: string[], timeoutMs = 90_000): Prom
     { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
   );
   const output: string[] = [];
-  for (const stream of [child.stdout, child.stderr]) createInterface({ input: stream }).on("line", (l) => output.push(l));
+  for (const stream of [child.stdout, child.stderr])
+    createInterface({ input: stream }).on("line", (l) => output.push(l));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
@@ -111,7 +116,10 @@ export async function startWranglerDev(args: string[], timeoutMs = 90_000): Prom
   };
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && child.exitCode === null) {
-    const up = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+    const up = await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (up) return { url, stop };
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -40,7 +40,10 @@ export async function faultyProxy(target: string): Promise<FaultyProxy> {
   if (address === null || typeof address === "string") throw new Error("no proxy port");
   const cut = () => {
     down = true;
-    for (const [a, b] of pairs) (a.destroy(), b.destroy());
+    for (const [a, b] of pairs) {
+      a.destroy();
+      b.destroy();
+    }
     pairs.clear();
   };
   return {
