@@ -16,7 +16,7 @@
 // - `goingAway`: close every socket with 1001 when the server stops.
 import { DurableObject } from "cloudflare:workers";
 import { createLogger, type Logger, type LogLevel } from "../src/lib/log";
-import { type ImSettings, parseImSettings } from "../src/protocol/im-settings";
+import { type ImSettings, loadConfig } from "../src/config";
 import { CloseCode, readIdentity, SUBPROTOCOL, type SocketIdentity } from "../src/protocol/identity";
 import type { DeliveryResult, InboxCursor, InboxDelivery, InboxMembership, InboxRoom } from "../src/protocol/inbox";
 import { errorFrame, type InboxServerFrame, PING_FRAME, PONG_FRAME } from "../src/protocol/protocol";
@@ -47,7 +47,7 @@ export class Inbox extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new InboxStore(ctx.storage);
-    this.settings = parseImSettings(env);
+    this.settings = loadConfig(env).im;
     const level = LOG_LEVELS.includes(env.LOG_LEVEL) ? (env.LOG_LEVEL as LogLevel) : "info";
     this.log = createLogger(level, { object: "Inbox" });
     // Keep-alives are answered by the runtime without waking the object.

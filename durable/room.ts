@@ -16,10 +16,9 @@ import { DurableObject } from "cloudflare:workers";
 import { createLogger, type Logger, type LogLevel } from "../src/lib/log";
 import { newId } from "../src/lib/ids";
 import { CloseCode, readIdentity, ROOM_ID_HEADER, SUBPROTOCOL } from "../src/protocol/identity";
-import { parseImSettings } from "../src/protocol/im-settings";
 import type { MemberSummary } from "../src/protocol/inbox";
 import { errorFrame, PING_FRAME, PONG_FRAME } from "../src/protocol/protocol";
-import { parseRoomLimits, type RoomLimits } from "../src/protocol/room-limits";
+import { loadConfig, type RoomLimits } from "../src/config";
 import { applyChange, type ChangeRequest, type ChangeResult } from "./room/changes";
 import { type FanoutPath, type FanoutStats, RoomFanout } from "./room/fanout";
 import { decodeFrame } from "./room/frames";
@@ -60,14 +59,14 @@ export class Room extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.limits = parseRoomLimits(env);
+    const config = loadConfig(env);
+    this.limits = config.rooms;
     const level = LOG_LEVELS.includes(env.LOG_LEVEL) ? (env.LOG_LEVEL as LogLevel) : "info";
     this.log = createLogger(level, { object: "Room" });
     // SQLite calls are synchronous, so the state is rebuilt before any event runs.
     this.store = new RoomStore(ctx.storage, newId);
-    const im = parseImSettings(env);
-    this.editWindowMs = im.editWindowMs;
-    this.fanout = new RoomFanout(ctx, env, this.store, im, this.log, () =>
+    this.editWindowMs = config.im.editWindowMs;
+    this.fanout = new RoomFanout(ctx, env, this.store, config.im, this.log, () =>
       this.upkeep.alarmBy(Date.now() + FANOUT_RETRY_MS),
     );
     this.upkeep = new RoomUpkeep(ctx, env, this.store, this.limits, this.log, this.fanout);

@@ -1,8 +1,7 @@
 // Typed configuration: every limit and setting comes from wrangler.toml [vars] (strings),
-// parsed once per isolate with a safe default for each. Secrets are checked here too.
+// parsed once per isolate with a safe default for each. Secrets are checked here too. The
+// Worker and every Durable Object read their settings through `loadConfig(env)`.
 import { z } from "zod";
-import { type ImSettings, parseImSettings } from "./protocol/im-settings";
-import { parseRoomLimits, type RoomLimits } from "./protocol/room-limits";
 import { type BackendSpec, parseBackendsVar } from "./protocol/tasks";
 
 const int = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
@@ -23,6 +22,32 @@ const secret = (name: string) =>
     .string({ error: `${name} is not set (run npm start once, or wrangler secret put ${name})` })
     .min(32, `${name} must be at least 32 characters`);
 
+const RoomVarsSchema = z.object({
+  ROOM_RETENTION_DAYS: int(7, 1, 3650),
+  ROOM_MAX_FRAME_BYTES: int(16_384, 1_024, 1_048_576),
+  ROOM_MAX_BODY_CHARS: int(4_000, 1, 100_000),
+  ROOM_SEND_RATE_PER_SECOND: int(20, 1, 10_000),
+  ROOM_SEND_BURST: int(40, 1, 100_000),
+  ROOM_TYPING_THROTTLE_MS: int(2_000, 0, 60_000),
+  ROOM_IDLE_TIMEOUT_SECONDS: int(90, 10, 86_400),
+  ROOM_ARCHIVE_BATCH: int(100, 1, 100),
+  ROOM_ARCHIVE_DELAY_MS: int(5_000, 100, 60_000),
+  ROOM_REPLAY_LIMIT: int(1_000, 1, 100_000),
+  ROOM_GROUP_COMMIT_MS: int(10, 0, 1_000),
+});
+
+const ImVarsSchema = z.object({
+  IM_FANOUT_QUEUE_THRESHOLD: int(100, 1, 1_000_000),
+  IM_FANOUT_CHUNK: int(25, 1, 100),
+  IM_FANOUT_CONCURRENCY: int(32, 1, 256),
+  IM_FANOUT_INTERVAL_MS: int(1_000, 0, 10_000),
+  IM_EDIT_WINDOW_SECONDS: int(900, 0, 31_536_000),
+  IM_PUSH_TTL_SECONDS: int(86_400, 0, 2_419_200),
+  VAPID_SUBJECT: z.string().min(1).default("mailto:admin@plaza.invalid"),
+  VAPID_PUBLIC_KEY: z.string().default(""),
+  VAPID_PRIVATE_KEY: z.string().optional(),
+});
+
 /** The reference backend of `npm start` (gpu-backend/), speaking both protocols. */
 const DEFAULT_BACKENDS = JSON.stringify([
   { id: "local-llm", url: "http://127.0.0.1:8788", protocol: "openai", capabilities: ["llm.chat"], capacity: 8 },
@@ -35,57 +60,58 @@ const DEFAULT_BACKENDS = JSON.stringify([
   },
 ]);
 
-const ConfigSchema = z.object({
-  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
-  JWT_ISSUER: z.string().min(1).default("plaza"),
-  JWT_AUDIENCE: z.string().min(1).default("plaza-api"),
-  ACCESS_TOKEN_TTL_SECONDS: int(900, 60, 3600),
-  REFRESH_TOKEN_TTL_DAYS: int(30, 1, 365),
-  // The Workers runtime caps PBKDF2 at 100,000 iterations.
-  PASSWORD_ITERATIONS: int(100_000, 10_000, 100_000),
-  MAX_BODY_BYTES: int(65_536, 1_024, 10_485_760),
-  ALLOWED_ORIGINS: list("http://127.0.0.1:8787,http://localhost:8787"),
-  BENCH_ROUTES: z.enum(["on", "off"]).default("off"),
-  AUTH_DENY_CACHE_SECONDS: int(5, 0, 60),
-  PROFILE_CACHE_SECONDS: int(5, 0, 300),
-  // ---- tasks
-  BACKENDS: z
-    .string()
-    .default(DEFAULT_BACKENDS)
-    .transform((text, ctx) => {
-      try {
-        return parseBackendsVar(text);
-      } catch (err) {
-        ctx.addIssue({ code: "custom", message: err instanceof Error ? err.message : "BACKENDS is not valid JSON" });
-        return z.NEVER;
-      }
-    }),
-  PUBLIC_URL: z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:8787"),
-  TASK_MAX_ACTIVE_PER_USER: int(10, 1, 10_000),
-  TASK_RESULT_INLINE_BYTES: int(16_384, 256, 1_000_000),
-  TASK_NO_BACKEND_DELAY_SECONDS: int(30, 1, 300),
-  TASK_MAX_QUEUE_SECONDS: int(900, 10, 86_400),
-  TASK_SILENCE_SECONDS: int(30, 1, 3600),
-  TASK_OUTPUT_FLUSH_MS: int(50, 0, 5000),
-  BACKEND_HEALTH_INTERVAL_SECONDS: int(15, 5, 3600),
-  BREAKER_FAILURE_THRESHOLD: int(3, 1, 100),
-  BREAKER_COOLDOWN_SECONDS: int(30, 1, 3600),
-  // ---- feed
-  MEDIA_MAX_BYTES: int(5_242_880, 1_024, 26_214_400),
-  MAX_POST_IMAGES: int(9, 0, 20),
-  // KV's smallest expirationTtl is 60 seconds.
-  POST_CACHE_TTL_SECONDS: int(300, 60, 86_400),
-  POST_ISOLATE_CACHE_ENTRIES: int(1_000, 0, 100_000),
-  VIEW_TALLY_MS: int(1_000, 0, 10_000),
-  HOT_AUTHOR_FOLLOWERS: int(1_000, 1, 100_000_000),
-  HOT_LIST_SIZE: int(100, 1, 500),
-  HOT_LIST_WINDOW_HOURS: int(168, 1, 2_160),
-  PROCESSED_EVENT_RETENTION_HOURS: int(168, 1, 2_160),
-  DELETED_POST_RETENTION_DAYS: int(7, 0, 365),
-  JWT_SECRET: secret("JWT_SECRET"),
-  PASSWORD_PEPPER: secret("PASSWORD_PEPPER"),
-  BACKEND_TOKEN: secret("BACKEND_TOKEN"),
-});
+const ConfigSchema = z
+  .object({
+    LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    JWT_ISSUER: z.string().min(1).default("plaza"),
+    JWT_AUDIENCE: z.string().min(1).default("plaza-api"),
+    ACCESS_TOKEN_TTL_SECONDS: int(900, 60, 3600),
+    REFRESH_TOKEN_TTL_DAYS: int(30, 1, 365),
+    // The Workers runtime caps PBKDF2 at 100,000 iterations.
+    PASSWORD_ITERATIONS: int(100_000, 10_000, 100_000),
+    MAX_BODY_BYTES: int(65_536, 1_024, 10_485_760),
+    ALLOWED_ORIGINS: list("http://127.0.0.1:8787,http://localhost:8787"),
+    BENCH_ROUTES: z.enum(["on", "off"]).default("off"),
+    AUTH_DENY_CACHE_SECONDS: int(5, 0, 60),
+    PROFILE_CACHE_SECONDS: int(5, 0, 300),
+    BACKENDS: z
+      .string()
+      .default(DEFAULT_BACKENDS)
+      .transform((text, ctx) => {
+        try {
+          return parseBackendsVar(text);
+        } catch (err) {
+          ctx.addIssue({ code: "custom", message: err instanceof Error ? err.message : "BACKENDS is not valid JSON" });
+          return z.NEVER;
+        }
+      }),
+    PUBLIC_URL: z.url({ protocol: /^https?$/ }).default("http://127.0.0.1:8787"),
+    TASK_MAX_ACTIVE_PER_USER: int(10, 1, 10_000),
+    TASK_RESULT_INLINE_BYTES: int(16_384, 256, 1_000_000),
+    TASK_NO_BACKEND_DELAY_SECONDS: int(30, 1, 300),
+    TASK_MAX_QUEUE_SECONDS: int(900, 10, 86_400),
+    TASK_SILENCE_SECONDS: int(30, 1, 3600),
+    TASK_OUTPUT_FLUSH_MS: int(50, 0, 5000),
+    BACKEND_HEALTH_INTERVAL_SECONDS: int(15, 5, 3600),
+    BREAKER_FAILURE_THRESHOLD: int(3, 1, 100),
+    BREAKER_COOLDOWN_SECONDS: int(30, 1, 3600),
+    MEDIA_MAX_BYTES: int(5_242_880, 1_024, 26_214_400),
+    MAX_POST_IMAGES: int(9, 0, 20),
+    // KV's smallest expirationTtl is 60 seconds.
+    POST_CACHE_TTL_SECONDS: int(300, 60, 86_400),
+    POST_ISOLATE_CACHE_ENTRIES: int(1_000, 0, 100_000),
+    VIEW_TALLY_MS: int(1_000, 0, 10_000),
+    HOT_AUTHOR_FOLLOWERS: int(1_000, 1, 100_000_000),
+    HOT_LIST_SIZE: int(100, 1, 500),
+    HOT_LIST_WINDOW_HOURS: int(168, 1, 2_160),
+    PROCESSED_EVENT_RETENTION_HOURS: int(168, 1, 2_160),
+    DELETED_POST_RETENTION_DAYS: int(7, 0, 365),
+    JWT_SECRET: secret("JWT_SECRET"),
+    PASSWORD_PEPPER: secret("PASSWORD_PEPPER"),
+    BACKEND_TOKEN: secret("BACKEND_TOKEN"),
+  })
+  .extend(RoomVarsSchema.shape)
+  .extend(ImVarsSchema.shape);
 
 type RawConfig = z.output<typeof ConfigSchema>;
 
@@ -104,8 +130,7 @@ export interface Config {
   /** Serve the bare /__bench/json baseline route (benchmarks only). */
   benchRoutes: boolean;
   backendToken: string;
-  // ---- rooms
-  /** Chat room limits (ROOM_* vars), shared with the Room object. */
+  /** Chat room limits (ROOM_* vars). */
   rooms: RoomLimits;
   tasks: {
     /** Backends declared in wrangler.toml (runtime ones live in the BackendPool object). */
@@ -127,9 +152,52 @@ export interface Config {
     breakerCooldownSeconds: number;
   };
   feed: FeedConfig;
-  // ---- im
-  /** Instant messaging settings (IM_* and VAPID_* vars, VAPID_PRIVATE_KEY secret), shared with the objects. */
+  /** Instant messaging settings (IM_* and VAPID_* vars, VAPID_PRIVATE_KEY secret). */
   im: ImSettings;
+}
+
+/** How a room behaves; see the README's configuration table. */
+export interface RoomLimits {
+  /** Messages older than this leave the room's own storage (they stay in the D1 archive). */
+  retentionMs: number;
+  /** A larger socket frame closes the socket with 1009. */
+  maxFrameBytes: number;
+  /** Longest message body, in UTF-16 code units (what JavaScript's `length` counts). */
+  maxBodyChars: number;
+  /** Sustained frames per second one socket may send (a token bucket). */
+  sendRatePerSecond: number;
+  /** Frames a socket may send at once before the rate applies; twice this over the limit closes it. */
+  sendBurst: number;
+  /** At most one `typing` broadcast per user per this many milliseconds. */
+  typingThrottleMs: number;
+  /** A socket silent (no ping, no frame) for this long is closed and leaves presence. */
+  idleTimeoutMs: number;
+  /** Unarchived messages that trigger an immediate archive flush. */
+  archiveBatch: number;
+  /** Longest wait before unarchived messages are flushed to the archive queue. */
+  archiveDelayMs: number;
+  /** A resume that would replay more messages than this gets `resync` instead. */
+  replayLimit: number;
+  /** While busy, a send waits up to this long to share one storage commit with others. */
+  groupCommitMs: number;
+}
+
+/** How instant messaging behaves; see the README's configuration table. */
+export interface ImSettings {
+  /** Rooms with at least this many members fan out through the FANOUT queue, smaller ones directly. */
+  queueThreshold: number;
+  /** Members per FANOUT queue message (each is one inbox RPC in the consumer). */
+  fanoutChunk: number;
+  /** Inbox RPCs in flight at once, from a room (direct path) or a queue consumer. */
+  fanoutConcurrency: number;
+  /** A busy room starts a fan-out round at most this often; what arrives meanwhile joins the next one. */
+  fanoutIntervalMs: number;
+  /** A sender may edit or delete a message for this long after sending it. */
+  editWindowMs: number;
+  /** How long a push service keeps an undelivered notification. */
+  pushTtlSeconds: number;
+  /** VAPID (RFC 8292): contact URI, public key (base64url uncompressed P-256 point), private key (base64url `d`). */
+  vapid: { subject: string; publicKey: string; privateKey: string } | undefined;
 }
 
 /** Feed limits and tuning (posts, media, cache, hot list, retention). */
@@ -154,10 +222,56 @@ export interface FeedConfig {
   deletedPostRetentionMs: number;
 }
 
+/** The room settings alone (no secrets needed): what `loadConfig` puts in `rooms`. */
+export function parseRoomLimits(env: object): RoomLimits {
+  return roomLimits(RoomVarsSchema.parse(env));
+}
+
+function roomLimits(raw: z.output<typeof RoomVarsSchema>): RoomLimits {
+  return {
+    retentionMs: raw.ROOM_RETENTION_DAYS * 86_400_000,
+    maxFrameBytes: raw.ROOM_MAX_FRAME_BYTES,
+    maxBodyChars: raw.ROOM_MAX_BODY_CHARS,
+    sendRatePerSecond: raw.ROOM_SEND_RATE_PER_SECOND,
+    sendBurst: raw.ROOM_SEND_BURST,
+    typingThrottleMs: raw.ROOM_TYPING_THROTTLE_MS,
+    idleTimeoutMs: raw.ROOM_IDLE_TIMEOUT_SECONDS * 1000,
+    archiveBatch: raw.ROOM_ARCHIVE_BATCH,
+    archiveDelayMs: raw.ROOM_ARCHIVE_DELAY_MS,
+    replayLimit: raw.ROOM_REPLAY_LIMIT,
+    groupCommitMs: raw.ROOM_GROUP_COMMIT_MS,
+  };
+}
+
+const PUBLIC_KEY = /^[A-Za-z0-9_-]{87}$/;
+const PRIVATE_KEY = /^[A-Za-z0-9_-]{43}$/;
+
+function imSettings(raw: z.output<typeof ImVarsSchema>): ImSettings {
+  return {
+    queueThreshold: raw.IM_FANOUT_QUEUE_THRESHOLD,
+    fanoutChunk: raw.IM_FANOUT_CHUNK,
+    fanoutConcurrency: raw.IM_FANOUT_CONCURRENCY,
+    fanoutIntervalMs: raw.IM_FANOUT_INTERVAL_MS,
+    editWindowMs: raw.IM_EDIT_WINDOW_SECONDS * 1000,
+    pushTtlSeconds: raw.IM_PUSH_TTL_SECONDS,
+    vapid: parseVapid(raw),
+  };
+}
+
+/** Push is on when both keys are set; a malformed key is an operator error. */
+function parseVapid(raw: z.output<typeof ImVarsSchema>): ImSettings["vapid"] {
+  if (!raw.VAPID_PUBLIC_KEY || !raw.VAPID_PRIVATE_KEY) return undefined;
+  if (!PUBLIC_KEY.test(raw.VAPID_PUBLIC_KEY))
+    throw new Error("VAPID_PUBLIC_KEY must be a base64url uncompressed P-256 point (65 bytes)");
+  if (!PRIVATE_KEY.test(raw.VAPID_PRIVATE_KEY))
+    throw new Error("VAPID_PRIVATE_KEY must be a base64url P-256 private key (32 bytes)");
+  return { subject: raw.VAPID_SUBJECT, publicKey: raw.VAPID_PUBLIC_KEY, privateKey: raw.VAPID_PRIVATE_KEY };
+}
+
 const cache = new WeakMap<object, Config>();
 
 /**
- * Reads the configuration from the Worker's env. The result is cached per env object,
+ * Reads the configuration from the env of the Worker or of a Durable Object. The result is cached per env object,
  * so this costs one parse per isolate. Throws when a var is malformed or a secret is
  * missing: that is an operator error, reported as a 500 and logged in full.
  */
@@ -181,7 +295,7 @@ export function loadConfig(env: Env): Config {
     denyCacheMs: raw.AUTH_DENY_CACHE_SECONDS * 1000,
     profileCacheMs: raw.PROFILE_CACHE_SECONDS * 1000,
     backendToken: raw.BACKEND_TOKEN,
-    rooms: parseRoomLimits(env),
+    rooms: roomLimits(raw),
     tasks: {
       backends: raw.BACKENDS,
       publicUrl: raw.PUBLIC_URL.replace(/\/+$/, ""),
@@ -207,7 +321,7 @@ export function loadConfig(env: Env): Config {
       processedEventRetentionMs: raw.PROCESSED_EVENT_RETENTION_HOURS * 3_600_000,
       deletedPostRetentionMs: raw.DELETED_POST_RETENTION_DAYS * 86_400_000,
     },
-    im: parseImSettings(env),
+    im: imSettings(raw),
   };
   cache.set(env, config);
   return config;

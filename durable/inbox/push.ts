@@ -2,7 +2,7 @@
 // encryption, RFC 8292 VAPID), through @block65/webcrypto-web-push (Web Crypto, runs on
 // Workers). A push service answering 404 or 410 means the subscription is gone.
 import { buildPushPayload } from "@block65/webcrypto-web-push";
-import type { ImSettings } from "../../src/protocol/im-settings";
+import type { ImSettings } from "../../src/config";
 import type { Message } from "../../src/protocol/protocol";
 import type { PushSubscriptionRow } from "./store";
 

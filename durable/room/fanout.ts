@@ -8,7 +8,7 @@
 // carrying many entries, instead of a round per message competing with the room's own work.
 import type { Logger } from "../../src/lib/log";
 import { deliverToInboxes, type DeliveryRoom, type FanoutJob } from "../../src/protocol/inbox";
-import type { ImSettings } from "../../src/protocol/im-settings";
+import type { ImSettings } from "../../src/config";
 import { entrySeq, type RoomEntry } from "../../src/protocol/protocol";
 import { liveSockets, readAttachment } from "./sockets";
 import type { RoomStore } from "./storage";

@@ -3,7 +3,7 @@
 // retention window (only once D1 holds them), and closing sockets that went silent.
 import { CloseCode } from "../../src/protocol/identity";
 import type { Logger } from "../../src/lib/log";
-import type { RoomLimits } from "../../src/protocol/room-limits";
+import type { RoomLimits } from "../../src/config";
 import { packArchive } from "./archive";
 import { readAttachment, retire } from "./sockets";
 import type { RoomStore } from "./storage";

@@ -2,14 +2,14 @@
 // members; it calls each member's inbox. A message is acked only when every inbox in its
 // chunk has the entries; otherwise it is retried whole (inboxes apply each (room, seq) once,
 // so members that already have them are not affected). Malformed messages are dead-lettered.
-import { parseImSettings } from "../protocol/im-settings";
+import { loadConfig } from "../config";
 import { deliverToInboxes, FanoutJobSchema, type MemberDelivery } from "../protocol/inbox";
 import type { Logger } from "../lib/log";
 import { deadLetter } from "./dead-letter";
 
 /** Delivers one FANOUT batch: all of its inbox calls run with the configured concurrency. */
 export async function consumeFanout(batch: MessageBatch<unknown>, env: Env, log: Logger): Promise<void> {
-  const settings = parseImSettings(env);
+  const settings = loadConfig(env).im;
   const jobs: { message: Message<unknown>; deliveries: MemberDelivery[] }[] = [];
   for (const message of batch.messages) {
     const parsed = FanoutJobSchema.safeParse(message.body);

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { packArchive } from "../../durable/room/archive";
 import { decodeFrame } from "../../durable/room/frames";
 import { SendBucket, TypingThrottle } from "../../durable/room/limits";
-import { parseRoomLimits } from "../../src/protocol/room-limits";
+import { parseRoomLimits } from "../../src/config";
 import type { ArchiveRow } from "../../src/protocol/room-events";
 
 const message = (seq: number, body = "hi"): ArchiveRow => ({
