@@ -7,6 +7,7 @@
 // POST /__bench/im/received  {roomId, seqs, userIds}            -> {appliedAt: (number|null)[][], deliveries, fanout}
 import { z } from "zod";
 import { createDb } from "./db/client";
+import { mapLimit } from "./lib/concurrency";
 import { users } from "./db/schema";
 import { createRoom } from "./services/rooms";
 
@@ -24,19 +25,6 @@ const ReceivedSchema = z.object({
 /** D1 allows 100 bound parameters; drizzle binds 6 for a users row. */
 const USERS_PER_INSERT = 15;
 const CALLS_IN_FLIGHT = 50;
-
-async function mapLimit<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await work(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CALLS_IN_FLIGHT, items.length) }, worker));
-  return out;
-}
 
 /** Handles /__bench/im/*; the caller has checked that bench routes are on. */
 export async function benchImRoute(request: Request, env: Env, pathname: string): Promise<Response | undefined> {
@@ -71,8 +59,11 @@ export async function benchImRoute(request: Request, env: Env, pathname: string)
   if (pathname === "/__bench/im/received") {
     const input = ReceivedSchema.parse(body);
     const inboxes = input.userIds.map((id) => env.INBOX.get(env.INBOX.idFromName(id)));
-    const appliedAt = await mapLimit(inboxes, (inbox) => inbox.appliedAt(input.roomId, input.seqs));
-    const deliveries = (await mapLimit(inboxes, (inbox) => inbox.stats())).reduce((sum, s) => sum + s.deliveries, 0);
+    const appliedAt = await mapLimit(inboxes, CALLS_IN_FLIGHT, (inbox) => inbox.appliedAt(input.roomId, input.seqs));
+    const deliveries = (await mapLimit(inboxes, CALLS_IN_FLIGHT, (inbox) => inbox.stats())).reduce(
+      (sum, s) => sum + s.deliveries,
+      0,
+    );
     const fanout = await env.ROOM.get(env.ROOM.idFromName(input.roomId)).fanoutStats();
     return Response.json({ appliedAt, deliveries, fanout });
   }

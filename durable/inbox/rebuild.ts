@@ -2,6 +2,7 @@
 // where they stand in each (read cursor, unread seqs, last message) from the room objects.
 // Runs once per inbox (one that predates IM, or whose storage was lost); merging is safe
 // because unread is a set of seqs and cursors only move forward.
+import { mapLimit } from "../../src/lib/concurrency";
 import type { InboxMembership } from "../../src/protocol/inbox";
 import type { MemberRole, RoomKind } from "../../src/protocol/rooms";
 import type { InboxStore } from "./store";
@@ -51,25 +52,20 @@ export async function membershipsOf(
 /** Merges every room of `userId` into the store. */
 export async function rebuildInbox(env: Env, store: InboxStore, userId: string): Promise<void> {
   const memberships = await membershipsOf(env.DB, userId);
-  let next = 0;
-  const worker = async () => {
-    while (next < memberships.length) {
-      const m = memberships[next++]!;
-      const summary = await env.ROOM.get(env.ROOM.idFromName(m.roomId)).memberSummary(userId);
-      if (!summary) continue;
-      store.transaction(() => {
-        const existing = store.room(m.roomId);
-        store.upsertMembership(
-          { ...m, memberCount: summary.memberCount, readSeq: summary.readSeq },
-          existing ? Date.now() : m.joinedAt,
-        );
-        if (summary.lastMessage) store.setLastMessage(m.roomId, summary.lastMessage);
-        store.raiseLastSeq(m.roomId, summary.lastSeq);
-        const readSeq = store.room(m.roomId)!.read_seq;
-        store.addUnreadMany(m.roomId, summary.unreadSeqs, readSeq);
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(ROOM_CALLS_IN_FLIGHT, memberships.length) }, worker));
+  await mapLimit(memberships, ROOM_CALLS_IN_FLIGHT, async (m) => {
+    const summary = await env.ROOM.get(env.ROOM.idFromName(m.roomId)).memberSummary(userId);
+    if (!summary) return;
+    store.transaction(() => {
+      const existing = store.room(m.roomId);
+      store.upsertMembership(
+        { ...m, memberCount: summary.memberCount, readSeq: summary.readSeq },
+        existing ? Date.now() : m.joinedAt,
+      );
+      if (summary.lastMessage) store.setLastMessage(m.roomId, summary.lastMessage);
+      store.raiseLastSeq(m.roomId, summary.lastSeq);
+      const readSeq = store.room(m.roomId)!.read_seq;
+      store.addUnreadMany(m.roomId, summary.unreadSeqs, readSeq);
+    });
+  });
   store.markBuilt();
 }

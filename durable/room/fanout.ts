@@ -7,7 +7,8 @@
 // most every IM_FANOUT_INTERVAL_MS, so a stream of messages costs a few rounds a second, each
 // carrying many entries, instead of a round per message competing with the room's own work.
 import type { Logger } from "../../src/lib/log";
-import { deliverToInboxes, type DeliveryRoom, type FanoutJob } from "../../src/protocol/inbox";
+import type { DeliveryRoom, FanoutJob } from "../../src/protocol/inbox";
+import { deliverToInboxes } from "../inbox/deliver";
 import type { ImSettings } from "../../src/config";
 import { entrySeq, type RoomEntry } from "../../src/protocol/protocol";
 import { liveSockets, readAttachment } from "./sockets";

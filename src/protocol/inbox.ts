@@ -97,34 +97,3 @@ export const FanoutJobSchema = z.object({
     .max(100),
 });
 export type FanoutJob = z.infer<typeof FanoutJobSchema>;
-
-/** A member and the delivery meant for them. */
-export interface MemberDelivery {
-  userId: string;
-  delivery: InboxDelivery;
-}
-
-/**
- * Calls `Inbox.deliver` for each member, at most `concurrency` at a time. Returns the members
- * whose inbox could not be reached (the caller retries them; inboxes apply each entry once).
- */
-export async function deliverToInboxes(
-  inboxes: Env["INBOX"],
-  jobs: readonly MemberDelivery[],
-  concurrency: number,
-): Promise<string[]> {
-  const failed: string[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < jobs.length) {
-      const job = jobs[next++]!;
-      try {
-        await inboxes.get(inboxes.idFromName(job.userId)).deliver(job.userId, job.delivery);
-      } catch {
-        failed.push(job.userId);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, jobs.length) }, worker));
-  return failed;
-}

@@ -1,9 +1,10 @@
-// The FANOUT consumer (im): each message is a big room's new entries for a chunk of its
+// The FANOUT consumer: each message is a big room's new entries for a chunk of its
 // members; it calls each member's inbox. A message is acked only when every inbox in its
 // chunk has the entries; otherwise it is retried whole (inboxes apply each (room, seq) once,
 // so members that already have them are not affected). Malformed messages are dead-lettered.
 import { loadConfig } from "../config";
-import { deliverToInboxes, FanoutJobSchema, type MemberDelivery } from "../protocol/inbox";
+import { deliverToInboxes, type MemberDelivery } from "../../durable/inbox/deliver";
+import { FanoutJobSchema } from "../protocol/inbox";
 import type { Logger } from "../lib/log";
 import { deadLetter } from "./dead-letter";
 

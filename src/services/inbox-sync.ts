@@ -1,6 +1,7 @@
 // Keeping users' inboxes (their room lists) in step with memberships, after D1 and the room
 // object have changed. An inbox is a projection: it also adopts a room it hears of through a
 // delivery, and it is rebuilt from D1 and the rooms if it predates IM.
+import { mapLimit } from "../lib/concurrency";
 import type { InboxMembership } from "../protocol/inbox";
 
 /** Inbox calls made at once when many members join together (a new group). */
@@ -16,14 +17,9 @@ export async function tellJoined(
   env: Env,
   members: readonly { userId: string; membership: InboxMembership }[],
 ): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < members.length) {
-      const { userId, membership } = members[next++]!;
-      await inboxStub(env, userId).joined(membership);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(INBOX_CALLS_IN_FLIGHT, members.length) }, worker));
+  await mapLimit(members, INBOX_CALLS_IN_FLIGHT, async ({ userId, membership }) => {
+    await inboxStub(env, userId).joined(membership);
+  });
 }
 
 /** Tells a user's inbox they left a room (or were removed). */

@@ -1,5 +1,6 @@
 // Closing every socket of a session (logout, revocation), wherever it is connected.
 import type { Db } from "../db/client";
+import { mapLimit } from "../lib/concurrency";
 import { roomIdsOf, roomStub } from "./rooms";
 import { activeTaskIds, taskObject } from "./tasks";
 
@@ -13,15 +14,11 @@ const ROOM_CALLS_IN_FLIGHT = 8;
  */
 export async function closeSessionSockets(env: Env, db: Db, userId: string, sid: string): Promise<void> {
   await env.INBOX.get(env.INBOX.idFromName(userId)).endSession(sid);
-  // ---- rooms: every room the user belongs to, a bounded number at a time.
-  const queue = await roomIdsOf(db, userId);
-  const worker = async () => {
-    for (let roomId = queue.pop(); roomId !== undefined; roomId = queue.pop()) {
-      await roomStub(env, roomId).endSession(sid);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(ROOM_CALLS_IN_FLIGHT, queue.length) }, worker));
-  // ---- tasks: a finished task closes its sockets itself, so only queued and running ones can hold any.
+  // Every room the user belongs to, a bounded number at a time.
+  await mapLimit(await roomIdsOf(db, userId), ROOM_CALLS_IN_FLIGHT, async (roomId) => {
+    await roomStub(env, roomId).endSession(sid);
+  });
+  // A finished task closes its sockets itself, so only queued and running ones can hold any.
   const taskIds = await activeTaskIds(db, userId);
   await Promise.all(taskIds.map((id) => taskObject(env, id).endSession(sid)));
 }
