@@ -4,6 +4,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { requireAuth } from "../auth/middleware";
 import { authorizeUpgrade, forwardUpgrade } from "../auth/upgrade";
 import { errors } from "../errors";
+import { encodeCursor, readCursor } from "../lib/cursor";
 import { bearerSecurity, createRouter, json, jsonBody, problems } from "../lib/openapi";
 import { limitWrites } from "../middleware/write-limit";
 import { pageOf, PageQuerySchema } from "../schemas/common";
@@ -21,13 +22,7 @@ import {
   SocketQuerySchema,
 } from "../schemas/rooms";
 import { ROOM_ID_HEADER, SUBPROTOCOL } from "../protocol/identity";
-import {
-  decodeCursor,
-  encodeCursor,
-  MessageCursorSchema,
-  MyRoomsCursorSchema,
-  PublicRoomsCursorSchema,
-} from "../services/room-cursors";
+import { MessageCursorSchema, MyRoomsCursorSchema, PublicRoomsCursorSchema } from "../services/room-cursors";
 import { directPeer } from "../services/direct-rooms";
 import { inboxStub } from "../services/inbox-sync";
 import { markRead, pageMessages, sendMessage } from "../services/room-messages";
@@ -194,14 +189,14 @@ export const roomRoutes = createRouter()
   })
   .openapi(myRoomsRoute, async (c) => {
     const { limit, cursor } = c.req.valid("query");
-    const after = cursor ? decodeCursor(cursor, MyRoomsCursorSchema) : undefined;
-    // ---- im: one call to one object, the caller's inbox.
+    const after = cursor ? readCursor(cursor, MyRoomsCursorSchema) : undefined;
+    // One call to one object, the caller's inbox.
     const { items, next } = await inboxStub(c.env, c.var.auth.id).rooms(c.var.auth.id, limit, after);
     return c.json({ items, nextCursor: next ? encodeCursor(next) : null }, 200);
   })
   .openapi(publicRoomsRoute, async (c) => {
     const { limit, cursor } = c.req.valid("query");
-    const after = cursor ? decodeCursor(cursor, PublicRoomsCursorSchema).id : undefined;
+    const after = cursor ? readCursor(cursor, PublicRoomsCursorSchema).id : undefined;
     const { rows, more } = await listPublicChannels(c.var.db, limit, after);
     const items = rows.map((r) => toPublicRoom(r.room, r.memberCount, undefined));
     const tail = items.at(-1);
@@ -211,7 +206,7 @@ export const roomRoutes = createRouter()
     const { id } = c.req.valid("param");
     const { room, role } = await visibleRoom(c.var.db, id, c.var.auth.id);
     const shown = toPublicRoom(room, await memberCount(c.var.db, id), role);
-    // ---- im: a direct room is named after the other member.
+    // A direct room is named after the other member.
     const peer = room.kind === "direct" ? await directPeer(c.var.db, id, c.var.auth.id) : undefined;
     return c.json(peer ? { ...shown, name: peer.username, peer } : shown, 200);
   })
@@ -239,7 +234,7 @@ export const roomRoutes = createRouter()
     if (given > 1) throw errors.validation([{ path: "query", message: "Use one of after, before and cursor." }]);
     await requireMember(c.var.db, id, c.var.auth.id);
     const query = cursor
-      ? decodeCursor(cursor, MessageCursorSchema)
+      ? readCursor(cursor, MessageCursorSchema)
       : after !== undefined
         ? { after }
         : before !== undefined

@@ -4,7 +4,7 @@ import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
 import { comments, posts, users } from "../db/schema";
 import { runBatch, statement } from "../db/statements";
 import { errors } from "../errors";
-import { decodeCursor, encodeCursor } from "../lib/cursor";
+import { decodeIdCursor, encodeIdCursor } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import type { FeedContext } from "./feed-context";
 import { emitPostEvent, postEvent } from "./post-events";
@@ -49,7 +49,7 @@ export async function listComments(
   postId: string,
   page: { limit: number; cursor?: string | undefined },
 ): Promise<{ items: CommentView[]; nextCursor: string | null }> {
-  const after = page.cursor === undefined ? undefined : decodeCursor("comments", page.cursor);
+  const after = page.cursor === undefined ? undefined : decodeIdCursor("comments", page.cursor);
   if (page.cursor !== undefined && after === undefined) throw errors.invalidCursor();
   // Not a db.batch: batched rows come back keyed by column name, and two columns are named `id`.
   const [live, rows] = await Promise.all([
@@ -81,5 +81,5 @@ export async function listComments(
     createdAt: r.createdAt.toISOString(),
   }));
   const last = items.at(-1);
-  return { items, nextCursor: rows.length > page.limit && last ? encodeCursor("comments", last.id) : null };
+  return { items, nextCursor: rows.length > page.limit && last ? encodeIdCursor("comments", last.id) : null };
 }

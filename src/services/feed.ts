@@ -3,7 +3,7 @@
 import { and, eq, inArray, lt, type SQL } from "drizzle-orm";
 import { follows, posts } from "../db/schema";
 import { errors } from "../errors";
-import { decodeCursor, encodeCursor } from "../lib/cursor";
+import { decodeIdCursor, encodeIdCursor } from "../lib/cursor";
 import type { FeedContext } from "./feed-context";
 import { queryPosts, renderPost, type PostView } from "./post-query";
 import { requireUser } from "./users";
@@ -26,7 +26,7 @@ async function postPage(
   viewerId: string | undefined,
   page: PageRequest,
 ): Promise<Page<PostView>> {
-  const before = page.cursor === undefined ? undefined : decodeCursor(kind, page.cursor);
+  const before = page.cursor === undefined ? undefined : decodeIdCursor(kind, page.cursor);
   if (page.cursor !== undefined && before === undefined) throw errors.invalidCursor();
   const rows = await queryPosts(
     f.db,
@@ -36,7 +36,7 @@ async function postPage(
   );
   const items = rows.slice(0, page.limit).map((r) => renderPost(r.post, r.live, f.origin));
   const last = items.at(-1);
-  return { items, nextCursor: rows.length > page.limit && last ? encodeCursor(kind, last.id) : null };
+  return { items, nextCursor: rows.length > page.limit && last ? encodeIdCursor(kind, last.id) : null };
 }
 
 /** Everyone's posts. */

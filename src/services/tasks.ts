@@ -1,35 +1,29 @@
 // Tasks: submit (validated, idempotent, limited per user), read and list (owner only), cancel.
 // The TaskRun object owns a task's live state; the D1 row serves lists and ownership checks.
 import { and, desc, eq, lt, or, sql } from "drizzle-orm";
+import { z } from "zod";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
 import { tasks } from "../db/schema";
 import { errors, zodIssues } from "../errors";
-import { fromBase64Url, toBase64Url } from "../lib/encoding";
+import { encodeCursor, readCursor } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import { findTaskType, mediaKeyFromUrl } from "../protocol/task-types";
 import type { JsonValue } from "../protocol/json";
-import type { Task, TaskPriority, TaskStatus } from "../protocol/tasks";
+import { type Task, type TaskPriority, type TaskStatus, toPublicTask } from "../protocol/tasks";
 
 export type TaskRow = typeof tasks.$inferSelect;
 
-const iso = (d: Date | null) => (d ? d.toISOString() : undefined);
-
 /** The public task from its D1 row (lists; a single task reads its object for live progress). */
 export function rowToTask(row: TaskRow): Task {
-  return {
-    id: row.id,
-    type: row.type,
-    status: row.status,
-    priority: row.priority,
-    progress: row.progress,
-    ...(row.result !== null ? { result: JSON.parse(row.result) as JsonValue } : {}),
-    ...(row.errorCode ? { error: { code: row.errorCode, message: row.errorMessage ?? "" } } : {}),
-    attempts: row.attempts,
-    createdAt: row.createdAt.toISOString(),
-    ...(row.startedAt ? { startedAt: iso(row.startedAt) } : {}),
-    ...(row.finishedAt ? { finishedAt: iso(row.finishedAt) } : {}),
-  };
+  return toPublicTask({
+    ...row,
+    result: row.result !== null ? (JSON.parse(row.result) as JsonValue) : undefined,
+    error: row.errorCode ? { code: row.errorCode, message: row.errorMessage ?? "" } : undefined,
+    createdAt: row.createdAt.getTime(),
+    startedAt: row.startedAt?.getTime(),
+    finishedAt: row.finishedAt?.getTime(),
+  });
 }
 
 /** The task's Durable Object. */
@@ -135,20 +129,8 @@ export async function submitTask(
   }
 }
 
-interface Cursor {
-  c: number;
-  i: string;
-}
-
-function decodeCursor(text: string): Cursor {
-  try {
-    const value = JSON.parse(new TextDecoder().decode(fromBase64Url(text))) as Cursor;
-    if (typeof value.c === "number" && typeof value.i === "string") return value;
-  } catch {
-    // fall through
-  }
-  throw errors.invalidCursor();
-}
+/** Position of the last task of a page: (created at in ms, id). */
+const TaskCursorSchema = z.object({ c: z.number(), i: z.string() });
 
 /** The caller's tasks, newest first, optionally of one status. */
 export async function listTasks(
@@ -156,7 +138,7 @@ export async function listTasks(
   userId: string,
   query: { status?: TaskStatus; limit: number; cursor?: string },
 ): Promise<{ items: Task[]; nextCursor: string | null }> {
-  const after = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const after = query.cursor ? readCursor(query.cursor, TaskCursorSchema) : undefined;
   const rows = await db
     .select()
     .from(tasks)
@@ -178,9 +160,7 @@ export async function listTasks(
   const last = page.at(-1);
   const nextCursor =
     rows.length > query.limit && last
-      ? toBase64Url(
-          new TextEncoder().encode(JSON.stringify({ c: last.createdAt.getTime(), i: last.id } satisfies Cursor)),
-        )
+      ? encodeCursor({ c: last.createdAt.getTime(), i: last.id } satisfies z.input<typeof TaskCursorSchema>)
       : null;
   return { items: page.map(rowToTask), nextCursor };
 }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeCursor, encodeCursor } from "../../src/lib/cursor";
+import { decodeIdCursor as decodeCursor, encodeIdCursor as encodeCursor } from "../../src/lib/cursor";
 
 describe("page cursors", () => {
   const id = "01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d";
