@@ -1,6 +1,14 @@
 // A TaskRun object's storage: the task record (one key) and its ordered event log (SQLite,
 // gap-free `seq`). Synchronous SQL on purpose: an append and its broadcast happen in one turn.
-import type { Task, TaskError, TaskEvent, TaskEventBody, TaskPriority, TaskStatus } from "../../src/protocol/tasks";
+import {
+  type Task,
+  type TaskError,
+  type TaskEvent,
+  type TaskEventBody,
+  type TaskPriority,
+  type TaskStatus,
+  toPublicTask,
+} from "../../src/protocol/tasks";
 import type { BackendSpec } from "../../src/protocol/tasks";
 import type { JsonValue } from "../../src/protocol/json";
 
@@ -97,21 +105,7 @@ export function lastSeq(storage: DurableObjectStorage): number {
   return storage.sql.exec<{ seq: number }>("SELECT COALESCE(MAX(seq), 0) AS seq FROM events").one().seq;
 }
 
-const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
-
 /** The public view of a task record (API.md `task`). */
 export function toTask(s: TaskState): Task {
-  return {
-    id: s.id,
-    type: s.type,
-    status: s.status,
-    priority: s.priority,
-    progress: s.progress,
-    ...(s.result !== undefined ? { result: s.result } : {}),
-    ...(s.error ? { error: s.error } : {}),
-    attempts: s.attempts,
-    createdAt: new Date(s.createdAt).toISOString(),
-    ...(s.startedAt !== undefined ? { startedAt: iso(s.startedAt) } : {}),
-    ...(s.finishedAt !== undefined ? { finishedAt: iso(s.finishedAt) } : {}),
-  };
+  return toPublicTask(s);
 }

@@ -42,6 +42,40 @@ export interface Task {
   finishedAt?: string;
 }
 
+/** A task as it is stored (the TaskRun object's record, the D1 row), times in ms since the epoch. */
+export interface TaskRecord {
+  id: string;
+  type: string;
+  status: TaskStatus;
+  priority: TaskPriority;
+  progress: number;
+  result?: JsonValue | undefined;
+  error?: TaskError | undefined;
+  attempts: number;
+  createdAt: number;
+  startedAt?: number | undefined;
+  finishedAt?: number | undefined;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The public view of a stored task (API.md `task`): the one mapper for the object and the D1 row. */
+export function toPublicTask(r: TaskRecord): Task {
+  return {
+    id: r.id,
+    type: r.type,
+    status: r.status,
+    priority: r.priority,
+    progress: r.progress,
+    ...(r.result !== undefined ? { result: r.result } : {}),
+    ...(r.error ? { error: r.error } : {}),
+    attempts: r.attempts,
+    createdAt: iso(r.createdAt),
+    ...(r.startedAt !== undefined ? { startedAt: iso(r.startedAt) } : {}),
+    ...(r.finishedAt !== undefined ? { finishedAt: iso(r.finishedAt) } : {}),
+  };
+}
+
 /** One entry of a task's event log; `seq` is gap-free per task. */
 export type TaskEventBody =
   | { kind: "status"; status: TaskStatus; error?: TaskError }

@@ -4,12 +4,11 @@ import { createRoute } from "@hono/zod-openapi";
 import { callerId, optionalAuth, requireAuth } from "../auth/middleware";
 import { bearerSecurity, createRouter, json, jsonBody, problems } from "../lib/openapi";
 import { limitWrites } from "../middleware/write-limit";
-import { IdParamSchema, pageOf, PageQuerySchema } from "../schemas/common";
+import { IdempotencyHeaderSchema, IdParamSchema, pageOf, PageQuerySchema } from "../schemas/common";
 import {
   CommentBodySchema,
   CommentSchema,
   CreatePostBodySchema,
-  IdempotencyHeaderSchema,
   LikeResultSchema,
   PostSchema,
   UpdatePostBodySchema,

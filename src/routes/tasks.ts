@@ -6,9 +6,8 @@ import { authorizeUpgrade, forwardUpgrade } from "../auth/upgrade";
 import { errors } from "../errors";
 import { bearerSecurity, createRouter, json, jsonBody, problems } from "../lib/openapi";
 import { limitWrites } from "../middleware/write-limit";
-import { IdParamSchema, pageOf } from "../schemas/common";
+import { IdempotencyHeaderSchema, IdParamSchema, pageOf } from "../schemas/common";
 import {
-  IdempotencyHeaderSchema,
   SubmitTaskBodySchema,
   TaskListQuerySchema,
   TaskSchema,

@@ -21,6 +21,24 @@ export const ProblemSchema = z
   })
   .openapi("Problem");
 
+/**
+ * `Idempotency-Key` of a retryable write (posts, tasks): 1-255 visible ASCII characters. A
+ * retry with the same key from the same user returns the first result.
+ */
+export const IdempotencyHeaderSchema = z.object({
+  "idempotency-key": z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/, "1-255 visible ASCII characters")
+    .optional()
+    .openapi({
+      param: {
+        name: "idempotency-key",
+        in: "header",
+        description: "Idempotency-Key: retries with the same key from the same user return the first result",
+      },
+    }),
+});
+
 /** `?limit=&cursor=`: limit defaults to 20 and is capped at 100; cursor is opaque. */
 export const PageQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ example: 20 }),

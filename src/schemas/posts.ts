@@ -53,14 +53,6 @@ export const UpdatePostBodySchema = z
   .refine((b) => b.content !== undefined || b.images !== undefined, "give content, images or both")
   .openapi("UpdatePostBody");
 
-export const IdempotencyHeaderSchema = z.object({
-  "idempotency-key": z
-    .string()
-    .regex(/^[\x21-\x7e]{1,255}$/, "1-255 printable ASCII characters")
-    .optional()
-    .openapi({ description: "Idempotency-Key: retries with the same key return the first result" }),
-});
-
 export const LikeResultSchema = z
   .object({
     liked: z.boolean(),

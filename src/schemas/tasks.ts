@@ -30,20 +30,6 @@ export const SubmitTaskBodySchema = z
   })
   .openapi("SubmitTaskBody");
 
-export const IdempotencyHeaderSchema = z.object({
-  "idempotency-key": z
-    .string()
-    .regex(/^[\x21-\x7e]{1,128}$/, "1-128 visible ASCII characters")
-    .optional()
-    .openapi({
-      param: {
-        name: "idempotency-key",
-        in: "header",
-        description: "Idempotency-Key: the same key from the same user returns the first task",
-      },
-    }),
-});
-
 export const TaskListQuerySchema = z.object({
   status: z.enum(TASK_STATUSES).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),

@@ -1012,7 +1012,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Idempotency-Key: retries with the same key return the first result */
+                    /** @description Idempotency-Key: retries with the same key from the same user return the first result */
                     "idempotency-key"?: string;
                 };
                 path?: never;
@@ -3233,7 +3233,7 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    /** @description Idempotency-Key: the same key from the same user returns the first task */
+                    /** @description Idempotency-Key: retries with the same key from the same user return the first result */
                     "idempotency-key"?: string;
                 };
                 path?: never;
