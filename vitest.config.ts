@@ -11,13 +11,13 @@ const testSecrets = {
   JWT_SECRET: "test-jwt-secret-test-jwt-secret-test-jwt-secret",
   PASSWORD_PEPPER: "test-pepper-test-pepper-test-pepper-0000",
   BACKEND_TOKEN: "test-backend-token-test-backend-token-00",
-  // ---- im: a P-256 VAPID key pair for tests only (its public half is a var below).
+  // A P-256 VAPID key pair for tests only (its public half is a var below).
   VAPID_PRIVATE_KEY: "5QSb06NIT81YJF9C7CcKiySC1vma4uVjZbhvrdSpHgg",
 };
 // wrangler reads required secrets from process.env when there is no .dev.vars (as in CI).
 Object.assign(process.env, testSecrets);
 
-// ---- im: pushes go to https://push.plaza.test (push endpoints are HTTPS); the test push
+// Pushes go to https://push.plaza.test (push endpoints are HTTPS); the test push
 // service (test/setup/push-service.ts) listens on a free local port instead.
 const PUSH_HOST = "push.plaza.test";
 
@@ -37,7 +37,7 @@ export default defineConfig(async () => {
   const workerdProject = (name: string, include: string[], exclude: string[], routePush: boolean) => ({
     plugins: [
       cloudflareTest(({ inject }) => {
-        // ---- tasks: the reference backend and the callback relay (test/setup/reference-backend.ts).
+        // The reference backend and the callback relay (test/setup/reference-backend.ts).
         const backendUrl = inject("backendUrl");
         const relayUrl = inject("relayUrl");
         return {

@@ -8,7 +8,7 @@ import { root } from "./lib/paths.ts";
 const REQUIRED = ["JWT_SECRET", "PASSWORD_PEPPER", "BACKEND_TOKEN"] as const;
 
 /**
- * ---- im: a real P-256 VAPID key pair for Web Push (RFC 8292). The public half overrides the
+ * A real P-256 VAPID key pair for Web Push (RFC 8292). The public half overrides the
  * empty VAPID_PUBLIC_KEY of wrangler.toml locally; in production both are set by the operator.
  */
 function vapidPair(): { VAPID_PRIVATE_KEY: string; VAPID_PUBLIC_KEY: string } {

@@ -52,7 +52,7 @@ export async function seed(base: string): Promise<void> {
   console.log(`[seed] demo users: ${DEMO_USERS.map((u) => u.username).join(", ")} (password: ${DEMO_PASSWORD})`);
 }
 
-// ---- rooms: a public channel "lobby" owned by alice with bob and carol, and a few messages.
+// A public channel "lobby" owned by alice with bob and carol, and a few messages.
 async function seedLobby(base: string, owner: Session, members: Session[]): Promise<void> {
   const auth = (s: Session) => ({ Authorization: `Bearer ${s.accessToken}` });
   const mine = await fetch(`${base}/v1/rooms?limit=100`, { headers: auth(owner) });
@@ -87,7 +87,7 @@ async function seedLobby(base: string, owner: Session, members: Session[]): Prom
   console.log(`[seed] channel "lobby": ${lobby.id}`);
 }
 
-// ---- im: a direct conversation between alice and bob, and a small group "book club".
+// A direct conversation between alice and bob, and a small group "book club".
 // Fixed clientMsgIds make every message idempotent (a resend returns the original).
 async function seedIm(base: string, alice: Session, bob: Session, carol: Session): Promise<void> {
   const send = async (roomId: string, who: Session, clientMsgId: string, body: string) => {

@@ -19,7 +19,6 @@ import { roomRoutes } from "./routes/rooms";
 import { MEDIA_UPLOAD_PATH, mediaServeRoutes, mediaUploadRoutes } from "./routes/media";
 import { postRoutes } from "./routes/posts";
 import { userRoutes } from "./routes/users";
-// ---- tasks
 import { backendRoutes } from "./routes/backends";
 import { taskCallbackRoutes } from "./routes/task-callbacks";
 import { taskRoutes } from "./routes/tasks";
@@ -54,15 +53,11 @@ function buildApp() {
     .route("/v1/auth", authRoutes)
     .route("/v1", userRoutes)
     .route("/v1/inbox", inboxRoutes)
-    // ---- rooms
     .route("/v1/rooms", roomRoutes)
-    // ---- im
     .route("/v1", imRoutes)
-    // ---- tasks
     .route("/v1", taskRoutes)
     .route("/v1", taskCallbackRoutes)
     .route("/v1/backends", backendRoutes)
-    // ---- feed
     .route("/v1", postRoutes)
     .route("/v1", feedRoutes)
     .route("/v1", mediaUploadRoutes)
@@ -74,7 +69,6 @@ function buildApp() {
     bearerFormat: "JWT",
     description: "An access token from /v1/auth/login, /register or /refresh (15 minutes).",
   });
-  // ---- tasks
   app.openAPIRegistry.registerComponent("securitySchemes", "operatorToken", {
     type: "http",
     scheme: "bearer",

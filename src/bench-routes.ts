@@ -24,7 +24,7 @@ export async function benchRoute(request: Request, env: Env): Promise<Response |
   if (!loadConfig(env).benchRoutes) return undefined;
   const { pathname } = new URL(request.url);
   if (!pathname.startsWith("/__bench/")) return undefined;
-  // ---- im: /__bench/im/* (src/bench-im.ts)
+  // /__bench/im/* (src/bench-im.ts)
   if (pathname.startsWith("/__bench/im/")) return benchImRoute(request, env, pathname);
   const room = BENCH_ROOM.exec(pathname);
   if (room) {

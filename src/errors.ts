@@ -53,7 +53,6 @@ export const errors = {
   invalidCredentials: () =>
     new AppError(401, "invalid_credentials", "Invalid credentials", "Wrong username or password."),
   forbidden: (detail = "You are not allowed to do this.") => new AppError(403, "forbidden", "Forbidden", detail),
-  // ---- im
   blocked: () => new AppError(403, "blocked", "Blocked", "This user does not accept your messages."),
   notFound: (what = "resource") => new AppError(404, "not_found", "Not found", `No such ${what}.`),
   conflict: (code: string, detail: string) => new AppError(409, code, "Conflict", detail),

@@ -9,7 +9,7 @@ import { consumeQueue } from "./queues";
 export { Inbox } from "../durable/inbox";
 export { Room } from "../durable/room";
 export { TaskRun } from "../durable/task-run";
-// ---- rooms: bench-only baselines, reachable only through /__bench/ when BENCH_ROUTES = "on".
+// Bench-only baselines, reachable only through /__bench/ when BENCH_ROUTES = "on".
 export { BenchEchoRoom } from "../durable/bench/echo-room";
 export { BenchPartyRoom } from "../durable/bench/party-room";
 export { BackendPool } from "../durable/backend-pool";

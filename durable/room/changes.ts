@@ -1,4 +1,4 @@
-// Edits and deletes (im): only the sender, only within the edit window, never a deleted
+// Edits and deletes: only the sender, only within the edit window, never a deleted
 // message. Each change is a log entry of its own (a new seq), so it keeps the room's order,
 // is replayed on resume, reaches inboxes through the same fan-out, and reaches the archive.
 import type { Message, RoomEntry } from "../../src/protocol/protocol";

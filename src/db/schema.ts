@@ -223,7 +223,7 @@ export const messages = sqliteTable(
     senderUsername: text("sender_username").notNull(),
     body: text("body").notNull(),
     createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
-    // ---- im: edits and deletes are log entries of their own (kind edit/delete, refSeq the
+    // Edits and deletes are log entries of their own (kind edit/delete, refSeq the
     // message they change); the message row itself carries its latest state.
     kind: text("kind", { enum: ["message", "edit", "delete"] })
       .notNull()
@@ -237,7 +237,7 @@ export const messages = sqliteTable(
   (t) => [primaryKey({ columns: [t.roomId, t.seq] })],
 );
 
-// ---------------------------------------------------------------- im
+// ---------------------------------------------------------------- direct rooms, blocks, dead letters
 
 /** The one direct room of a user pair (`userA` < `userB`): creating it twice finds this row. */
 export const directRooms = sqliteTable(

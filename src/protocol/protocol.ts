@@ -28,7 +28,7 @@ export const MessageSchema = z.object({
   sender: z.object({ id: z.string(), username: z.string() }),
   body: z.string(),
   createdAt: z.string(),
-  // ---- im: the latest state of an edited or deleted message (a deleted one has body "").
+  // The latest state of an edited or deleted message (a deleted one has body "").
   editedAt: z.string().optional(),
   deletedAt: z.string().optional(),
 });
@@ -41,7 +41,7 @@ export const RoomClientFrameSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("typing") }),
   z.strictObject({ type: z.literal("read"), seq: z.number().int().min(0) }),
   z.strictObject({ type: z.literal("ping") }),
-  // ---- im: the sender edits or deletes one of their messages (within IM_EDIT_WINDOW_SECONDS).
+  // The sender edits or deletes one of their messages (within IM_EDIT_WINDOW_SECONDS).
   z.strictObject({ type: z.literal("edit"), seq: z.number().int().positive(), body: z.string().min(1) }),
   z.strictObject({ type: z.literal("delete"), seq: z.number().int().positive() }),
 ]);
@@ -75,7 +75,7 @@ export type InboxServerFrame =
   | { type: "message"; message: Message }
   | { type: "unread"; roomId: string; unread: number; readSeq?: number }
   | { type: "task"; task: Record<string, unknown> }
-  // ---- im: additions (API.md "Inbox socket frames")
+  // Edits, deletes, the welcome and leaving a room (API.md "Inbox socket frames")
   | RoomChangeFrame
   | { type: "welcome"; rooms: { roomId: string; unread: number; readSeq: number; lastSeq: number }[] }
   | { type: "left"; roomId: string }

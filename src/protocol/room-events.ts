@@ -4,7 +4,7 @@ import { z } from "zod";
 import { MessageSchema } from "./protocol";
 
 /**
- * A row of a room's log as archived: a message in its state at flush time, or (im) an edit or
+ * A row of a room's log as archived: a message in its state at flush time, or an edit or
  * delete entry naming the message it changed (`refSeq`). Rows queued before edits existed
  * have no `kind` and are messages.
  */

@@ -23,7 +23,6 @@ export interface RoomRefusal {
     | "not_member"
     | "body_too_long"
     | "seq_ahead"
-    // ---- im
     | "blocked"
     | "message_not_found"
     | "not_sender"

@@ -27,12 +27,7 @@ export interface EventConsumer {
 }
 
 /** Every EVENTS consumer. Add new consumers here. */
-const consumers: readonly EventConsumer[] = [
-  // ---- rooms
-  roomArchiveConsumer,
-  // ---- feed
-  postEventsConsumer,
-];
+const consumers: readonly EventConsumer[] = [roomArchiveConsumer, postEventsConsumer];
 
 function eventType(body: unknown): string | undefined {
   if (typeof body !== "object" || body === null || !("type" in body)) return undefined;

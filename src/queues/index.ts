@@ -13,7 +13,6 @@ export const QueueName = {
   eventsDlq: "plaza-events-dlq",
   tasks: "plaza-tasks",
   tasksDlq: "plaza-tasks-dlq",
-  // ---- im
   fanout: "plaza-fanout",
 } as const;
 

@@ -1,6 +1,6 @@
 // The room archive consumer (EVENTS `room.*`): durable room messages into the D1 `messages`
 // table and read cursors into `room_members`. Idempotent: a message is keyed by room and seq
-// (a redelivery inserts nothing), and a read cursor only moves forward. (im) Edit and delete
+// (a redelivery inserts nothing), and a read cursor only moves forward. Edit and delete
 // entries are rows too; after each batch the messages they name take the state of their
 // newest change, whatever order batches arrive in (a `revision` guard).
 import { and, eq, sql } from "drizzle-orm";
@@ -87,7 +87,7 @@ async function write(env: Env, db: Db, event: RoomEvent): Promise<void> {
     return;
   }
   await insertRows(env.DB, event).run();
-  // ---- im: idempotent and order-independent, so it may run after the batch.
+  // Idempotent and order-independent, so it may run after the batch.
   const touched = event.messages.map((m) => m.refSeq ?? m.seq);
   await reconcile(db, event.roomId, Math.min(...touched), Math.max(...touched));
 }

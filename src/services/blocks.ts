@@ -1,4 +1,4 @@
-// Blocking (im): a blocked user's direct messages to the blocker are refused (403 `blocked`,
+// Blocking: a blocked user's direct messages to the blocker are refused (403 `blocked`,
 // HTTP and socket); history stays. D1 `blocks` is the source of truth; the pair's direct room
 // object holds a copy it checks on every send (written after D1, and again on every open).
 import { and, eq } from "drizzle-orm";

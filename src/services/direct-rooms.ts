@@ -1,4 +1,4 @@
-// Direct rooms (im): one room per pair of users, found or created by either of them. The
+// Direct rooms: one room per pair of users, found or created by either of them. The
 // pair row in D1 decides: concurrent first calls from both sides insert one row between them
 // and both use its room. Every call then makes sure the room object, D1 and both inboxes
 // have the room (all idempotent), so a half-finished creation is completed by the next call.

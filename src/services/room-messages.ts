@@ -19,7 +19,6 @@ export type MessageCursor = { after: number } | { before: number };
 /** Maps a room's refusal to the API's error. */
 function refusal(r: RoomRefusal): never {
   if (r.code === "not_member") throw errors.notFound("room");
-  // ---- im
   if (r.code === "message_not_found") throw errors.notFound("message");
   if (r.code === "blocked") throw errors.blocked();
   if (r.code === "not_sender") throw errors.forbidden("Only the sender can change a message.");
@@ -38,12 +37,12 @@ export async function sendMessage(env: Env, roomId: string, sender: Sender, clie
 export async function markRead(db: Db, env: Env, roomId: string, userId: string, seq: number): Promise<void> {
   const result = await roomStub(env, roomId).markRead(userId, seq);
   if (!result.ok) refusal(result);
-  // ---- im: the inbox recounts unread and tells every device.
+  // The inbox recounts unread and tells every device.
   await inboxStub(env, userId).applyRead(roomId, result.readSeq);
   await saveReadCursor(db, roomId, userId, result.readSeq);
 }
 
-/** Edits (`body`) or deletes one of the caller's messages; returns it in its new state (im). */
+/** Edits (`body`) or deletes one of the caller's messages; returns it in its new state. */
 export async function changeMessage(
   env: Env,
   roomId: string,

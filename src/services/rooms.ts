@@ -19,7 +19,7 @@ export interface PublicRoom {
   memberCount: number;
   createdAt: string;
   role?: MemberRole;
-  /** Direct rooms: the other member (im). */
+  /** Direct rooms: the other member. */
   peer?: { id: string; username: string };
 }
 
@@ -75,7 +75,7 @@ export async function createRoom(
     ...inserts,
   ]);
   const created = toPublicRoom(room!, members.length, "owner");
-  // ---- im: every member's room list.
+  // Every member's room list.
   const membership = {
     roomId: id,
     kind: input.kind,
@@ -136,7 +136,7 @@ export async function joinRoom(db: Db, env: Env, roomId: string, userId: string)
   await tellJoined(env, [{ userId, membership: await membershipOf(db, room, "member", readSeq) }]);
 }
 
-/** What a member's inbox is told about a room (im). */
+/** What a member's inbox is told about a room. */
 async function membershipOf(db: Db, room: RoomRow, role: MemberRole, readSeq: number | undefined) {
   const memberTotal = await memberCount(db, room.id);
   return {

@@ -69,7 +69,7 @@ describe("GET /v1/inbox/ws", () => {
   it("greets with welcome, answers a ping with a pong and an unknown frame with an error frame", async () => {
     const u = await registerUser("ping");
     const socket = await openSocket("/v1/inbox/ws", { token: u.accessToken });
-    // (im) The first frame is `welcome`; the socket also takes `read` frames, so others are invalid.
+    // The first frame is `welcome`; the socket also takes `read` frames, so others are invalid.
     expect(await socket.next()).toMatchObject({ type: "welcome", rooms: [] });
     socket.send({ type: "ping" });
     expect(await socket.next()).toEqual({ type: "pong" });

@@ -26,7 +26,6 @@ describe("OpenAPI document", () => {
         "POST /v1/users/{id}/follow",
         "DELETE /v1/users/{id}/follow",
         "GET /v1/inbox/ws",
-        // ---- tasks
         "GET /v1/task-types",
         "POST /v1/tasks",
         "GET /v1/tasks",
