@@ -5,13 +5,13 @@ import { MessageSchema } from "./protocol";
 
 /**
  * A row of a room's log as archived: a message in its state at flush time, or an edit or
- * delete entry naming the message it changed (`refSeq`). Rows queued before edits existed
- * have no `kind` and are messages.
+ * delete entry naming the message it changed (`refSeq`); `revision` counts the changes, so a
+ * late redelivery never overwrites a newer state in D1.
  */
 export const ArchiveRowSchema = MessageSchema.extend({
-  kind: z.enum(["message", "edit", "delete"]).default("message"),
+  kind: z.enum(["message", "edit", "delete"]),
   refSeq: z.number().int().positive().optional(),
-  revision: z.number().int().min(0).default(0),
+  revision: z.number().int().min(0),
 });
 export type ArchiveRow = z.output<typeof ArchiveRowSchema>;
 

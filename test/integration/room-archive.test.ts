@@ -79,7 +79,8 @@ describe("room archive", () => {
       deleted_at: null,
       revision: 0,
     });
-    const result = await runQueue({ type: "room.archive", roomId: room.id, messages: history.items });
+    const rows = history.items.map((m) => ({ ...m, kind: "message", revision: 0 }));
+    const result = await runQueue({ type: "room.archive", roomId: room.id, messages: rows });
     expect(result.explicitAcks).toHaveLength(1);
     expect(await archivedCount(room.id, 131, 500)).toBe(130);
   });
