@@ -6,14 +6,17 @@ import { runScheduled } from "./cron";
 import { inFlight, refuseWhileDraining } from "./lifecycle/in-flight";
 import { consumeQueue } from "./queues";
 
+// Production objects.
+export { BackendPool } from "../durable/backend-pool";
 export { Inbox } from "../durable/inbox";
 export { Room } from "../durable/room";
 export { TaskRun } from "../durable/task-run";
-// Bench-only baselines, reachable only through /__bench/ when BENCH_ROUTES = "on".
+// Not an object: the named entrypoint `npm start` calls to drain and close sockets on shutdown.
+export { ServeControl } from "./lifecycle/serve-control";
+// Benchmark baselines, not production objects: reachable only through /__bench/ when
+// BENCH_ROUTES = "on" (wrangler.toml binds them, so the class must be exported).
 export { BenchEchoRoom } from "../durable/bench/echo-room";
 export { BenchPartyRoom } from "../durable/bench/party-room";
-export { BackendPool } from "../durable/backend-pool";
-export { ServeControl } from "./lifecycle/serve-control";
 
 // Every handler run is counted, so a stopping local server can wait for running work.
 export default {

@@ -1,5 +1,6 @@
 // The EVENTS consumer: each event type belongs to one registered consumer. Messages are
-// grouped by consumer so each can fold its whole share of the batch into one D1 batch.
+// grouped by consumer and each decides how to write its share: the room archive writes each
+// event on its own (one failing event is retried alone), post events fold theirs together.
 // A message whose type nobody handles is poison and goes straight to the dead-letter queue.
 import type { Db } from "../db/client";
 import type { Logger } from "../lib/log";

@@ -1,8 +1,9 @@
 // The room archive consumer (EVENTS `room.*`): durable room messages into the D1 `messages`
 // table and read cursors into `room_members`. Idempotent: a message is keyed by room and seq
 // (a redelivery inserts nothing), and a read cursor only moves forward. Edit and delete
-// entries are rows too; after each batch the messages they name take the state of their
-// newest change, whatever order batches arrive in (a `revision` guard).
+// entries are rows too; once an event's rows are in, the messages they name take the state of
+// their newest change, whatever order events arrive in (a `revision` guard). Each event (one
+// queue message) is written and settled on its own.
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { roomMembers } from "../db/schema";
@@ -87,7 +88,7 @@ async function write(env: Env, db: Db, event: RoomEvent): Promise<void> {
     return;
   }
   await insertRows(env.DB, event).run();
-  // Idempotent and order-independent, so it may run after the batch.
+  // Idempotent and order-independent, so it may run after the insert.
   const touched = event.messages.map((m) => m.refSeq ?? m.seq);
   await reconcile(db, event.roomId, Math.min(...touched), Math.max(...touched));
 }
