@@ -20,17 +20,6 @@ export interface MessageRow extends Record<string, SqlStorageValue> {
   revision: number;
 }
 
-/** Columns added after the first version, created on existing rooms at start-up. */
-export const ADDED_COLUMNS = [
-  "ALTER TABLE messages ADD COLUMN kind TEXT NOT NULL DEFAULT 'message'",
-  "ALTER TABLE messages ADD COLUMN ref_seq INTEGER",
-  "ALTER TABLE messages ADD COLUMN edited_at INTEGER",
-  "ALTER TABLE messages ADD COLUMN deleted_at INTEGER",
-  "ALTER TABLE messages ADD COLUMN revision INTEGER NOT NULL DEFAULT 0",
-  "ALTER TABLE room_state ADD COLUMN fanout_seq INTEGER",
-  "ALTER TABLE members ADD COLUMN blocks_peer INTEGER NOT NULL DEFAULT 0",
-];
-
 const iso = (ms: number | null) => (ms === null ? undefined : new Date(ms).toISOString());
 
 /** A message row in the API's shape, in its latest state. */

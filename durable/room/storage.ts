@@ -4,7 +4,7 @@
 import type { Message, RoomEntry } from "../../src/protocol/protocol";
 import type { ArchiveRow } from "../../src/protocol/room-events";
 import type { MemberRole, RoomKind, RoomMember, Sender } from "../../src/protocol/rooms";
-import { ADDED_COLUMNS, type MessageRow, toArchiveRow, toEntry, toMessage } from "./log-rows";
+import { type MessageRow, toArchiveRow, toEntry, toMessage } from "./log-rows";
 
 interface StateRow extends Record<string, SqlStorageValue> {
   room_id: string | null;
@@ -40,13 +40,17 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS messages (
     seq INTEGER PRIMARY KEY, id TEXT NOT NULL, client_msg_id TEXT NOT NULL, sender_id TEXT NOT NULL,
     sender_username TEXT NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'message', ref_seq INTEGER, edited_at INTEGER, deleted_at INTEGER,
+    revision INTEGER NOT NULL DEFAULT 0,
     UNIQUE (sender_id, client_msg_id))`,
   `CREATE TABLE IF NOT EXISTS members (
     user_id TEXT PRIMARY KEY, role TEXT NOT NULL,
-    read_seq INTEGER NOT NULL DEFAULT 0, read_synced INTEGER NOT NULL DEFAULT 1)`,
+    read_seq INTEGER NOT NULL DEFAULT 0, read_synced INTEGER NOT NULL DEFAULT 1,
+    blocks_peer INTEGER NOT NULL DEFAULT 0)`,
   `CREATE TABLE IF NOT EXISTS room_state (
     id INTEGER PRIMARY KEY CHECK (id = 1), room_id TEXT, kind TEXT, epoch TEXT NOT NULL,
-    last_seq INTEGER NOT NULL, archived_seq INTEGER NOT NULL, floor_seq INTEGER NOT NULL)`,
+    last_seq INTEGER NOT NULL, archived_seq INTEGER NOT NULL, floor_seq INTEGER NOT NULL,
+    fanout_seq INTEGER)`,
 ];
 
 /** clientMsgId prefix of edit/delete entries (a client's ids cannot collide: they are per sender and this one is the entry's id). */
@@ -60,20 +64,13 @@ export class RoomStore {
     newId: () => string,
   ) {
     for (const statement of SCHEMA) this.sql.exec(statement);
-    for (const statement of ADDED_COLUMNS) {
-      try {
-        this.sql.exec(statement);
-      } catch {
-        // The column exists already.
-      }
-    }
-    // A room written by the first version has messages but no state row: its last seq is MAX(seq).
+    // The state row, created with the room (seqs derived from the log, empty for a new room).
     this.sql.exec(
       `INSERT OR IGNORE INTO room_state (id, epoch, last_seq, archived_seq, floor_seq)
        SELECT 1, ?, COALESCE(MAX(seq), 0), 0, COALESCE(MIN(seq) - 1, 0) FROM messages`,
       newId(),
     );
-    // A room from before IM fan-out does not send its old history to inboxes.
+    // Fan-out starts at the head the room has when the row is made.
     this.sql.exec("UPDATE room_state SET fanout_seq = last_seq WHERE fanout_seq IS NULL");
     this.#state = this.readState();
   }
