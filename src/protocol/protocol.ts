@@ -20,17 +20,23 @@ export function errorFrame(code: string, detail: string): string {
 
 // ---------------------------------------------------------------- room socket
 
+const IdSchema = z.uuid().meta({ example: "01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d" });
+const TimestampSchema = z.iso.datetime().meta({ example: "2026-11-22T09:30:00.000Z" });
+
+/**
+ * A chat message in its latest state: on the room and inbox sockets, in queue messages and
+ * in HTTP answers (src/schemas/rooms.ts names it "Message" in /openapi.json).
+ */
 export const MessageSchema = z.object({
-  id: z.string(),
-  roomId: z.string(),
-  seq: z.number().int().positive(),
+  id: IdSchema,
+  roomId: IdSchema,
+  seq: z.number().int().positive().meta({ description: "The room's gap-free order", example: 42 }),
   clientMsgId: z.string(),
-  sender: z.object({ id: z.string(), username: z.string() }),
-  body: z.string(),
-  createdAt: z.string(),
-  // The latest state of an edited or deleted message (a deleted one has body "").
-  editedAt: z.string().optional(),
-  deletedAt: z.string().optional(),
+  sender: z.object({ id: IdSchema, username: z.string() }),
+  body: z.string().meta({ description: "The latest body; empty once deleted" }),
+  createdAt: TimestampSchema,
+  editedAt: TimestampSchema.optional().meta({ description: "Set once the sender edited the message" }),
+  deletedAt: TimestampSchema.optional().meta({ description: "Set once the sender deleted the message" }),
 });
 export type Message = z.infer<typeof MessageSchema>;
 

@@ -1,6 +1,6 @@
 // Room, member and message schemas (API.md "Rooms").
 import { z } from "@hono/zod-openapi";
-import { ClientMsgIdSchema } from "../protocol/protocol";
+import { ClientMsgIdSchema, MessageSchema as WireMessageSchema } from "../protocol/protocol";
 import { IdSchema, PageQuerySchema, TimestampSchema } from "./common";
 
 export const RoomKindSchema = z.enum(["channel", "group", "direct"]).openapi({ example: "channel" });
@@ -21,19 +21,8 @@ export const RoomSchema = z
   })
   .openapi("Room");
 
-export const MessageSchema = z
-  .object({
-    id: IdSchema,
-    roomId: IdSchema,
-    seq: z.number().int().positive().openapi({ description: "The room's gap-free order", example: 42 }),
-    clientMsgId: z.string(),
-    sender: z.object({ id: IdSchema, username: z.string() }),
-    body: z.string().openapi({ description: "The latest body; empty once deleted" }),
-    createdAt: TimestampSchema,
-    editedAt: TimestampSchema.optional().openapi({ description: "Set once the sender edited the message" }),
-    deletedAt: TimestampSchema.optional().openapi({ description: "Set once the sender deleted the message" }),
-  })
-  .openapi("Message");
+/** The one message schema (src/protocol/protocol.ts), as the "Message" component. */
+export const MessageSchema = WireMessageSchema.openapi("Message");
 
 export const MyRoomSchema = RoomSchema.extend({
   unread: z
