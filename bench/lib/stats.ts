@@ -46,23 +46,8 @@ export function nowMs(): number {
 /** Resolves after `ms`. */
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** Runs `work` over `items` with at most `limit` in flight; results in input order. */
-export async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await work(items[i]!, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
+/** Runs `work` over `items` with at most `limit` in flight (the Worker's own helper). */
+export { mapLimit } from "../../src/lib/concurrency.ts";
 
 /** Shuffles in place (Fisher-Yates). */
 export function shuffle<T>(items: T[]): T[] {
