@@ -70,7 +70,7 @@ async function measureServer(server: BenchServer): Promise<ServerRun> {
 }
 
 const machineAtStart = machine();
-const bundle = await buildBundle();
+const bundle = await buildBundle({ bench: true });
 ensureDevVars();
 const runs: ServerRun[] = [];
 try {

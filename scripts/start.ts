@@ -41,10 +41,16 @@ function whenReady(server: ChildProcess): Promise<string> {
 const options = readOptions();
 const log = createServeLog(options.logLevel ?? "info", options.logFormat);
 const started = Date.now();
-log.info("preparing", { persistTo: options.persistTo, build: options.bundle ? "prebuilt" : "wrangler" });
+log.info("preparing", {
+  persistTo: options.persistTo,
+  build: options.bundle ? "prebuilt" : "wrangler",
+  bench: options.vars.BENCH_ROUTES === "on",
+});
 ensureDevVars(); // before the config is read: wrangler loads the secrets from it
 const [bundle, config] = await Promise.all([
-  options.bundle ? ({ entry: options.bundle, remove: async () => undefined } satisfies Bundle) : buildBundle(),
+  options.bundle
+    ? ({ entry: options.bundle, remove: async () => undefined } satisfies Bundle)
+    : buildBundle({ bench: options.vars.BENCH_ROUTES === "on" }),
   loadPlazaConfig(),
   setup({ persistTo: options.persistTo, quiet: true }),
 ]);

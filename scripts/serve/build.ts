@@ -23,8 +23,14 @@ async function removeStaleBundles(parent: string): Promise<void> {
   }
 }
 
-/** Bundles the Worker into a fresh directory under .wrangler/serve (one per run: runs may overlap). */
-export async function buildBundle(): Promise<Bundle> {
+/** The benchmark entry: the production Worker plus the /__bench/ routes (docs/decisions/0066). */
+export const BENCH_ENTRY = "src/bench/index.ts";
+
+/**
+ * Bundles the Worker into a fresh directory under .wrangler/serve (one per run: runs may
+ * overlap). `bench`: bundle the benchmark entry instead of wrangler.toml's `main`.
+ */
+export async function buildBundle({ bench = false }: { bench?: boolean } = {}): Promise<Bundle> {
   // Not .wrangler/tmp: wrangler sweeps that directory.
   const parent = path.join(root, ".wrangler", "serve");
   await mkdir(parent, { recursive: true });
@@ -32,7 +38,8 @@ export async function buildBundle(): Promise<Bundle> {
   const outdir = await mkdtemp(path.join(parent, "bundle-"));
   const remove = () => rm(outdir, { recursive: true, force: true });
   try {
-    await run(bin("wrangler"), ["deploy", "--dry-run", "--outdir", outdir], { quiet: true });
+    const entry = bench ? [path.join(root, BENCH_ENTRY)] : [];
+    await run(bin("wrangler"), ["deploy", ...entry, "--dry-run", "--outdir", outdir], { quiet: true });
   } catch (err) {
     await remove();
     throw err;

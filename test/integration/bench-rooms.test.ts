@@ -2,7 +2,7 @@
 // every frame to every socket (the bare object and the partyserver one alike).
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { benchRoute } from "../../src/bench-routes";
+import { benchRoute } from "../../src/bench/routes";
 import { call } from "../support/api";
 
 const on = { ...env, BENCH_ROUTES: "on" } as unknown as Env;

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { benchRoute } from "../../src/bench-routes";
+import { benchRoute } from "../../src/bench/routes";
 import { call } from "../support/api";
 
 describe("bench baseline route", () => {

@@ -1,18 +1,19 @@
 // Bare baseline routes for benchmarks: answered before Hono and all middleware, so a
 // benchmark can compare a Plaza route with "the same JSON from the same process".
-// Off unless BENCH_ROUTES = "on" (never enable it in production).
+// Served only by the benchmark entry (src/bench/index.ts, docs/decisions/0066), and there
+// only while BENCH_ROUTES = "on".
 //
 // POST /__bench/json  stores a JSON body (<= 64 KiB) in this isolate
 // GET  /__bench/json  returns the stored body
 // GET  /__bench/rooms/echo/<name>/ws   a bare hibernating broadcast object (BENCH_ECHO_ROOM)
 // GET  /__bench/rooms/party/<name>/ws  the same room written with partyserver (BENCH_PARTY_ROOM)
-// POST /__bench/feed/* feed bulk seeding and hot-list timing (src/bench-feed.ts)
+// POST /__bench/feed/* feed bulk seeding and hot-list timing (src/bench/feed.ts)
 
-import { benchFeedRoute } from "./bench-feed";
-// POST /__bench/im/*                   IM benchmark helpers (src/bench-im.ts)
+import { benchFeedRoute } from "./feed";
+// POST /__bench/im/*                   IM benchmark helpers (src/bench/im.ts)
 
-import { benchImRoute } from "./bench-im";
-import { loadConfig } from "./config";
+import { benchImRoute } from "./im";
+import { loadConfig } from "../config";
 
 let stored = '{"ok":true}';
 const MAX_BYTES = 65_536;
@@ -24,7 +25,7 @@ export async function benchRoute(request: Request, env: Env): Promise<Response |
   if (!loadConfig(env).benchRoutes) return undefined;
   const { pathname } = new URL(request.url);
   if (!pathname.startsWith("/__bench/")) return undefined;
-  // /__bench/im/* (src/bench-im.ts)
+  // /__bench/im/* (src/bench/im.ts)
   if (pathname.startsWith("/__bench/im/")) return benchImRoute(request, env, pathname);
   const room = BENCH_ROOM.exec(pathname);
   if (room) {

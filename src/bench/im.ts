@@ -6,10 +6,10 @@
 // POST /__bench/im/path      {roomId, path: auto|direct|queue}  -> 204
 // POST /__bench/im/received  {roomId, seqs, userIds}            -> {appliedAt: (number|null)[][], deliveries, fanout}
 import { z } from "zod";
-import { createDb } from "./db/client";
-import { mapLimit } from "./lib/concurrency";
-import { users } from "./db/schema";
-import { createRoom } from "./services/rooms";
+import { createDb } from "../db/client";
+import { mapLimit } from "../lib/concurrency";
+import { users } from "../db/schema";
+import { createRoom } from "../services/rooms";
 
 const GroupSchema = z.object({
   ownerId: z.string().min(1),

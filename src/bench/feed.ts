@@ -6,9 +6,9 @@
 // POST /__bench/feed/refresh  runs the hot-list refresh once and reports its timing
 // POST /__bench/feed/cleanup  {authorId} hard-deletes that author's posts, then refreshes
 import { z } from "zod";
-import { loadConfig } from "./config";
-import { createDb } from "./db/client";
-import { refreshHotList } from "./services/hot-list";
+import { loadConfig } from "../config";
+import { createDb } from "../db/client";
+import { refreshHotList } from "../services/hot-list";
 
 const SeedSchema = z.object({
   authorId: z.uuid(),
