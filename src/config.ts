@@ -127,7 +127,7 @@ export interface Config {
   denyCacheMs: number;
   /** How long an isolate reuses a user profile it read (follows in the same isolate forget it). */
   profileCacheMs: number;
-  /** Serve the bare /__bench/json baseline route (benchmarks only). */
+  /** Serve the /__bench/ routes; only the benchmark entry (src/bench/index.ts) has them. */
   benchRoutes: boolean;
   backendToken: string;
   /** Chat room limits (ROOM_* vars). */
