@@ -45,7 +45,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An uploaded image (immutable; supports ETag and Range) */
+        /** An uploaded image (immutable; conditional requests and single byte ranges, RFC 9110) */
         get: {
             parameters: {
                 query?: never;
@@ -73,7 +73,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Not modified */
+                /** @description Not modified (If-None-Match / If-Modified-Since) */
                 304: {
                     headers: {
                         [name: string]: unknown;
@@ -82,6 +82,24 @@ export interface paths {
                 };
                 /** @description Not found, or not visible to the caller (not_found) */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description A precondition (If-Match, If-Unmodified-Since) failed (precondition_failed) */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No byte of the Range exists (range_not_satisfiable); Content-Range: bytes *\/size */
+                416: {
                     headers: {
                         [name: string]: unknown;
                     };
