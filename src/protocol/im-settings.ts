@@ -2,6 +2,15 @@
 // defaults. Shared by the Worker (src/config.ts), the Room and the Inbox objects.
 import { z } from "zod";
 
+/** The push services of the major browsers (PUSH_SERVICE_HOSTS' default). `*.x` matches below x. */
+export const DEFAULT_PUSH_SERVICE_HOSTS = [
+  "fcm.googleapis.com",
+  "updates.push.services.mozilla.com",
+  "*.notify.windows.com",
+  "web.push.apple.com",
+  "*.push.apple.com",
+];
+
 const int = (fallback: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
 const ImVarsSchema = z.object({
@@ -14,6 +23,8 @@ const ImVarsSchema = z.object({
   VAPID_SUBJECT: z.string().min(1).default("mailto:admin@plaza.invalid"),
   VAPID_PUBLIC_KEY: z.string().default(""),
   VAPID_PRIVATE_KEY: z.string().optional(),
+  // Unset: the browsers' push services; "" (empty): any public host.
+  PUSH_SERVICE_HOSTS: z.string().default(DEFAULT_PUSH_SERVICE_HOSTS.join(",")),
 });
 
 /** How instant messaging behaves; see the README's configuration table. */
@@ -32,6 +43,8 @@ export interface ImSettings {
   pushTtlSeconds: number;
   /** VAPID (RFC 8292): contact URI, public key (base64url uncompressed P-256 point), private key (base64url `d`). */
   vapid: { subject: string; publicKey: string; privateKey: string } | undefined;
+  /** Hosts a push subscription's endpoint may name (`*.x`: any name below x); empty: any public host. */
+  pushServiceHosts: string[];
 }
 
 const PUBLIC_KEY = /^[A-Za-z0-9_-]{87}$/;
@@ -62,6 +75,9 @@ export function parseImSettings(env: object): ImSettings {
     editWindowMs: raw.IM_EDIT_WINDOW_SECONDS * 1000,
     pushTtlSeconds: raw.IM_PUSH_TTL_SECONDS,
     vapid: parseVapid(raw),
+    pushServiceHosts: raw.PUSH_SERVICE_HOSTS.split(",")
+      .map((h) => h.trim())
+      .filter((h) => h.length > 0),
   };
   cache.set(env, settings);
   return settings;
