@@ -20,6 +20,7 @@ import { MEDIA_UPLOAD_PATH, mediaServeRoutes, mediaUploadRoutes } from "./routes
 import { postRoutes } from "./routes/posts";
 import { userRoutes } from "./routes/users";
 // ---- tasks
+import { adminRoutes } from "./routes/admin";
 import { backendRoutes } from "./routes/backends";
 import { taskCallbackRoutes } from "./routes/task-callbacks";
 import { taskRoutes } from "./routes/tasks";
@@ -62,6 +63,7 @@ function buildApp() {
     .route("/v1", taskRoutes)
     .route("/v1", taskCallbackRoutes)
     .route("/v1/backends", backendRoutes)
+    .route("/v1/admin", adminRoutes)
     // ---- feed
     .route("/v1", postRoutes)
     .route("/v1", feedRoutes)

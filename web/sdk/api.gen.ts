@@ -117,6 +117,82 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/dead-letters/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Operator: send recorded dead letters back to their queue (oldest first) and forget them */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["DeadLetterReplayBody"];
+                };
+            };
+            responses: {
+                /** @description What was replayed and what is left */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DeadLetterReplay"];
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large (payload_too_large) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported Content-Type (unsupported_media_type) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/login": {
         parameters: {
             query?: never;
@@ -4367,6 +4443,27 @@ export interface components {
             memberIds?: string[];
             /** @example lobby */
             name: string;
+        };
+        DeadLetterReplay: {
+            /** @enum {string} */
+            queue: "plaza-events-dlq" | "plaza-tasks-dlq";
+            remaining: number;
+            replayed: number;
+            to: {
+                [key: string]: number;
+            };
+        };
+        DeadLetterReplayBody: {
+            /**
+             * @description Most rows this call replays
+             * @default 90
+             */
+            limit: number;
+            /**
+             * @description The dead-letter queue whose recorded rows to replay
+             * @enum {string}
+             */
+            queue: "plaza-events-dlq" | "plaza-tasks-dlq";
         };
         DirectRoomBody: {
             /**
