@@ -66,6 +66,8 @@ export default defineConfig(async () => {
               BREAKER_FAILURE_THRESHOLD: "3",
               BREAKER_COOLDOWN_SECONDS: "1",
               TASK_RESULT_INLINE_BYTES: "1024",
+              // The push test service's host is the only push service the tests send to.
+              PUSH_SERVICE_HOSTS: PUSH_HOST,
               VAPID_PUBLIC_KEY:
                 "BPynj02itmedu2bs2iWsllSmD8RW55rzvufGrk3uUDjcEt3L1Vo4i9ZIpbbDcKV3JgxVuwfTwbK0UGgOD30xz1Q",
             },

@@ -19,6 +19,7 @@ import { roomRoutes } from "./routes/rooms";
 import { MEDIA_UPLOAD_PATH, mediaServeRoutes, mediaUploadRoutes } from "./routes/media";
 import { postRoutes } from "./routes/posts";
 import { userRoutes } from "./routes/users";
+import { adminRoutes } from "./routes/admin";
 import { backendRoutes } from "./routes/backends";
 import { taskCallbackRoutes } from "./routes/task-callbacks";
 import { taskRoutes } from "./routes/tasks";
@@ -58,6 +59,7 @@ function buildApp() {
     .route("/v1", taskRoutes)
     .route("/v1", taskCallbackRoutes)
     .route("/v1/backends", backendRoutes)
+    .route("/v1/admin", adminRoutes)
     .route("/v1", postRoutes)
     .route("/v1", feedRoutes)
     .route("/v1", mediaUploadRoutes)

@@ -36,6 +36,15 @@ const RoomVarsSchema = z.object({
   ROOM_GROUP_COMMIT_MS: int(10, 0, 1_000),
 });
 
+/** The push services of the major browsers (PUSH_SERVICE_HOSTS' default). `*.x` matches below x. */
+export const DEFAULT_PUSH_SERVICE_HOSTS = [
+  "fcm.googleapis.com",
+  "updates.push.services.mozilla.com",
+  "*.notify.windows.com",
+  "web.push.apple.com",
+  "*.push.apple.com",
+];
+
 const ImVarsSchema = z.object({
   IM_FANOUT_QUEUE_THRESHOLD: int(100, 1, 1_000_000),
   IM_FANOUT_CHUNK: int(25, 1, 100),
@@ -43,6 +52,8 @@ const ImVarsSchema = z.object({
   IM_FANOUT_INTERVAL_MS: int(1_000, 0, 10_000),
   IM_EDIT_WINDOW_SECONDS: int(900, 0, 31_536_000),
   IM_PUSH_TTL_SECONDS: int(86_400, 0, 2_419_200),
+  // Unset: the browsers' push services; "" (empty): any public host.
+  PUSH_SERVICE_HOSTS: z.string().default(DEFAULT_PUSH_SERVICE_HOSTS.join(",")),
   VAPID_SUBJECT: z.string().min(1).default("mailto:admin@plaza.invalid"),
   VAPID_PUBLIC_KEY: z.string().default(""),
   VAPID_PRIVATE_KEY: z.string().optional(),
@@ -198,6 +209,8 @@ export interface ImSettings {
   pushTtlSeconds: number;
   /** VAPID (RFC 8292): contact URI, public key (base64url uncompressed P-256 point), private key (base64url `d`). */
   vapid: { subject: string; publicKey: string; privateKey: string } | undefined;
+  /** Hosts a push subscription's endpoint may name (`*.x`: any name below x); empty: any public host. */
+  pushServiceHosts: string[];
 }
 
 /** Feed limits and tuning (posts, media, cache, hot list, retention). */
@@ -255,6 +268,9 @@ function imSettings(raw: z.output<typeof ImVarsSchema>): ImSettings {
     editWindowMs: raw.IM_EDIT_WINDOW_SECONDS * 1000,
     pushTtlSeconds: raw.IM_PUSH_TTL_SECONDS,
     vapid: parseVapid(raw),
+    pushServiceHosts: raw.PUSH_SERVICE_HOSTS.split(",")
+      .map((h) => h.trim())
+      .filter((h) => h.length > 0),
   };
 }
 

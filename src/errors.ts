@@ -62,6 +62,24 @@ export const errors = {
     }),
   unsupportedMediaType: (detail = "Unsupported Content-Type.") =>
     new AppError(415, "unsupported_media_type", "Unsupported media type", detail),
+  preconditionFailed: (headers: Record<string, string> = {}) =>
+    new AppError(
+      412,
+      "precondition_failed",
+      "Precondition failed",
+      "The representation does not match If-Match / If-Unmodified-Since.",
+      {},
+      headers,
+    ),
+  rangeNotSatisfiable: (size: number) =>
+    new AppError(
+      416,
+      "range_not_satisfiable",
+      "Range not satisfiable",
+      `No byte of the requested range exists; the size is ${size} bytes.`,
+      { size },
+      { "Content-Range": `bytes */${size}` },
+    ),
   unprocessable: (code: string, detail: string) => new AppError(422, code, "Unprocessable", detail),
   rateLimited: (retryAfterSeconds: number) =>
     new AppError(

@@ -21,6 +21,9 @@ export interface AccessClaims {
   exp: number;
 }
 
+/** Clock skew tolerated between Plaza's isolates on exp, nbf and iat (iat in the future is refused past it). */
+export const CLOCK_SKEW_SECONDS = 5;
+
 const encoder = new TextEncoder();
 
 // Importing the HMAC key costs a Web Crypto call; the secret is fixed per isolate, so the
@@ -95,7 +98,9 @@ async function verifySignedAccessToken(token: string, jwt: JwtSettings): Promise
       audience: jwt.audience,
       typ: ACCESS_TOKEN_TYP,
       requiredClaims: ["sub", "sid", "exp", "iat", "nbf"],
-      clockTolerance: 5,
+      clockTolerance: CLOCK_SKEW_SECONDS,
+      // Checks iat too: not later than now + the skew, not older than a token lives.
+      maxTokenAge: jwt.accessTtlSeconds,
     });
     const { sub, sid, username, exp } = payload;
     if (typeof sub !== "string" || typeof sid !== "string" || typeof username !== "string" || typeof exp !== "number") {
@@ -164,7 +169,7 @@ export async function verifyTaskToken(
       audience: TASK_TOKEN_AUDIENCE,
       typ: TASK_TOKEN_TYP,
       requiredClaims: ["sub", "jid", "exp", "iat"],
-      clockTolerance: 5,
+      clockTolerance: CLOCK_SKEW_SECONDS,
     });
     const { sub, jid } = payload;
     if (typeof sub !== "string" || typeof jid !== "string") return undefined;

@@ -8,9 +8,14 @@ import { authenticateToken } from "./middleware";
 
 const BEARER_PREFIX = "bearer.";
 
+/** True when the request carries fetch metadata (Sec-Fetch-*): only browsers send it. */
+function isFromBrowser(c: Context<AppEnv>): boolean {
+  return c.req.header("Sec-Fetch-Site") !== undefined || c.req.header("Sec-Fetch-Mode") !== undefined;
+}
+
 /**
  * Checks an upgrade request and returns the verified caller. Browsers always send Origin,
- * so a present Origin must be on ALLOWED_ORIGINS; clients that are not browsers send none.
+ * so a present (or empty) Origin must be on ALLOWED_ORIGINS; clients that are not browsers send none.
  */
 export async function authorizeUpgrade(c: Context<AppEnv>): Promise<AuthUser> {
   if (c.req.header("Upgrade")?.toLowerCase() !== "websocket") {
@@ -25,7 +30,10 @@ export async function authorizeUpgrade(c: Context<AppEnv>): Promise<AuthUser> {
       },
     );
   }
-  const origin = c.req.header("Origin");
+  // An empty Origin is not "no Origin": workerd drops empty header values before the Worker sees
+  // them, so a request that shows it comes from a browser (Sec-Fetch-*, which browsers send with
+  // every upgrade along with a real Origin) must name an allowed Origin.
+  const origin = c.req.header("Origin") ?? (isFromBrowser(c) ? "" : undefined);
   if (origin !== undefined && !c.var.config.allowedOrigins.includes(origin)) {
     throw errors.forbidden("This Origin may not open sockets here.");
   }

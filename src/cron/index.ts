@@ -3,6 +3,7 @@
 import { loadConfig } from "../config";
 import { createDb } from "../db/client";
 import { createLogger, describeError } from "../lib/log";
+import { reconcileCounters } from "./counters";
 import { sweepFeedRetention } from "./feed-retention";
 import { sweepHotList } from "./hot-list";
 import { sweepSessions } from "./sessions";
@@ -17,6 +18,7 @@ export async function runScheduled(controller: ScheduledController, env: Env, _c
     sessions: () => sweepSessions(db, now),
     hotList: () => sweepHotList(db, env.CACHE, config.feed, now),
     feedRetention: () => sweepFeedRetention(db, env.MEDIA, config.feed, now),
+    counters: async () => ({ ...(await reconcileCounters(db, log, now)) }),
   };
   for (const [name, run] of Object.entries(sweeps)) {
     try {

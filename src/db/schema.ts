@@ -138,7 +138,12 @@ export const likes = sqliteTable(
       .references(() => users.id, { onDelete: "cascade" }),
     createdAt: createdAt(),
   },
-  (t) => [primaryKey({ columns: [t.postId, t.userId] }), index("likes_user_idx").on(t.userId)],
+  (t) => [
+    primaryKey({ columns: [t.postId, t.userId] }),
+    index("likes_user_idx").on(t.userId),
+    // The counter reconciliation finds recently liked posts (src/cron/counters.ts).
+    index("likes_created_idx").on(t.createdAt),
+  ],
 );
 
 export const comments = sqliteTable(
@@ -154,7 +159,11 @@ export const comments = sqliteTable(
     content: text("content").notNull(),
     createdAt: createdAt(),
   },
-  (t) => [index("comments_post_idx").on(t.postId, t.id), index("comments_author_idx").on(t.authorId)],
+  (t) => [
+    index("comments_post_idx").on(t.postId, t.id),
+    index("comments_author_idx").on(t.authorId),
+    index("comments_created_idx").on(t.createdAt),
+  ],
 );
 
 /**

@@ -30,8 +30,10 @@ const problemDescriptions = {
   403: "Not allowed (forbidden)",
   404: "Not found, or not visible to the caller (not_found)",
   409: "Conflict",
+  412: "A precondition (If-Match, If-Unmodified-Since) failed (precondition_failed)",
   413: "Body too large (payload_too_large)",
   415: "Unsupported Content-Type (unsupported_media_type)",
+  416: "No byte of the Range exists (range_not_satisfiable); Content-Range: bytes */size",
   422: "Well-formed but not acceptable",
   429: "Rate limited (rate_limited); see Retry-After",
 } as const;

@@ -1,33 +1,13 @@
 // The GPU backend pool for operators (API.md "GPU backends"): list with health, in-flight and
 // breaker state; register at runtime; drain; remove. Operator token only.
 import { createRoute, z } from "@hono/zod-openapi";
-import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../env";
+import { operatorSecurity, requireOperator } from "../auth/operator";
 import { errors } from "../errors";
-import { timingSafeEqual } from "../lib/encoding";
 import { createRouter, json, jsonBody, problems } from "../lib/openapi";
 import { BackendBodySchema, BackendIdParamSchema, BackendPatchSchema, BackendViewSchema } from "../schemas/tasks";
 
-const encoder = new TextEncoder();
-
-/** Requires `Authorization: Bearer <BACKEND_TOKEN>`, compared in constant time. */
-function requireOperator() {
-  return createMiddleware<AppEnv>(async (c, next) => {
-    const presented = c.req.header("Authorization")?.match(/^Bearer (.+)$/i)?.[1] ?? "";
-    // Hash both sides first so the comparison time says nothing about the token's length either.
-    const [a, b] = await Promise.all(
-      [presented, c.var.config.backendToken].map(
-        async (t) => new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(t))),
-      ),
-    );
-    if (!presented || !timingSafeEqual(a!, b!)) throw errors.unauthorized("The operator token is required.");
-    await next();
-  });
-}
-
 const pool = (env: Env) => env.BACKENDS_POOL.get(env.BACKENDS_POOL.idFromName("pool"));
 const tags = ["GPU backends"];
-const operatorSecurity = [{ operatorToken: [] }];
 
 const listRoute = createRoute({
   method: "get",

@@ -4,6 +4,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth } from "../auth/middleware";
 import { errors } from "../errors";
 import { bearerSecurity, createRouter, json, jsonBody, problems } from "../lib/openapi";
+import { pushEndpointRefusal } from "../lib/push-endpoint";
 import { limitWrites } from "../middleware/write-limit";
 import { IdParamSchema } from "../schemas/common";
 import {
@@ -94,7 +95,7 @@ const subscribeRoute = createRoute({
   request: { body: jsonBody(PushSubscriptionBodySchema) },
   responses: {
     201: json(PushSubscriptionSchema, "The subscription (same endpoint: refreshed)"),
-    ...problems(400, 401, 413, 415, 429),
+    ...problems(400, 401, 413, 415, 422, 429),
   },
 });
 
@@ -157,6 +158,8 @@ export const imRoutes = createRouter()
   })
   .openapi(subscribeRoute, async (c) => {
     const { endpoint, keys } = c.req.valid("json");
+    const refusal = pushEndpointRefusal(endpoint, c.var.config.im.pushServiceHosts);
+    if (refusal) throw errors.unprocessable(refusal.code, refusal.detail);
     const sub = await inboxStub(c.env, c.var.auth.id).addPushSubscription({
       endpoint,
       p256dh: keys.p256dh,

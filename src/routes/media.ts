@@ -2,6 +2,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireAuth } from "../auth/middleware";
 import { errors } from "../errors";
+import { evaluateConditional } from "../lib/http-conditional";
 import { bearerSecurity, createRouter, json, problems } from "../lib/openapi";
 import { limitWrites } from "../middleware/write-limit";
 import { MediaSchema } from "../schemas/posts";
@@ -27,24 +28,15 @@ const serveRoute = createRoute({
   method: "get",
   path: "/media/{key}",
   tags: ["Media"],
-  summary: "An uploaded image (immutable; supports ETag and Range)",
+  summary: "An uploaded image (immutable; conditional requests and single byte ranges, RFC 9110)",
   request: { params: z.object({ key: z.string().openapi({ param: { name: "key", in: "path" } }) }) },
   responses: {
     200: { content: { "image/*": { schema: binary } }, description: "The image" },
     206: { description: "Part of the image (Range)" },
-    304: { description: "Not modified" },
-    ...problems(404),
+    304: { description: "Not modified (If-None-Match / If-Modified-Since)" },
+    ...problems(404, 412, 416),
   },
 });
-
-/** First and last byte of the range R2 served, or undefined for the whole object. */
-function byteRange(range: R2Range | undefined, size: number): { first: number; last: number } | undefined {
-  if (!range) return undefined;
-  // R2 reports the range with absent members as undefined keys, so test values, not keys.
-  const { offset, length, suffix } = range as { offset?: number; length?: number; suffix?: number };
-  const first = suffix !== undefined ? Math.max(0, size - suffix) : (offset ?? 0);
-  return { first, last: Math.min(size, first + (length ?? size - first)) - 1 };
-}
 
 export const mediaUploadRoutes = createRouter().openapi(uploadRoute, async (c) => {
   const declared = (c.req.header("Content-Type") ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
@@ -58,22 +50,48 @@ export const mediaUploadRoutes = createRouter().openapi(uploadRoute, async (c) =
   );
 });
 
-export const mediaServeRoutes = createRouter().openapi(serveRoute, async (c) => {
-  const { key } = c.req.valid("param");
-  if (!isMediaKey(key)) throw errors.notFound("media");
-  // Only well-formed single ranges reach R2; anything else is served whole (RFC 9110 allows ignoring Range).
-  const wantsRange = /^bytes=(\d+-\d*|-\d+)$/.test(c.req.header("Range") ?? "");
-  const object = await c.env.MEDIA.get(key, {
-    onlyIf: c.req.raw.headers,
-    ...(wantsRange ? { range: c.req.raw.headers } : {}),
-  });
-  if (!object) throw errors.notFound("media");
+/** Request headers that make a GET conditional or partial (RFC 9110 13.1, 14.2). */
+const CONDITIONAL = ["If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "Range"];
+
+/** The response headers of a stored image (also on 304 and 412: ETag, Last-Modified, caching). */
+function mediaHeaders(object: R2Object): Headers {
   const headers = new Headers({ "X-Content-Type-Options": "nosniff", "Accept-Ranges": "bytes" });
   object.writeHttpMetadata(headers);
   headers.set("ETag", object.httpEtag);
-  if (!("body" in object)) return new Response(null, { status: 304, headers });
-  const range = wantsRange ? byteRange(object.range, object.size) : undefined;
-  if (!range) return new Response(object.body, { status: 200, headers });
-  headers.set("Content-Range", `bytes ${range.first}-${range.last}/${object.size}`);
+  headers.set("Last-Modified", object.uploaded.toUTCString());
+  return headers;
+}
+
+export const mediaServeRoutes = createRouter().openapi(serveRoute, async (c) => {
+  const { key } = c.req.valid("param");
+  if (!isMediaKey(key)) throw errors.notFound("media");
+  const request = c.req.raw.headers;
+  // A plain GET is one R2 read. A conditional or partial one reads the metadata first and decides
+  // here (RFC 9110 13.2.2): R2's own onlyIf cannot tell a 412 from a 304, nor report a 416.
+  if (!CONDITIONAL.some((name) => request.has(name))) {
+    const object = await c.env.MEDIA.get(key);
+    if (!object) throw errors.notFound("media");
+    return new Response(object.body, { status: 200, headers: mediaHeaders(object) });
+  }
+  const head = await c.env.MEDIA.head(key);
+  if (!head) throw errors.notFound("media");
+  const headers = mediaHeaders(head);
+  const outcome = evaluateConditional(request, {
+    etag: head.httpEtag,
+    lastModified: head.uploaded.getTime(),
+    size: head.size,
+  });
+  if (outcome.status === 412)
+    throw errors.preconditionFailed({ ETag: head.httpEtag, "Last-Modified": head.uploaded.toUTCString() });
+  if (outcome.status === 416) throw errors.rangeNotSatisfiable(head.size);
+  if (outcome.status === 304) return new Response(null, { status: 304, headers });
+  const range =
+    outcome.status === 206 ? { offset: outcome.first, length: outcome.last - outcome.first + 1 } : undefined;
+  // Stored media are immutable (a new upload is a new key), so the metadata read above still holds.
+  const object = await c.env.MEDIA.get(key, range ? { range } : {});
+  if (!object) throw errors.notFound("media");
+  if (outcome.status !== 206) return new Response(object.body, { status: 200, headers });
+  headers.set("Content-Range", `bytes ${outcome.first}-${outcome.last}/${head.size}`);
+  headers.set("Content-Length", String(outcome.last - outcome.first + 1));
   return new Response(object.body, { status: 206, headers });
 });

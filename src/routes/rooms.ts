@@ -51,7 +51,10 @@ const createRoomRoute = createRoute({
   middleware: [requireAuth(), limitWrites()] as const,
   summary: "Create a channel (public, joinable) or a group (invite-only)",
   request: { body: jsonBody(CreateRoomBodySchema) },
-  responses: { 201: json(RoomSchema, "The room; the caller is its owner"), ...problems(400, 401, 413, 415, 422, 429) },
+  responses: {
+    201: json(RoomSchema, "The room; the caller is its owner"),
+    ...problems(400, 401, 403, 413, 415, 422, 429),
+  },
 });
 
 const myRoomsRoute = createRoute({

@@ -8,8 +8,7 @@ import { errors } from "../errors";
 import { createRouter, json, jsonBody, problems } from "../lib/openapi";
 import { IdParamSchema } from "../schemas/common";
 import { CallbackAnswerSchema } from "../schemas/tasks";
-import { taskObject } from "../services/tasks";
-import { mediaKeyFromUrl } from "../protocol/task-types";
+import { readableSourceKey, taskObject } from "../services/tasks";
 import { JobCallbackSchema } from "../protocol/tasks";
 
 const tags = ["GPU backends"];
@@ -61,7 +60,11 @@ export const taskCallbackRoutes = createRouter()
     await requireTaskToken(c, id);
     const row = await c.var.db.query.tasks.findFirst({ where: (t, { eq }) => eq(t.id, id) });
     const input = row ? (JSON.parse(row.input) as { source?: unknown }) : undefined;
-    const key = typeof input?.source === "string" ? mediaKeyFromUrl(input.source) : undefined;
+    // Checked again at read time, with the task owner's rights (submit checked them first).
+    const key =
+      row && typeof input?.source === "string"
+        ? await readableSourceKey(c.var.db, c.env.MEDIA, row.userId, input.source)
+        : undefined;
     const object = key ? await c.env.MEDIA.get(key) : null;
     if (!object) throw errors.notFound("source");
     const headers = new Headers();

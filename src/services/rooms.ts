@@ -4,7 +4,7 @@
 import { and, count, desc, eq, inArray, lt, sql } from "drizzle-orm";
 import type { MemberRole, RoomKind } from "../protocol/rooms";
 import type { Db } from "../db/client";
-import { roomMembers, rooms, users } from "../db/schema";
+import { blocks, roomMembers, rooms, users } from "../db/schema";
 import { errors } from "../errors";
 import { newId } from "../lib/ids";
 import { tellJoined, tellLeft } from "./inbox-sync";
@@ -39,6 +39,21 @@ export function toPublicRoom(row: RoomRow, memberCount: number, role: MemberRole
   };
 }
 
+/**
+ * True when one of `userIds` has blocked `actorId`: a user you block cannot put you in a group
+ * (create or add), as they cannot message you directly (docs/decisions/0067). At most 99 ids.
+ */
+async function blockedByAny(db: Db, actorId: string, userIds: string[]): Promise<boolean> {
+  if (userIds.length === 0) return false;
+  const row = await db
+    .select({ id: blocks.blockerId })
+    .from(blocks)
+    .where(and(eq(blocks.blockedId, actorId), inArray(blocks.blockerId, userIds)))
+    .limit(1)
+    .get();
+  return row !== undefined;
+}
+
 /** D1 allows 100 bound parameters; a room_members row binds up to 5 (drizzle binds defaults). */
 const MEMBERS_PER_INSERT = 20;
 
@@ -55,6 +70,7 @@ export async function createRoom(
     const chunk = invited.slice(i, i + 90);
     const found = await db.select({ id: users.id }).from(users).where(inArray(users.id, chunk));
     if (found.length !== chunk.length) throw errors.unprocessable("unknown_user", "Some memberIds are not users.");
+    if (await blockedByAny(db, ownerId, chunk)) throw errors.blocked();
   }
   const id = newId();
   const members = [
@@ -172,6 +188,7 @@ export async function addMember(
   if (role === "admin" && actorRole !== "owner") throw errors.forbidden("Only the owner can make admins.");
   const target = await db.select({ id: users.id }).from(users).where(eq(users.id, input.userId)).get();
   if (!target) throw errors.unprocessable("unknown_user", "No such user.");
+  if (await blockedByAny(db, actorId, [input.userId])) throw errors.blocked();
   const current = await memberRole(db, roomId, input.userId);
   if (current === "owner") throw errors.conflict("cannot_change_owner", "The owner's role cannot change.");
   if (current === "admin" && role === "member" && actorRole !== "owner")

@@ -9,6 +9,7 @@ import { errors, zodIssues } from "../errors";
 import { encodeCursor, readCursor } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import { findTaskType, mediaKeyFromUrl } from "../protocol/task-types";
+import { isMediaKey } from "./media";
 import type { JsonValue } from "../protocol/json";
 import { type Task, type TaskPriority, type TaskStatus, toPublicTask } from "../protocol/tasks";
 
@@ -45,6 +46,33 @@ export async function liveTask(env: Env, row: TaskRow): Promise<Task> {
   } catch {
     return rowToTask(row);
   }
+}
+
+/** `task-results/<taskId>/<file>`: where a task's stored results live (durable/task/results.ts). */
+const TASK_RESULT_KEY_RE = /^task-results\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/[^/]+$/;
+
+/**
+ * The R2 key of a task source `userId` may read, or undefined. Readable are public uploads
+ * (POST /v1/media keys, served to anyone at /media/<key>) and the results of the user's own
+ * tasks. A missing key, another user's result and any other key are all undefined, so the
+ * caller answers them alike and learns nothing about what exists.
+ */
+export async function readableSourceKey(
+  db: Db,
+  bucket: R2Bucket,
+  userId: string,
+  source: string,
+): Promise<string | undefined> {
+  const key = mediaKeyFromUrl(source);
+  if (!key) return undefined;
+  if (isMediaKey(key)) return (await bucket.head(key)) ? key : undefined;
+  const taskId = TASK_RESULT_KEY_RE.exec(key)?.[1];
+  if (!taskId) return undefined;
+  const [own, head] = await Promise.all([
+    db.query.tasks.findFirst({ where: and(eq(tasks.id, taskId), eq(tasks.userId, userId)), columns: { id: true } }),
+    bucket.head(key),
+  ]);
+  return own && head ? key : undefined;
 }
 
 export interface SubmitInput {
@@ -84,9 +112,8 @@ export async function submitTask(
     if (first) return { task: await liveTask(env, first), created: false };
   }
   if (type.type === "image.thumbnail") {
-    const key = mediaKeyFromUrl((parsed.data as { source: string }).source);
-    if (!key || !(await env.MEDIA.head(key)))
-      throw errors.unprocessable("source_not_found", "The source image is not stored in Plaza.");
+    const key = await readableSourceKey(db, env.MEDIA, userId, (parsed.data as { source: string }).source);
+    if (!key) throw errors.unprocessable("source_not_found", "No image you may read is stored at this source.");
   }
 
   const id = newId();

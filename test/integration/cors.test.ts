@@ -33,6 +33,18 @@ describe("CORS", () => {
     }
   });
 
+  it("an empty or opaque (null) Origin gets no Allow-Origin, on answers and preflights alike", async () => {
+    for (const origin of ["", "null"]) {
+      const res = await call("/v1/me", { headers: { Origin: origin } });
+      expect(res.headers.get("Access-Control-Allow-Origin")).toBeNull();
+      const preflight = await call("/v1/posts", {
+        method: "OPTIONS",
+        headers: { Origin: origin, "Access-Control-Request-Method": "POST" },
+      });
+      expect(preflight.headers.get("Access-Control-Allow-Origin")).toBeNull();
+    }
+  });
+
   it("answers a preflight from an allowed origin with methods, headers and max age", async () => {
     const res = await call("/v1/posts", {
       method: "OPTIONS",

@@ -83,17 +83,17 @@ describe("web push", () => {
     const keys = { p256dh: "B".repeat(87), auth: "A".repeat(22) };
     await expectProblem(await post({ endpoint: "http://push.example/x", keys }), 400, "validation_failed");
     await expectProblem(
-      await post({ endpoint: "https://push.example/x", keys: { ...keys, auth: "short" } }),
+      await post({ endpoint: "https://push.plaza.test/push/x", keys: { ...keys, auth: "short" } }),
       400,
       "validation_failed",
     );
-    await expectProblem(await post({ endpoint: "https://push.example/x" }), 400, "validation_failed");
+    await expectProblem(await post({ endpoint: "https://push.plaza.test/push/x" }), 400, "validation_failed");
     await expectProblem(
-      await call("/v1/push/subscriptions", { body: { endpoint: "https://push.example/x", keys } }),
+      await call("/v1/push/subscriptions", { body: { endpoint: "https://push.plaza.test/push/x", keys } }),
       401,
       "unauthorized",
     );
-    const made = await json<{ id: string }>(await post({ endpoint: "https://push.example/x", keys }));
+    const made = await json<{ id: string }>(await post({ endpoint: "https://push.plaza.test/push/x", keys }));
     const other = await registerUser("wp");
     await expectProblem(
       await call(`/v1/push/subscriptions/${made.id}`, { method: "DELETE", token: other.accessToken }),

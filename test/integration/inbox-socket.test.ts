@@ -43,6 +43,30 @@ describe("GET /v1/inbox/ws", () => {
     ok.close();
   });
 
+  it("an empty Origin is not taken for no Origin when the client is a browser: 403 (also the opaque null)", async () => {
+    const u = await registerUser("ws");
+    const headers = {
+      Upgrade: "websocket",
+      "Sec-WebSocket-Protocol": `plaza.v1, bearer.${u.accessToken}`,
+    };
+    // workerd drops a header with an empty value before the Worker sees it, so "Origin:" arrives
+    // as no Origin; a browser (it sends Sec-Fetch-*) always sends a real one, so one without is refused.
+    const browser = { "Sec-Fetch-Mode": "websocket", "Sec-Fetch-Site": "cross-site" };
+    for (const extra of [
+      { Origin: "", ...browser },
+      { Origin: " ", ...browser },
+      { ...browser },
+      { "Sec-Fetch-Site": "none" },
+      { Origin: "null" },
+    ] as Record<string, string>[]) {
+      const res = await call("/v1/inbox/ws", { headers: { ...headers, ...extra } });
+      await expectProblem(res, 403, "forbidden");
+    }
+    // A client that is not a browser sends no Origin and no Sec-Fetch-*: accepted as before.
+    const plain = await openSocket("/v1/inbox/ws", { token: u.accessToken });
+    plain.close();
+  });
+
   it("a plain GET is 426 upgrade_required", async () => {
     const u = await registerUser("ws");
     await expectProblem(await call("/v1/inbox/ws", { token: u.accessToken }), 426, "upgrade_required");

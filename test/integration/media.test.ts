@@ -6,6 +6,110 @@ import { PNG_1X1, uploadImage } from "../support/feed";
 
 const MEDIA_MAX = 5_242_880;
 
+/** Uploads a 202-byte "PNG" (the signature, then zeros) and returns its path and bytes. */
+async function uploaded202(): Promise<{ path: string; bytes: Uint8Array; etag: string; lastModified: string }> {
+  const u = await registerUser("md");
+  const bytes = new Uint8Array(202);
+  bytes.set(PNG_1X1);
+  for (let i = PNG_1X1.length; i < bytes.length; i++) bytes[i] = i & 255;
+  const res = await call("/v1/media", { token: u.accessToken, body: bytes, headers: { "Content-Type": "image/png" } });
+  const path = new URL((await json<{ url: string }>(res)).url).pathname;
+  const got = await call(path);
+  await got.arrayBuffer();
+  return { path, bytes, etag: got.headers.get("ETag")!, lastModified: got.headers.get("Last-Modified")! };
+}
+
+describe("GET /media/:key, conditional and range requests (RFC 9110 sections 13 and 14)", () => {
+  it("a failed If-Match or If-Unmodified-Since is 412; a failed If-None-Match or If-Modified-Since is 304", async () => {
+    const { path, etag, lastModified } = await uploaded202();
+    expect(lastModified).toBeTruthy();
+    const past = new Date(Date.parse(lastModified) - 3_600_000).toUTCString();
+    const future = new Date(Date.now() + 3_600_000).toUTCString();
+    const failed: Record<string, string>[] = [
+      { "If-Match": '"nope"' },
+      { "If-Match": `W/${etag}` },
+      { "If-Unmodified-Since": past },
+    ];
+    for (const headers of failed) {
+      const res = await call(path, { headers });
+      await expectProblem(res, 412, "precondition_failed");
+      expect(res.headers.get("ETag")).toBe(etag);
+    }
+    // If-Match takes precedence over If-Unmodified-Since (RFC 9110 13.2.2, step 2).
+    expect((await call(path, { headers: { "If-Match": etag, "If-Unmodified-Since": past } })).status).toBe(200);
+    for (const headers of [{ "If-Match": etag }, { "If-Match": "*" }, { "If-Unmodified-Since": future }] as Record<
+      string,
+      string
+    >[]) {
+      const res = await call(path, { headers });
+      expect(res.status, JSON.stringify(headers)).toBe(200);
+      expect((await res.arrayBuffer()).byteLength).toBe(202);
+    }
+    for (const headers of [
+      { "If-None-Match": etag },
+      { "If-None-Match": `W/${etag}` },
+      { "If-Modified-Since": future },
+    ] as Record<string, string>[]) {
+      const res = await call(path, { headers });
+      expect(res.status, JSON.stringify(headers)).toBe(304);
+      expect(res.headers.get("ETag")).toBe(etag);
+    }
+    // If-None-Match takes precedence over If-Modified-Since.
+    expect((await call(path, { headers: { "If-None-Match": '"other"', "If-Modified-Since": future } })).status).toBe(
+      200,
+    );
+    expect((await call(path, { headers: { "If-Modified-Since": past } })).status).toBe(200);
+  });
+
+  it("an unsatisfiable range is 416 with Content-Range: bytes */size", async () => {
+    const { path } = await uploaded202();
+    for (const range of ["bytes=202-", "bytes=202-300", "bytes=-0", "bytes=99999999999999999999-", "bytes=1000000-"]) {
+      const res = await call(path, { headers: { Range: range } });
+      await expectProblem(res, 416, "range_not_satisfiable");
+      expect(res.headers.get("Content-Range"), range).toBe("bytes */202");
+    }
+  });
+
+  it("a satisfiable range is 206 with exactly its bytes, clamped to the end", async () => {
+    const { path, bytes } = await uploaded202();
+    const cases: [string, number, number][] = [
+      ["bytes=0-0", 0, 0],
+      ["bytes=201-", 201, 201],
+      ["bytes=200-99999999999999999999", 200, 201],
+      ["bytes=-2", 200, 201],
+      ["bytes=-500", 0, 201],
+      ["bytes=10-19", 10, 19],
+    ];
+    for (const [range, first, last] of cases) {
+      const res = await call(path, { headers: { Range: range } });
+      expect(res.status, range).toBe(206);
+      expect(res.headers.get("Content-Range"), range).toBe(`bytes ${first}-${last}/202`);
+      expect(res.headers.get("Content-Length"), range).toBe(String(last - first + 1));
+      expect(new Uint8Array(await res.arrayBuffer()), range).toEqual(bytes.slice(first, last + 1));
+    }
+  });
+
+  it("an invalid or unsupported Range is ignored: 200 with the whole body", async () => {
+    const { path } = await uploaded202();
+    for (const range of ["bytes=5-2", "bytes=abc", "items=0-3", "bytes=0-1,4-5", "bytes=", "bytes=--3"]) {
+      const res = await call(path, { headers: { Range: range } });
+      expect(res.status, range).toBe(200);
+      expect(res.headers.get("Content-Range"), range).toBeNull();
+      expect((await res.arrayBuffer()).byteLength, range).toBe(202);
+    }
+  });
+
+  it("If-Range: a matching validator serves the range, another one the whole body", async () => {
+    const { path, etag } = await uploaded202();
+    const hit = await call(path, { headers: { Range: "bytes=0-3", "If-Range": etag } });
+    expect(hit.status).toBe(206);
+    await hit.arrayBuffer();
+    const miss = await call(path, { headers: { Range: "bytes=0-3", "If-Range": '"stale"' } });
+    expect(miss.status).toBe(200);
+    expect((await miss.arrayBuffer()).byteLength).toBe(202);
+  });
+});
+
 describe("POST /v1/media", () => {
   it("stores an image and serves it back with its type, ETag and Range support", async () => {
     const u = await registerUser("md");

@@ -12,8 +12,9 @@ import { faultUrl, finished, startRelayPump, submitTask, useOnlyBackends, waitFo
 const pump = startRelayPump();
 afterAll(() => pump.stop());
 
+/** A public upload (a /media/<uuid>.<ext> key, as POST /v1/media writes), put straight into R2. */
 async function storedImage(): Promise<string> {
-  const key = `test/${crypto.randomUUID()}.jpg`;
+  const key = `${crypto.randomUUID()}.jpg`;
   await env.MEDIA.put(key, checkerboardJpeg(), { httpMetadata: { contentType: "image/jpeg" } });
   return `/media/${key}`;
 }
@@ -69,6 +70,50 @@ describe("image.thumbnail on a plaza-job backend", () => {
       body: { type: "image.thumbnail", input: { source: "https://evil.example/x.jpg" } },
     });
     await expectProblem(notMedia, 400, "validation_failed");
+  });
+
+  it("reads only media the caller may read: public uploads and the caller's own results (issue 14.2)", async () => {
+    const owner = await registerUser("thumb");
+    const other = await registerUser("thumb");
+    const task = await thumbnail(owner);
+    await waitForTask(owner.accessToken, task.id, finished);
+    const resultKey = `task-results/${task.id}/output.webp`;
+    expect(await env.MEDIA.head(resultKey)).not.toBeNull();
+    const submit = (u: TestUser, source: string) =>
+      call("/v1/tasks", { token: u.accessToken, body: { type: "image.thumbnail", input: { source, width: 32 } } });
+    const strip = ({ requestId: _, ...rest }: Record<string, unknown>) => rest;
+
+    // Someone else's result and a result that does not exist get the very same answer.
+    const foreign = strip({
+      ...(await expectProblem(await submit(other, `/media/${resultKey}`), 422, "source_not_found")),
+    });
+    const missing = strip({
+      ...(await expectProblem(
+        await submit(other, `/media/task-results/${crypto.randomUUID()}/output.webp`),
+        422,
+        "source_not_found",
+      )),
+    });
+    expect(foreign).toEqual(missing);
+    const absent = strip({
+      ...(await expectProblem(await submit(other, `/media/${crypto.randomUUID()}.jpg`), 422, "source_not_found")),
+    });
+    expect(absent).toEqual(missing);
+    // Keys outside the two readable namespaces, even when they exist, are refused alike.
+    const stray = `test/${crypto.randomUUID()}.jpg`;
+    await env.MEDIA.put(stray, checkerboardJpeg(), { httpMetadata: { contentType: "image/jpeg" } });
+    const strayProblem = strip({
+      ...(await expectProblem(await submit(other, `/media/${stray}`), 422, "source_not_found")),
+    });
+    expect(strayProblem).toEqual(missing);
+
+    // The owner may thumbnail their own result; anyone may thumbnail a public upload.
+    const own = await submit(owner, `/media/${resultKey}`);
+    expect(own.status).toBe(202);
+    pump.watch((await json<{ id: string }>(own)).id);
+    const pub = await submit(other, await storedImage());
+    expect(pub.status).toBe(202);
+    pump.watch((await json<{ id: string }>(pub)).id);
   });
 
   it("ignores duplicate and out-of-order callbacks: progress never moves back, one result", async () => {

@@ -45,7 +45,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** An uploaded image (immutable; supports ETag and Range) */
+        /** An uploaded image (immutable; conditional requests and single byte ranges, RFC 9110) */
         get: {
             parameters: {
                 query?: never;
@@ -73,7 +73,7 @@ export interface paths {
                     };
                     content?: never;
                 };
-                /** @description Not modified */
+                /** @description Not modified (If-None-Match / If-Modified-Since) */
                 304: {
                     headers: {
                         [name: string]: unknown;
@@ -89,10 +89,104 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description A precondition (If-Match, If-Unmodified-Since) failed (precondition_failed) */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No byte of the Range exists (range_not_satisfiable); Content-Range: bytes *\/size */
+                416: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/dead-letters/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Operator: send recorded dead letters back to their queue (oldest first) and forget them */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["DeadLetterReplayBody"];
+                };
+            };
+            responses: {
+                /** @description What was replayed and what is left */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DeadLetterReplay"];
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large (payload_too_large) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported Content-Type (unsupported_media_type) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -1714,6 +1808,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Well-formed but not acceptable */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Rate limited (rate_limited); see Retry-After */
                 429: {
                     headers: {
@@ -1935,6 +2038,15 @@ export interface paths {
                 };
                 /** @description Missing or invalid credentials (unauthorized) */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed (forbidden) */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4331,6 +4443,27 @@ export interface components {
             memberIds?: string[];
             /** @example lobby */
             name: string;
+        };
+        DeadLetterReplay: {
+            /** @enum {string} */
+            queue: "plaza-events-dlq" | "plaza-tasks-dlq";
+            remaining: number;
+            replayed: number;
+            to: {
+                [key: string]: number;
+            };
+        };
+        DeadLetterReplayBody: {
+            /**
+             * @description Most rows this call replays
+             * @default 90
+             */
+            limit: number;
+            /**
+             * @description The dead-letter queue whose recorded rows to replay
+             * @enum {string}
+             */
+            queue: "plaza-events-dlq" | "plaza-tasks-dlq";
         };
         DirectRoomBody: {
             /**

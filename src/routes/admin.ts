@@ -1,0 +1,39 @@
+// Operator maintenance routes (BACKEND_TOKEN): replaying recorded dead letters.
+import { createRoute, z } from "@hono/zod-openapi";
+import { operatorSecurity, requireOperator } from "../auth/operator";
+import { createRouter, json, jsonBody, problems } from "../lib/openapi";
+import { REPLAYABLE_DLQS, replayDeadLetters } from "../services/dead-letters";
+
+const ReplayBodySchema = z
+  .strictObject({
+    queue: z.enum(REPLAYABLE_DLQS).openapi({ description: "The dead-letter queue whose recorded rows to replay" }),
+    limit: z.number().int().min(1).max(90).default(90).openapi({ description: "Most rows this call replays" }),
+  })
+  .openapi("DeadLetterReplayBody");
+
+const ReplaySchema = z
+  .object({
+    queue: z.enum(REPLAYABLE_DLQS),
+    replayed: z.number().int(),
+    remaining: z.number().int(),
+    to: z.record(z.string(), z.number().int()),
+  })
+  .openapi("DeadLetterReplay");
+
+const replayRoute = createRoute({
+  method: "post",
+  path: "/dead-letters/replay",
+  tags: ["Operations"],
+  security: operatorSecurity,
+  middleware: [requireOperator()] as const,
+  summary: "Operator: send recorded dead letters back to their queue (oldest first) and forget them",
+  request: { body: jsonBody(ReplayBodySchema) },
+  responses: { 200: json(ReplaySchema, "What was replayed and what is left"), ...problems(400, 401, 413, 415) },
+});
+
+export const adminRoutes = createRouter().openapi(replayRoute, async (c) => {
+  const { queue, limit } = c.req.valid("json");
+  const outcome = await replayDeadLetters(c.var.db, c.env, queue, limit);
+  c.var.log.warn("dead letters replayed", { ...outcome });
+  return c.json(outcome, 200);
+});
