@@ -1,5 +1,6 @@
 // WebSocket upgrades: the browser cannot set headers, so the access token travels as a
-// subprotocol (`plaza.v1, bearer.<token>`), never in the URL. The Origin must be allowed.
+// subprotocol (`plaza.v1, bearer.<token>`), never in the URL. The Origin must be allowed
+// (ALLOWED_ORIGINS or the server's own).
 import type { Context } from "hono";
 import type { AppEnv, AuthUser } from "../env";
 import { AppError, errors } from "../errors";
@@ -7,6 +8,11 @@ import { identityHeaders, SUBPROTOCOL } from "../protocol/identity";
 import { authenticateToken } from "./middleware";
 
 const BEARER_PREFIX = "bearer.";
+
+/** ALLOWED_ORIGINS, and always the server's own origin (the app it serves at `/`). */
+function originAllowed(c: Context<AppEnv>, origin: string): boolean {
+  return origin === new URL(c.req.url).origin || c.var.config.allowedOrigins.includes(origin);
+}
 
 /**
  * Checks an upgrade request and returns the verified caller. Browsers always send Origin,
@@ -26,7 +32,7 @@ export async function authorizeUpgrade(c: Context<AppEnv>): Promise<AuthUser> {
     );
   }
   const origin = c.req.header("Origin");
-  if (origin !== undefined && !c.var.config.allowedOrigins.includes(origin)) {
+  if (origin !== undefined && !originAllowed(c, origin)) {
     throw errors.forbidden("This Origin may not open sockets here.");
   }
   const protocols = (c.req.header("Sec-WebSocket-Protocol") ?? "").split(",").map((p) => p.trim());
