@@ -6,6 +6,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { version } from "../package.json";
 import type { AppEnv } from "./env";
 import { errors, handleError, problemResponse } from "./errors";
+import { PAGE_SECURITY_HEADERS } from "./lib/security-headers";
 import { DOCS_CSS, DOCS_HTML, DOCS_JS, type OpenApiDocument, withServer, withTags } from "./lib/api-docs";
 import { limitBody, strictJsonText } from "./middleware/body";
 import { apiCors } from "./middleware/cors";
@@ -103,9 +104,14 @@ function buildApp() {
     return c.json(withServer(document, new URL(c.req.url).origin));
   });
   // The reference page, from the Worker itself: no CDN, one same-origin script (lib/api-docs.ts).
-  app.get("/docs", (c) => c.html(DOCS_HTML));
-  app.get("/docs/reference.js", (c) => c.body(DOCS_JS, 200, { "Content-Type": "text/javascript; charset=utf-8" }));
-  app.get("/docs/reference.css", (c) => c.body(DOCS_CSS, 200, { "Content-Type": "text/css; charset=utf-8" }));
+  // Under the same headers (and CSP) as the app's pages.
+  app.get("/docs", (c) => c.html(DOCS_HTML, 200, PAGE_SECURITY_HEADERS));
+  app.get("/docs/reference.js", (c) =>
+    c.body(DOCS_JS, 200, { ...PAGE_SECURITY_HEADERS, "Content-Type": "text/javascript; charset=utf-8" }),
+  );
+  app.get("/docs/reference.css", (c) =>
+    c.body(DOCS_CSS, 200, { ...PAGE_SECURITY_HEADERS, "Content-Type": "text/css; charset=utf-8" }),
+  );
   return routes;
 }
 

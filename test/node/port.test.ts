@@ -77,6 +77,21 @@ describe("npm start on another port", () => {
     }
   });
 
+  it("serves the app's pages and assets, and /docs, with CSP, frame and nosniff headers", async () => {
+    const html = await (await fetch(`${server.url}/`)).text();
+    const assets = [...html.matchAll(/(?:src|href)="(\/app-[^"]+)"/g)].map((m) => m[1] ?? "");
+    expect(assets.length).toBe(2);
+    for (const pathname of ["/", ...assets, "/docs", "/docs/reference.js"]) {
+      const res = await fetch(`${server.url}${pathname}`);
+      expect(res.status, pathname).toBe(200);
+      const csp = res.headers.get("Content-Security-Policy") ?? "";
+      expect(csp, pathname).toContain("script-src 'self'");
+      expect(csp, pathname).toContain("frame-ancestors 'self'");
+      expect(res.headers.get("X-Frame-Options"), pathname).toBe("SAMEORIGIN");
+      expect(res.headers.get("X-Content-Type-Options"), pathname).toBe("nosniff");
+    }
+  });
+
   it("runs a thumbnail task end to end on the backend beside it", async () => {
     const auth = { Authorization: `Bearer ${token}` };
     const upload = await fetch(`${server.url}/v1/media`, {
