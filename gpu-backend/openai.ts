@@ -10,6 +10,8 @@ import { noteJob, track } from "./stats.ts";
 export interface ChatBody {
   model?: string;
   messages?: { role?: string; content?: string }[];
+  /** The current OpenAI name; `max_tokens` is its deprecated alias (vLLM honours both). */
+  max_completion_tokens?: number;
   max_tokens?: number;
   stream?: boolean;
   stream_options?: { include_usage?: boolean };
@@ -17,14 +19,38 @@ export interface ChatBody {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function listModels(res: ServerResponse): void {
+/** The model names served by default (vLLM's --served-model-name). */
+export const DEFAULT_MODELS = [MODEL_ID];
+
+export function listModels(res: ServerResponse, models: readonly string[]): void {
   res.writeHead(200, { "Content-Type": "application/json" });
   res.end(
     JSON.stringify({
       object: "list",
-      data: [{ id: MODEL_ID, object: "model", owned_by: "plaza", description: MODEL_NOTE }],
+      data: models.map((id) => ({ id, object: "model", owned_by: "plaza", description: MODEL_NOTE })),
     }),
   );
+}
+
+/** A 404 for a model this server does not serve, as OpenAI (and vLLM) answer it. */
+function modelNotFound(res: ServerResponse, model: string): void {
+  res.writeHead(404, { "Content-Type": "application/json" });
+  res.end(
+    JSON.stringify({
+      error: {
+        message: `The model \`${model}\` does not exist.`,
+        type: "NotFoundError",
+        param: "model",
+        code: "model_not_found",
+      },
+    }),
+  );
+}
+
+/** `max_completion_tokens` wins over the deprecated `max_tokens`; 256 when neither is given. */
+export function maxTokensOf(body: ChatBody): number {
+  const requested = Number(body.max_completion_tokens ?? body.max_tokens);
+  return Math.max(1, Math.min(4096, requested || 256));
 }
 
 /** Handles one chat completion; `tokenMs` paces the stream like a real decoder would. */
@@ -35,7 +61,11 @@ export async function chatCompletion(
   r: Routed,
   stats: Stats,
   tokenMs: number,
+  models: readonly string[],
 ): Promise<void> {
+  // Like vLLM: no `model` means the first served one; a name it does not serve is a 404.
+  const model = body.model ?? models[0] ?? MODEL_ID;
+  if (!models.includes(model)) return modelNotFound(res, model);
   const messages = Array.isArray(body.messages) ? body.messages : [];
   if (messages.length === 0) {
     res.writeHead(400, { "Content-Type": "application/json" });
@@ -56,12 +86,10 @@ export async function chatCompletion(
     return;
   }
   const prompt = messages.map((m) => m.content ?? "").join("\n");
-  const maxTokens = Math.max(1, Math.min(4096, Number(body.max_tokens) || 256));
+  const maxTokens = maxTokensOf(body);
   const gen = generate(prompt, maxTokens);
   const id = `chatcmpl-${Date.now().toString(36)}`;
   const created = Math.floor(Date.now() / 1000);
-  // One model only, whatever name the request used.
-  const model = MODEL_ID;
 
   if (!body.stream) {
     await sleep(tokenMs * gen.tokens.length);

@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { route } from "./faults.ts";
 import { MODEL_NOTE } from "./generator.ts";
 import { acceptJob, cancelJob } from "./jobs.ts";
-import { chatCompletion, listModels, type ChatBody } from "./openai.ts";
+import { type ChatBody, chatCompletion, DEFAULT_MODELS, listModels } from "./openai.ts";
 import { newStats, type Stats } from "./stats.ts";
 
 const MAX_BODY_BYTES = 1_048_576;
@@ -16,6 +16,8 @@ export interface BackendOptions {
   host?: string;
   /** Delay between streamed tokens (ms), like a real decoder's pace. */
   tokenMs?: number;
+  /** The model names served (vLLM's --served-model-name); others are a 404. Default: plaza-echo-1. */
+  models?: readonly string[];
 }
 
 function readBody(req: IncomingMessage): Promise<unknown> {
@@ -45,7 +47,13 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, stats: Stats, tokenMs: number): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  stats: Stats,
+  tokenMs: number,
+  models: readonly string[],
+): Promise<void> {
   const url = new URL(req.url ?? "/", "http://backend");
   const r = route(url.pathname);
   const method = req.method ?? "GET";
@@ -56,9 +64,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, stats: Stats, t
     Object.assign(stats, newStats(), { inFlight: stats.inFlight, maxInFlight: stats.inFlight });
     return send(res, 200, stats);
   }
-  if (method === "GET" && r.path === "/v1/models") return listModels(res);
+  if (method === "GET" && r.path === "/v1/models") return listModels(res, models);
   if (method === "POST" && r.path === "/v1/chat/completions") {
-    return chatCompletion(req, res, ((await readBody(req)) ?? {}) as ChatBody, r, stats, tokenMs);
+    return chatCompletion(req, res, ((await readBody(req)) ?? {}) as ChatBody, r, stats, tokenMs, models);
   }
   if (method === "POST" && r.path === "/jobs") return acceptJob(res, await readBody(req), r, stats);
   const cancel = /^\/jobs\/([^/]+)\/cancel$/.exec(r.path);
@@ -71,8 +79,9 @@ export function startBackend(options: BackendOptions): Promise<{ server: Server;
   const stats = newStats();
   const host = options.host ?? "127.0.0.1";
   const tokenMs = options.tokenMs ?? 15;
+  const models = options.models?.length ? options.models : DEFAULT_MODELS;
   const server = createServer((req, res) => {
-    handle(req, res, stats, tokenMs).catch(() => {
+    handle(req, res, stats, tokenMs, models).catch(() => {
       if (!res.headersSent) send(res, 500, { error: "internal error" });
       else res.destroy();
     });
@@ -93,9 +102,19 @@ export function startBackend(options: BackendOptions): Promise<{ server: Server;
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
-    options: { port: { type: "string", default: "8788" }, "token-ms": { type: "string", default: "15" } },
+    options: {
+      port: { type: "string", default: "8788" },
+      "token-ms": { type: "string", default: "15" },
+      // vLLM's flag: the names this server answers to (repeatable, or comma-separated).
+      "served-model-name": { type: "string", multiple: true },
+    },
   });
-  const { url } = await startBackend({ port: Number(values.port), tokenMs: Number(values["token-ms"]) });
+  const models = (values["served-model-name"] ?? []).flatMap((n) => n.split(",")).filter(Boolean);
+  const { url } = await startBackend({
+    port: Number(values.port),
+    tokenMs: Number(values["token-ms"]),
+    models: models.length > 0 ? models : undefined,
+  });
   console.log(`[gpu-backend] reference backend at ${url} (openai: ${MODEL_NOTE}; plaza-job: image.thumbnail)`);
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => process.exit(0));
 }

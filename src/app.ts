@@ -1,12 +1,13 @@
 // Builds the Hono app: middleware, one sub-app per resource, the error funnel, and the
 // OpenAPI document (/openapi.json) with its human view (/docs).
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { swaggerUI } from "@hono/swagger-ui";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { version } from "../package.json";
 import type { AppEnv } from "./env";
 import { errors, handleError, problemResponse } from "./errors";
+import { PAGE_SECURITY_HEADERS } from "./lib/security-headers";
+import { DOCS_CSS, DOCS_HTML, DOCS_JS, type OpenApiDocument, withServer, withTags } from "./lib/api-docs";
 import { limitBody, strictJsonText } from "./middleware/body";
 import { apiCors } from "./middleware/cors";
 import { requestContext } from "./middleware/context";
@@ -82,16 +83,31 @@ function buildApp() {
     bearerFormat: "JWT",
     description: "The per-task callback token a plaza-job backend received with its job.",
   });
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "Plaza",
-      version,
-      description:
-        "Real-time backend: feed, chat rooms, instant messaging and compute tasks. Errors are RFC 9457 problem+json with a stable `code`.",
-    },
+  // The document is built once per isolate; each answer names the origin it was asked at.
+  let document: OpenApiDocument | undefined;
+  app.get("/openapi.json", (c) => {
+    document ??= withTags(
+      app.getOpenAPI31Document({
+        openapi: "3.1.0",
+        info: {
+          title: "Plaza",
+          version,
+          description:
+            "Real-time backend: feed, chat rooms, instant messaging and compute tasks. Errors are RFC 9457 problem+json with a stable `code`.",
+        },
+      }) as unknown as OpenApiDocument,
+    );
+    return c.json(withServer(document, new URL(c.req.url).origin));
   });
-  app.get("/docs", swaggerUI({ url: "/openapi.json", title: "Plaza API" }));
+  // The reference page, from the Worker itself: no CDN, one same-origin script (lib/api-docs.ts).
+  // Under the same headers (and CSP) as the app's pages.
+  app.get("/docs", (c) => c.html(DOCS_HTML, 200, PAGE_SECURITY_HEADERS));
+  app.get("/docs/reference.js", (c) =>
+    c.body(DOCS_JS, 200, { ...PAGE_SECURITY_HEADERS, "Content-Type": "text/javascript; charset=utf-8" }),
+  );
+  app.get("/docs/reference.css", (c) =>
+    c.body(DOCS_CSS, 200, { ...PAGE_SECURITY_HEADERS, "Content-Type": "text/css; charset=utf-8" }),
+  );
   return routes;
 }
 

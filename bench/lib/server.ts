@@ -140,21 +140,19 @@ export async function startNpmStart(setup: ServeSetup = {}): Promise<BenchServer
   const port = setup.port ?? (await freePort());
   const gpuPort = await freePort();
   const state = await stateDir(setup);
-  const vars = {
-    BACKENDS: declaredVar("BACKENDS").replaceAll("127.0.0.1:8788", `127.0.0.1:${gpuPort}`),
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
-    ...setup.vars,
-  };
+  // BACKENDS, PUBLIC_URL and ALLOWED_ORIGINS follow --port and --gpu-backend-port.
+  const vars = { ...setup.vars };
   const args = [
     path.join(root, "scripts/start.ts"),
-    ...["--port", String(port), "--persist-to", state.dir, "--no-seed", "--log-level", setup.logLevel ?? "warn"],
+    ...["--port", String(port), "--gpu-backend-port", String(gpuPort), "--persist-to", state.dir, "--no-seed"],
+    ...["--log-level", setup.logLevel ?? "warn"],
     ...(setup.bundle ? ["--bundle", setup.bundle] : []),
     ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     ...Object.entries(setup.rateLimits ?? {}).flatMap(([k, v]) => ["--ratelimit", `${k}=${v}`]),
   ];
   const child = spawn(process.execPath, args, {
     cwd: root,
-    env: { ...process.env, GPU_BACKEND_PORT: String(gpuPort) },
+    env: process.env,
     stdio: ["ignore", "pipe", "pipe"],
   });
   return waitForHealth(track(child, "npm start", `http://127.0.0.1:${port}`, "SIGTERM", state.cleanup), 180_000);

@@ -34,8 +34,10 @@ export async function streamChat(
   signal: AbortSignal,
   onDelta: (text: string) => void,
 ): Promise<ChatResult> {
+  // No model configured: say none (vLLM then uses the one it serves); a made-up name is a 404.
+  const model = input.model ?? backend.model;
   const body = {
-    model: input.model ?? backend.model ?? "default",
+    ...(model ? { model } : {}),
     messages: input.messages,
     max_tokens: input.maxTokens,
     ...(input.temperature !== undefined ? { temperature: input.temperature } : {}),

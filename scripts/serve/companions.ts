@@ -13,14 +13,14 @@ export interface CompanionSpec {
   env?: Record<string, string>;
 }
 
-/** What `npm start` runs beside Plaza. `url` is where Plaza is serving. */
-export function companionsFor(_url: string): CompanionSpec[] {
+/** What `npm start` runs beside Plaza. */
+export function companionsFor(options: { gpuBackendPort: number }): CompanionSpec[] {
   return [
-    // The reference GPU backend, declared in wrangler.toml BACKENDS as 127.0.0.1:8788.
+    // The reference GPU backend; serve mode points BACKENDS' 127.0.0.1:8788 entries at this port.
     {
       name: "gpu",
       command: process.execPath,
-      args: ["gpu-backend/server.ts", "--port", process.env.GPU_BACKEND_PORT ?? "8788"],
+      args: ["gpu-backend/server.ts", "--port", String(options.gpuBackendPort)],
     },
   ];
 }

@@ -5,6 +5,7 @@ import path from "node:path";
 import { convertV4MiniflareOptions, type MiniflareOptions } from "miniflare";
 import { root } from "../lib/paths.ts";
 import type { LogLevel, ServeLog } from "./log.ts";
+import { derivedVars } from "./local-urls.ts";
 import { MiniflareLogAdapter } from "./miniflare-log.ts";
 import type { RateLimitSetting, ServeOptions } from "./options.ts";
 import type { PlazaConfig, RateLimits } from "./plaza-config.ts";
@@ -70,7 +71,13 @@ export function buildMiniflareOptions(
         modules: true,
         scriptPath: bundle,
         modulesRoot: path.dirname(bundle),
-        bindings: { ...bindings, ...overrideVars(config, options.vars), LOG_LEVEL: logLevel },
+        // Vars that follow where it listens (ALLOWED_ORIGINS, PUBLIC_URL, BACKENDS), then --var.
+        bindings: {
+          ...bindings,
+          ...derivedVars(config.vars, options.vars, options),
+          ...overrideVars(config, options.vars),
+          LOG_LEVEL: logLevel,
+        },
         ratelimits: overrideRateLimits(worker.ratelimits ?? {}, options.rateLimits),
         // run_worker_first paths skip the local assets router (decision 0041).
         routes: workerFirstRoutes(config.staticRouting),

@@ -4,6 +4,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { root } from "../lib/paths.ts";
+import { gpuBackendPortFor } from "./local-urls.ts";
 
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -18,6 +19,8 @@ export interface RateLimitSetting {
 export interface ServeOptions {
   host: string;
   port: number;
+  /** The reference GPU backend's port (BACKENDS follows it); default: port + 1. */
+  gpuBackendPort: number;
   /** Undefined: wrangler.toml's LOG_LEVEL. Also sets the Worker's LOG_LEVEL. */
   logLevel: LogLevel | undefined;
   logFormat: "text" | "json";
@@ -40,7 +43,10 @@ export interface ServeOptions {
 export const USAGE = `Usage: npm start -- [options]
 
   --host <ip>              address to listen on (PLAZA_HOST, default 127.0.0.1)
-  --port <n>               port (PLAZA_PORT or PORT, default 8787)
+  --port <n>               port (PLAZA_PORT or PORT, default 8787); ALLOWED_ORIGINS and PUBLIC_URL follow
+                           the host and port unless given with --var
+  --gpu-backend-port <n>   the reference GPU backend's port (PLAZA_GPU_BACKEND_PORT, default: port + 1);
+                           BACKENDS follows it unless given with --var
   --log-level <level>      debug | info | warn | error (PLAZA_LOG_LEVEL, default: LOG_LEVEL in wrangler.toml)
   --log-format <format>    text | json (PLAZA_LOG_FORMAT, default text)
   --persist-to <dir>       local state directory (PLAZA_PERSIST_TO, default .wrangler/state, shared with wrangler dev)
@@ -63,6 +69,7 @@ const RateLimitSchema = z
 const Schema = z.object({
   host: z.string().min(1),
   port: z.coerce.number().int().min(1).max(65_535),
+  gpuBackendPort: z.coerce.number().int().min(1).max(65_535).optional(),
   logLevel: z.enum(LOG_LEVELS).optional(),
   logFormat: z.enum(["text", "json"]),
   persistTo: z.string().min(1),
@@ -106,6 +113,7 @@ export function parseServeOptions(args: string[], env: NodeJS.ProcessEnv): Serve
     options: {
       host: { type: "string" },
       port: { type: "string" },
+      "gpu-backend-port": { type: "string" },
       "log-level": { type: "string" },
       "log-format": { type: "string" },
       "persist-to": { type: "string" },
@@ -123,6 +131,7 @@ export function parseServeOptions(args: string[], env: NodeJS.ProcessEnv): Serve
   const parsed = Schema.safeParse({
     host: values.host ?? env.PLAZA_HOST ?? "127.0.0.1",
     port: values.port ?? env.PLAZA_PORT ?? env.PORT ?? 8787,
+    gpuBackendPort: values["gpu-backend-port"] ?? env.PLAZA_GPU_BACKEND_PORT,
     logLevel: values["log-level"] ?? env.PLAZA_LOG_LEVEL,
     logFormat: values["log-format"] ?? env.PLAZA_LOG_FORMAT ?? "text",
     persistTo: values["persist-to"] ?? env.PLAZA_PERSIST_TO ?? ".wrangler/state",
@@ -148,6 +157,7 @@ export function parseServeOptions(args: string[], env: NodeJS.ProcessEnv): Serve
   return {
     host: o.host,
     port: o.port,
+    gpuBackendPort: gpuBackendPortFor(o.port, o.gpuBackendPort),
     logLevel: o.logLevel,
     logFormat: o.logFormat,
     persistTo: path.resolve(root, o.persistTo),

@@ -74,7 +74,7 @@ async function serve({ options, config, bundle }: ServerInput): Promise<void> {
     log,
     options.cronEverySeconds,
   );
-  const companions = startCompanions(companionsFor(url), log);
+  const companions = startCompanions(companionsFor(options), log);
 
   let stopping = false;
   stopHandler = (reason) => {
@@ -99,7 +99,12 @@ async function serve({ options, config, bundle }: ServerInput): Promise<void> {
     );
   };
 
-  log.info("serving", { url, persistTo: options.persistTo, logLevel: level });
+  log.info("serving", {
+    url,
+    persistTo: options.persistTo,
+    logLevel: level,
+    gpuBackend: `127.0.0.1:${options.gpuBackendPort}`,
+  });
   tell({ type: "ready", url });
   if (pendingStop) stopHandler(pendingStop);
 }

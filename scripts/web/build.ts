@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from "node:f
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
+import { staticHeadersFile } from "../../src/lib/security-headers.ts";
 import { root } from "../lib/paths.ts";
 
 /** The most gzipped JavaScript the app may ship (the issue's budget). */
@@ -17,7 +18,7 @@ export const JS_BUDGET_BYTES = 150 * 1024;
 const WEB = path.join(root, "web");
 const PUBLIC = path.join(root, "public");
 /** What the build writes into public/ (anything else there is left alone). */
-const GENERATED = /^(app-[A-Z0-9]+\.(js|css)(\.map)?|index\.html)$/;
+const GENERATED = /^(app-[A-Z0-9]+\.(js|css)(\.map)?|index\.html|_headers)$/;
 
 export interface WebBuild {
   js: string;
@@ -67,9 +68,13 @@ async function publish(outdir: string, result: esbuild.BuildResult): Promise<Web
     .replaceAll("/app.js", `/${js}`)
     .replaceAll("/app.css", `/${css}`);
   await writeFile(path.join(outdir, "index.html"), html);
+  // The security headers Workers Static Assets (and npm start's Miniflare) put on every asset.
+  await writeFile(path.join(outdir, "_headers"), staticHeadersFile());
   await mkdir(PUBLIC, { recursive: true });
-  for (const name of [...outputs, "index.html"]) await rename(path.join(outdir, name), path.join(PUBLIC, name));
-  const current = new Set([...outputs, "index.html"]);
+  for (const name of [...outputs, "_headers", "index.html"]) {
+    await rename(path.join(outdir, name), path.join(PUBLIC, name));
+  }
+  const current = new Set([...outputs, "_headers", "index.html"]);
   for (const name of await readdir(PUBLIC)) {
     if (GENERATED.test(name) && !current.has(name)) await rm(path.join(PUBLIC, name), { force: true });
   }

@@ -1,5 +1,6 @@
 // WebSocket upgrades: the browser cannot set headers, so the access token travels as a
-// subprotocol (`plaza.v1, bearer.<token>`), never in the URL. The Origin must be allowed.
+// subprotocol (`plaza.v1, bearer.<token>`), never in the URL. The Origin must be allowed
+// (ALLOWED_ORIGINS or the server's own).
 import type { Context } from "hono";
 import type { AppEnv, AuthUser } from "../env";
 import { AppError, errors } from "../errors";
@@ -11,6 +12,11 @@ const BEARER_PREFIX = "bearer.";
 /** True when the request carries fetch metadata (Sec-Fetch-*): only browsers send it. */
 function isFromBrowser(c: Context<AppEnv>): boolean {
   return c.req.header("Sec-Fetch-Site") !== undefined || c.req.header("Sec-Fetch-Mode") !== undefined;
+}
+
+/** ALLOWED_ORIGINS, and always the server's own origin (the app it serves at `/`). */
+function originAllowed(c: Context<AppEnv>, origin: string): boolean {
+  return origin === new URL(c.req.url).origin || c.var.config.allowedOrigins.includes(origin);
 }
 
 /**
@@ -34,7 +40,7 @@ export async function authorizeUpgrade(c: Context<AppEnv>): Promise<AuthUser> {
   // them, so a request that shows it comes from a browser (Sec-Fetch-*, which browsers send with
   // every upgrade along with a real Origin) must name an allowed Origin.
   const origin = c.req.header("Origin") ?? (isFromBrowser(c) ? "" : undefined);
-  if (origin !== undefined && !c.var.config.allowedOrigins.includes(origin)) {
+  if (origin !== undefined && !originAllowed(c, origin)) {
     throw errors.forbidden("This Origin may not open sockets here.");
   }
   const protocols = (c.req.header("Sec-WebSocket-Protocol") ?? "").split(",").map((p) => p.trim());

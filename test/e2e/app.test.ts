@@ -61,20 +61,33 @@ describe("Plaza in the browser", () => {
   let browser: Browser;
   let ann: Page;
   let ben: Page;
-  const pageErrors: string[] = [];
+  // Each page's own error list (filled as the page runs), checked once at the end.
+  const pageErrors: string[][] = [];
 
   beforeAll(async () => {
     [plaza, browser] = await Promise.all([startPlaza(), launchBrowser()]);
     const a = await personPage(browser, plaza.url);
     const b = await personPage(browser, plaza.url);
     [ann, ben] = [a.page, b.page];
-    for (const list of [a.errors, b.errors]) pageErrors.push(...list);
+    pageErrors.push(a.errors, b.errors);
   });
 
   afterAll(async () => {
     await browser?.close();
     await plaza?.stop();
-    expect(pageErrors).toEqual([]);
+    expect(pageErrors.flat()).toEqual([]);
+  });
+
+  it("serves the app with its security headers, and /docs renders the operations offline", async () => {
+    const res = await ann.goto("/");
+    const headers = res?.headers() ?? {};
+    expect(headers["content-security-policy"]).toContain("script-src 'self'");
+    expect(headers["x-frame-options"]).toBe("SAMEORIGIN");
+    expect(headers["x-content-type-options"]).toBe("nosniff");
+    await ann.goto("/docs");
+    await ann.locator("section#tag-Rooms details summary.operation").first().waitFor();
+    expect(await ann.locator("summary.operation").count()).toBeGreaterThan(40);
+    await shot(ann, "00-docs");
   });
 
   it("signs up two people with the keyboard and shows the feed", async () => {
@@ -288,7 +301,7 @@ describe("Plaza in the browser", () => {
 
   it("works at phone width, and signing out returns to the sign-in page", async () => {
     const phone = await personPage(browser, plaza.url, { width: 390, height: 844 });
-    pageErrors.push(...phone.errors);
+    pageErrors.push(phone.errors);
     await phone.page.goto("/");
     await phone.page.getByLabel("Username").fill("alice");
     await phone.page.getByLabel("Password").fill("wrong password");

@@ -1,4 +1,4 @@
-// What a block means beyond direct rooms (issue 14.4, docs/decisions/0065): the user I block
+// What a block means beyond direct rooms (issue 14.4, docs/decisions/0067): the user I block
 // cannot put me in a group (create or add) or message me directly; I can still do both; a third
 // party is not bound by my blocks. The access matrix of blocker, blocked and third party.
 import { describe, expect, it } from "vitest";

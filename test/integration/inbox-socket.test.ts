@@ -2,7 +2,7 @@
 // and closes when its session logs out.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { call, expectProblem, json, registerUser } from "../support/api";
+import { BASE, call, expectProblem, json, registerUser } from "../support/api";
 import { openSocket, upgrade } from "../support/sockets";
 
 const inbox = (userId: string) => env.INBOX.get(env.INBOX.idFromName(userId));
@@ -65,6 +65,18 @@ describe("GET /v1/inbox/ws", () => {
     // A client that is not a browser sends no Origin and no Sec-Fetch-*: accepted as before.
     const plain = await openSocket("/v1/inbox/ws", { token: u.accessToken });
     plain.close();
+  });
+
+  it("accepts the server's own origin even when ALLOWED_ORIGINS does not list it", async () => {
+    const u = await registerUser("ws");
+    // BASE (http://plaza.test) is not on ALLOWED_ORIGINS; a page served from it is Plaza's own app.
+    const own = await openSocket("/v1/inbox/ws", { token: u.accessToken, origin: new URL(BASE).origin });
+    own.close();
+    await expectProblem(
+      await upgrade("/v1/inbox/ws", { token: u.accessToken, origin: "http://plaza.test.evil.example" }),
+      403,
+      "forbidden",
+    );
   });
 
   it("a plain GET is 426 upgrade_required", async () => {

@@ -63,3 +63,42 @@ describe("OpenAPI document", () => {
     expect(await res.text()).toContain("/openapi.json");
   });
 });
+
+describe("the API reference", () => {
+  it("names the server it was asked at and tags every operation by resource", async () => {
+    const doc = await json<{
+      servers: { url: string }[] | null;
+      tags: { name: string; description?: string }[];
+      paths: Record<string, Record<string, { tags?: string[] }>>;
+    }>(await call("/openapi.json"));
+    expect(doc.servers).toEqual([expect.objectContaining({ url: "http://plaza.test" })]);
+    const declared = new Set(doc.tags.map((t) => t.name));
+    for (const name of ["Accounts", "Feed", "Media", "Rooms", "Inbox", "Tasks", "GPU backends", "Posts"])
+      expect(declared).toContain(name);
+    const untagged: string[] = [];
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        const tag = op.tags?.[0];
+        if (!tag || tag === "Other" || !declared.has(tag)) untagged.push(`${method} ${path}`);
+      }
+    }
+    expect(untagged).toEqual([]);
+    expect(doc.paths["/v1/rooms/{id}/ws"]?.get?.tags).toEqual(["Rooms"]);
+    expect(doc.paths["/v1/auth/login"]?.post?.tags).toEqual(["Accounts"]);
+  });
+
+  it("/docs loads only same-origin scripts and styles, and serves them", async () => {
+    const res = await call("/docs");
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    const refs = [...html.matchAll(/<(?:script|link)\b[^>]*\b(?:src|href)="([^"]+)"/g)].map((m) => m[1] ?? "");
+    expect(refs.length).toBeGreaterThanOrEqual(2);
+    for (const ref of refs) expect(ref, ref).toMatch(/^\/(?!\/)/);
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // no inline script
+    for (const ref of refs) {
+      const asset = await call(ref);
+      expect(asset.status, ref).toBe(200);
+      expect(asset.headers.get("Content-Type")).toMatch(/text\/(javascript|css)/);
+    }
+  });
+});

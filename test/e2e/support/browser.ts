@@ -42,6 +42,15 @@ export async function personPage(
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
+  // A Content-Security-Policy violation is an error too (Chromium logs "Refused to ...").
+  page.on("console", (m) => {
+    if (/Refused to|Content Security Policy/i.test(m.text())) errors.push(`CSP: ${m.text()}`);
+  });
+  await page.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) =>
+      console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`),
+    );
+  });
   return { page, errors };
 }
 

@@ -1,6 +1,6 @@
 // A real `npm start` for the web tests (SDK and browser): a free port, its own state
-// directory, its own reference GPU backend port (BACKENDS points there, so it never meets
-// another server's 8788), and ALLOWED_ORIGINS set to its own origin (browsers send Origin).
+// directory, its own reference GPU backend port (so it never meets another server's); serve
+// mode points BACKENDS there and allows its own origin (browsers send Origin).
 // `restart()` stops it with SIGTERM and starts it again on the same port and state.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -16,17 +16,10 @@ export interface Plaza {
   stop(): Promise<void>;
 }
 
-/** The environment that gives a server its own backend port and origin. */
-export function plazaEnv(port: number, gpuPort: number): Record<string, string> {
-  const backend = `http://127.0.0.1:${gpuPort}`;
+/** The environment that gives a server its own reference backend port (ALLOWED_ORIGINS, PUBLIC_URL and BACKENDS follow the ports). */
+export function plazaEnv(gpuPort: number): Record<string, string> {
   return {
-    GPU_BACKEND_PORT: String(gpuPort),
-    PLAZA_VARS_BACKENDS: JSON.stringify([
-      { id: "local-llm", url: backend, protocol: "openai", capabilities: ["llm.chat"], capacity: 8 },
-      { id: "local-jobs", url: backend, protocol: "plaza-job", capabilities: ["image.thumbnail"], capacity: 4 },
-    ]),
-    PLAZA_VARS_ALLOWED_ORIGINS: `http://127.0.0.1:${port}`,
-    PLAZA_VARS_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    PLAZA_GPU_BACKEND_PORT: String(gpuPort),
     // Tests sign up several users from one address.
     PLAZA_RATELIMIT_AUTH_LIMITER: "1000/60",
   };
@@ -36,7 +29,7 @@ export function plazaEnv(port: number, gpuPort: number): Record<string, string> 
 export async function startPlaza(args: string[] = []): Promise<Plaza> {
   const state = await mkdtemp(path.join(tmpdir(), "plaza-web-test-"));
   const [port, gpuPort] = [await freePort(), await freePort()];
-  const env = plazaEnv(port, gpuPort);
+  const env = plazaEnv(gpuPort);
   const fullArgs = ["--persist-to", state, ...args];
   let server = await startServer(fullArgs, 120_000, { port, env });
   const stopServer = async () => {
