@@ -67,6 +67,9 @@ const ConfigSchema = z.object({
   TASK_MAX_QUEUE_SECONDS: int(900, 10, 86_400),
   TASK_SILENCE_SECONDS: int(30, 1, 3600),
   TASK_OUTPUT_FLUSH_MS: int(50, 0, 5000),
+  TASK_SOCKET_MAX_FRAME_BYTES: int(1_024, 64, 1_048_576),
+  TASK_SOCKET_RATE_PER_SECOND: int(5, 1, 10_000),
+  TASK_SOCKET_BURST: int(10, 1, 100_000),
   BACKEND_HEALTH_INTERVAL_SECONDS: int(15, 5, 3600),
   BREAKER_FAILURE_THRESHOLD: int(3, 1, 100),
   BREAKER_COOLDOWN_SECONDS: int(30, 1, 3600),
@@ -122,6 +125,8 @@ export interface Config {
     silenceSeconds: number;
     /** Streamed tokens are coalesced into one `output` event per this many ms (0: one per token). */
     outputFlushMs: number;
+    /** The task socket takes only pings (answered by the runtime): a frame cap and rate for anything else. */
+    socket: { maxFrameBytes: number; ratePerSecond: number; burst: number };
     healthIntervalSeconds: number;
     breakerFailureThreshold: number;
     breakerCooldownSeconds: number;
@@ -191,6 +196,11 @@ export function loadConfig(env: Env): Config {
       maxQueueSeconds: raw.TASK_MAX_QUEUE_SECONDS,
       silenceSeconds: raw.TASK_SILENCE_SECONDS,
       outputFlushMs: raw.TASK_OUTPUT_FLUSH_MS,
+      socket: {
+        maxFrameBytes: raw.TASK_SOCKET_MAX_FRAME_BYTES,
+        ratePerSecond: raw.TASK_SOCKET_RATE_PER_SECOND,
+        burst: raw.TASK_SOCKET_BURST,
+      },
       healthIntervalSeconds: raw.BACKEND_HEALTH_INTERVAL_SECONDS,
       breakerFailureThreshold: raw.BREAKER_FAILURE_THRESHOLD,
       breakerCooldownSeconds: raw.BREAKER_COOLDOWN_SECONDS,

@@ -11,6 +11,9 @@ const ImVarsSchema = z.object({
   IM_FANOUT_INTERVAL_MS: int(1_000, 0, 10_000),
   IM_EDIT_WINDOW_SECONDS: int(900, 0, 31_536_000),
   IM_PUSH_TTL_SECONDS: int(86_400, 0, 2_419_200),
+  INBOX_MAX_FRAME_BYTES: int(4_096, 256, 1_048_576),
+  INBOX_FRAME_RATE_PER_SECOND: int(20, 1, 10_000),
+  INBOX_FRAME_BURST: int(40, 1, 100_000),
   VAPID_SUBJECT: z.string().min(1).default("mailto:admin@plaza.invalid"),
   VAPID_PUBLIC_KEY: z.string().default(""),
   VAPID_PRIVATE_KEY: z.string().optional(),
@@ -30,6 +33,8 @@ export interface ImSettings {
   editWindowMs: number;
   /** How long a push service keeps an undelivered notification. */
   pushTtlSeconds: number;
+  /** The inbox socket's frame size cap and per-socket frame rate. */
+  inboxSocket: { maxFrameBytes: number; ratePerSecond: number; burst: number };
   /** VAPID (RFC 8292): contact URI, public key (base64url uncompressed P-256 point), private key (base64url `d`). */
   vapid: { subject: string; publicKey: string; privateKey: string } | undefined;
 }
@@ -61,6 +66,11 @@ export function parseImSettings(env: object): ImSettings {
     fanoutIntervalMs: raw.IM_FANOUT_INTERVAL_MS,
     editWindowMs: raw.IM_EDIT_WINDOW_SECONDS * 1000,
     pushTtlSeconds: raw.IM_PUSH_TTL_SECONDS,
+    inboxSocket: {
+      maxFrameBytes: raw.INBOX_MAX_FRAME_BYTES,
+      ratePerSecond: raw.INBOX_FRAME_RATE_PER_SECOND,
+      burst: raw.INBOX_FRAME_BURST,
+    },
     vapid: parseVapid(raw),
   };
   cache.set(env, settings);
