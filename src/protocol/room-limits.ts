@@ -24,11 +24,11 @@ export interface RoomLimits {
   retentionMs: number;
   /** A larger socket frame closes the socket with 1009. */
   maxFrameBytes: number;
-  /** Longest message body, in UTF-16 code units (what JavaScript's `length` counts). */
+  /** Longest message body, in characters (Unicode code points, durable/room/body.ts). */
   maxBodyChars: number;
-  /** Sustained frames per second one socket may send (a token bucket). */
+  /** Sustained frames and HTTP sends per second of one user in one room (a token bucket). */
   sendRatePerSecond: number;
-  /** Frames a socket may send at once before the rate applies; twice this over the limit closes it. */
+  /** Frames and sends a user may make at once before the rate applies; twice this over closes the socket. */
   sendBurst: number;
   /** At most one `typing` broadcast per user per this many milliseconds. */
   typingThrottleMs: number;
