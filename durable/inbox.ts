@@ -15,41 +15,54 @@
 // - `notify`: any frame to every device (task updates); `endSession`: close a session's sockets;
 // - `goingAway`: close every socket with 1001 when the server stops.
 import { DurableObject } from "cloudflare:workers";
-import { createLogger, type Logger, type LogLevel } from "../src/lib/log";
+import type { Logger } from "../src/lib/log";
 import { type ImSettings, loadConfig } from "../src/config";
-import { CloseCode, readIdentity, SUBPROTOCOL, type SocketIdentity } from "../src/protocol/identity";
+import { CloseCode, readIdentity } from "../src/protocol/identity";
 import type { DeliveryResult, InboxCursor, InboxDelivery, InboxMembership, InboxRoom } from "../src/protocol/inbox";
-import { errorFrame, type InboxServerFrame, PING_FRAME, PONG_FRAME } from "../src/protocol/protocol";
+import {
+  errorFrame,
+  InboxClientFrameSchema,
+  type InboxServerFrame,
+  PING_FRAME,
+  PONG_FRAME,
+} from "../src/protocol/protocol";
 import { type Applied, applyDelivery } from "./inbox/apply";
-import { decodeInboxFrame } from "./inbox/frames";
 import { noticeOf, sendPush } from "./inbox/push";
 import { membershipsOf, rebuildInbox } from "./inbox/rebuild";
 import { type InboxCounters, InboxStore, type PushSubscriptionRow } from "./inbox/store";
-import { SendBucket } from "./room/limits";
 import { closeAllSockets, trackSocketOwner, untrackIfIdle } from "./socket-owners";
+import {
+  acceptSocket,
+  answerClose,
+  broadcast,
+  closeSocket,
+  closeSockets,
+  readAttachment,
+  sendFrame,
+  sessionTag,
+} from "./sockets/connection";
+import { refuseFlood } from "./sockets/flood";
+import { decodeFrame } from "./sockets/frames";
+import { objectLogger } from "./sockets/log";
+import { Budgets } from "./sockets/rate";
 
-/** Per-socket state kept in the hibernation attachment (small on purpose). */
-type Attachment = SocketIdentity;
-
-const sessionTag = (sid: string) => `sid:${sid}`;
-const LOG_LEVELS: readonly string[] = ["debug", "info", "warn", "error"];
 const WELCOME_ROOMS = 500;
-const MAX_FRAME_BYTES = 4_096;
 const MAX_SUBSCRIPTIONS = 10;
 
 export class Inbox extends DurableObject<Env> {
   private readonly store: InboxStore;
   private readonly settings: ImSettings;
   private readonly log: Logger;
-  private readonly buckets = new WeakMap<WebSocket, SendBucket>();
+  /** Frame budgets per socket (each device its own). */
+  private readonly budgets: Budgets<WebSocket>;
   private building: Promise<void> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new InboxStore(ctx.storage);
     this.settings = loadConfig(env).im;
-    const level = LOG_LEVELS.includes(env.LOG_LEVEL) ? (env.LOG_LEVEL as LogLevel) : "info";
-    this.log = createLogger(level, { object: "Inbox" });
+    this.log = objectLogger(env, "Inbox");
+    this.budgets = new Budgets(this.settings.inboxSocket);
     // Keep-alives are answered by the runtime without waking the object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
   }
@@ -61,12 +74,10 @@ export class Inbox extends DurableObject<Env> {
       return new Response("expected an authenticated websocket upgrade", { status: 400 });
     }
     await this.ensureBuilt(identity.userId);
-    const { 0: client, 1: server } = new WebSocketPair();
-    this.ctx.acceptWebSocket(server, [sessionTag(identity.sid)]);
+    const { server, response } = acceptSocket(this.ctx, identity);
     trackSocketOwner("INBOX", this.ctx.id);
-    server.serializeAttachment(identity satisfies Attachment);
-    this.send(server, { type: "welcome", rooms: this.store.standings(WELCOME_ROOMS) });
-    return new Response(null, { status: 101, webSocket: client, headers: { "Sec-WebSocket-Protocol": SUBPROTOCOL } });
+    sendFrame(server, { type: "welcome", rooms: this.store.standings(WELCOME_ROOMS) } satisfies InboxServerFrame);
+    return response;
   }
 
   // ---------------------------------------------------------------- RPC
@@ -132,9 +143,7 @@ export class Inbox extends DurableObject<Env> {
 
   /** Closes the sockets that belong to session `sid`; returns how many were closed. */
   async endSession(sid: string): Promise<number> {
-    const sockets = this.ctx.getWebSockets(sessionTag(sid));
-    for (const ws of sockets) ws.close(CloseCode.sessionEnded, "session ended");
-    return sockets.length;
+    return closeSockets(this.ctx.getWebSockets(sessionTag(sid)), CloseCode.sessionEnded, "session ended");
   }
 
   /** Closes every socket with 1001 because the server is stopping; returns how many. */
@@ -161,18 +170,20 @@ export class Inbox extends DurableObject<Env> {
   // ---------------------------------------------------------------- sockets
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
-    const identity = ws.deserializeAttachment() as Attachment | null;
-    if (!identity) return;
-    const decoded = decodeInboxFrame(data, MAX_FRAME_BYTES);
-    if (decoded.kind === "too_large") return ws.close(1009, "frame too large");
+    const identity = readAttachment(ws);
+    if (!identity || identity.gone) return;
+    const decoded = decodeFrame(data, this.settings.inboxSocket.maxFrameBytes, InboxClientFrameSchema);
+    if (decoded.kind === "too_large") return closeSocket(ws, 1009, "frame too large");
     const now = Date.now();
-    const verdict = this.bucket(ws, now).take(now);
-    if (verdict === "close") return ws.close(CloseCode.rateLimited, "too many frames");
-    if (verdict === "reject") return void this.send(ws, errorFrame("rate_limited", "Too many frames; slow down."));
-    if (decoded.kind === "invalid") return void this.send(ws, errorFrame("invalid_frame", decoded.detail));
+    const bucket = this.budgets.of(ws, now);
+    const verdict = bucket.take(now);
+    if (verdict !== "allow") return refuseFlood(ws, verdict, bucket, now);
+    if (decoded.kind === "invalid") return void sendFrame(ws, errorFrame("invalid_frame", decoded.detail));
     const frame = decoded.frame;
-    if (frame.type === "ping") return void this.send(ws, PONG_FRAME);
-    // A read goes through the room, which checks membership and that the seq exists.
+    if (frame.type === "ping") return void sendFrame(ws, PONG_FRAME);
+    // Only rooms on the user's own list reach a Room object: a read of any other name must
+    // not open (and persist) an object for it. The room still checks membership and the seq.
+    if (!this.store.hasRoom(frame.roomId)) return void sendFrame(ws, errorFrame("not_found", "No such room."));
     try {
       const result = await this.env.ROOM.get(this.env.ROOM.idFromName(frame.roomId)).markRead(
         identity.userId,
@@ -180,18 +191,18 @@ export class Inbox extends DurableObject<Env> {
       );
       if (!result.ok) {
         const code = result.code === "not_member" ? "not_found" : result.code;
-        return void this.send(ws, errorFrame(code, result.code === "not_member" ? "No such room." : result.detail));
+        return void sendFrame(ws, errorFrame(code, result.code === "not_member" ? "No such room." : result.detail));
       }
       await this.applyRead(frame.roomId, result.readSeq);
     } catch (err) {
       this.log.error("inbox read failed", { error: String(err) });
-      this.send(ws, { type: "error", code: "internal_error", detail: "Something went wrong on our side." });
+      sendFrame(ws, errorFrame("internal_error", "Something went wrong on our side."));
     }
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
-    // Complete the close handshake; 1005/1006 are reserved and cannot be sent back.
-    if (code !== 1005 && code !== 1006) ws.close(code, "closing");
+    answerClose(ws, code);
+    this.budgets.drop(ws);
     untrackIfIdle(this.ctx);
   }
 
@@ -224,10 +235,11 @@ export class Inbox extends DurableObject<Env> {
     const sockets = this.ctx.getWebSockets();
     if (applied.entries.length > 0) {
       const watching = new Set(delivery.watching);
+      const texts = applied.entries.map((entry) => JSON.stringify(entry)); // once, not per device
       for (const ws of sockets) {
-        const sid = (ws.deserializeAttachment() as Attachment | null)?.sid;
+        const sid = readAttachment(ws)?.sid;
         if (sid !== undefined && watching.has(sid)) continue;
-        for (const entry of applied.entries) this.send(ws, entry);
+        for (const text of texts) sendFrame(ws, text);
       }
     }
     if (applied.unread)
@@ -256,28 +268,6 @@ export class Inbox extends DurableObject<Env> {
   }
 
   private broadcast(frame: InboxServerFrame): number {
-    const text = JSON.stringify(frame);
-    let reached = 0;
-    for (const ws of this.ctx.getWebSockets()) if (this.send(ws, text)) reached++;
-    return reached;
-  }
-
-  private send(ws: WebSocket, frame: InboxServerFrame | string): boolean {
-    try {
-      ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
-      return true;
-    } catch {
-      // A socket that cannot take a frame is already closing; the runtime drops it.
-      return false;
-    }
-  }
-
-  private bucket(ws: WebSocket, now: number): SendBucket {
-    let bucket = this.buckets.get(ws);
-    if (!bucket) {
-      bucket = new SendBucket(20, 40, now);
-      this.buckets.set(ws, bucket);
-    }
-    return bucket;
+    return broadcast(this.ctx.getWebSockets(), frame);
   }
 }

@@ -10,39 +10,41 @@
 // - presence, typing, read cursors; limits on frame size, body length and send rate;
 // - keep a member set of its own, synced by the Worker, and check it on every frame;
 // - archive messages to D1 through the EVENTS queue and trim its own copy after retention;
-// - (im) edits and deletes as log entries of their own; blocked direct messages; handing every
+// - edits and deletes as log entries of their own; blocked direct messages; handing every
 //   durable entry to its members' inboxes (durable/room/fanout.ts).
 import { DurableObject } from "cloudflare:workers";
-import { createLogger, type Logger, type LogLevel } from "../src/lib/log";
+import type { Logger } from "../src/lib/log";
 import { newId } from "../src/lib/ids";
-import { CloseCode, readIdentity, ROOM_ID_HEADER, SUBPROTOCOL } from "../src/protocol/identity";
+import { CloseCode, readIdentity, ROOM_ID_HEADER } from "../src/protocol/identity";
 import type { MemberSummary } from "../src/protocol/inbox";
-import { errorFrame, PING_FRAME, PONG_FRAME } from "../src/protocol/protocol";
+import { errorFrame, PING_FRAME, PONG_FRAME, RoomClientFrameSchema } from "../src/protocol/protocol";
 import { loadConfig, type RoomLimits } from "../src/config";
 import { applyChange, type ChangeRequest, type ChangeResult } from "./room/changes";
 import { type FanoutPath, type FanoutStats, RoomFanout } from "./room/fanout";
-import { decodeFrame } from "./room/frames";
 import { welcomeAndReplay } from "./room/replay";
 import { GroupCommit, type PendingSend } from "./room/group-commit";
-import { SendBucket, TypingThrottle } from "./room/limits";
+import { TypingThrottle } from "./room/limits";
 import { closeAllSockets, trackSocketOwner, untrackIfIdle } from "./socket-owners";
+import { type Attachment, isOnlineElsewhere, onlineUsers, readAttachment } from "./room/sockets";
 import {
-  type Attachment,
+  acceptSocket,
+  answerClose,
   broadcast,
-  isOnlineElsewhere,
+  closeSocket,
   liveSockets,
-  onlineUsers,
-  readAttachment,
-  retire,
   sendFrame,
   sessionTag,
   userTag,
-} from "./room/sockets";
+} from "./sockets/connection";
+import { refuseFlood } from "./sockets/flood";
+import { decodeFrame } from "./sockets/frames";
+import { objectLogger } from "./sockets/log";
+import { Budgets } from "./sockets/rate";
+import { refuseBody } from "./room/body";
 import type { PostResult, RecentMessages, RoomKind, RoomMember, RoomRefusal, Sender } from "../src/protocol/rooms";
 import { RoomStore } from "./room/storage";
 import { FANOUT_RETRY_MS, RoomUpkeep } from "./room/upkeep";
 
-const LOG_LEVELS: readonly string[] = ["debug", "info", "warn", "error"];
 /** Unread seqs a member summary carries at most (an inbox rebuild). */
 const SUMMARY_UNREAD_CAP = 10_000;
 
@@ -51,7 +53,11 @@ export class Room extends DurableObject<Env> {
   private readonly limits: RoomLimits;
   private readonly upkeep: RoomUpkeep;
   private readonly log: Logger;
-  private readonly buckets = new WeakMap<WebSocket, SendBucket>();
+  /**
+   * Frame and send budgets per user, not per socket: a user's sockets and HTTP sends share
+   * one, and a socket closed for flooding does not take its debt with it (docs/decisions/0070).
+   */
+  private readonly budgets: Budgets<string>;
   private readonly typing: TypingThrottle;
   private readonly commits: GroupCommit;
   private readonly fanout: RoomFanout;
@@ -61,8 +67,8 @@ export class Room extends DurableObject<Env> {
     super(ctx, env);
     const config = loadConfig(env);
     this.limits = config.rooms;
-    const level = LOG_LEVELS.includes(env.LOG_LEVEL) ? (env.LOG_LEVEL as LogLevel) : "info";
-    this.log = createLogger(level, { object: "Room" });
+    this.log = objectLogger(env, "Room");
+    this.budgets = new Budgets({ ratePerSecond: this.limits.sendRatePerSecond, burst: this.limits.sendBurst });
     // SQLite calls are synchronous, so the state is rebuilt before any event runs.
     this.store = new RoomStore(ctx.storage, newId);
     this.editWindowMs = config.im.editWindowMs;
@@ -106,9 +112,18 @@ export class Room extends DurableObject<Env> {
     return closeAllSockets(this.ctx);
   }
 
-  /** Sends a message over HTTP with exactly the socket's semantics (dedupe, seq, broadcast). */
+  /**
+   * Sends a message over HTTP with exactly the socket's semantics (dedupe, seq, broadcast),
+   * counted against the same per-user budget as the user's socket frames.
+   */
   async post(sender: Sender, clientMsgId: string, body: string): Promise<PostResult> {
     if (!this.store.role(sender.userId)) return notMember();
+    const now = Date.now();
+    const bucket = this.budgets.of(sender.userId, now);
+    if (bucket.take(now) !== "allow") {
+      const retryAfter = Math.max(1, bucket.retryAfterSeconds(now));
+      return { ok: false, code: "rate_limited", detail: "Too many messages; slow down.", retryAfter };
+    }
     return this.accept(sender, clientMsgId, body);
   }
 
@@ -140,8 +155,6 @@ export class Room extends DurableObject<Env> {
   async online(): Promise<string[]> {
     return onlineUsers(this.ctx);
   }
-
-  // ---- im
 
   /** Edits or deletes a message as its sender (HTTP); the change is broadcast like a socket's. */
   async change(request: ChangeRequest): Promise<ChangeResult> {
@@ -191,11 +204,9 @@ export class Room extends DurableObject<Env> {
     if (roomId !== this.store.state.roomId || !this.store.role(identity.userId)) {
       return new Response("no such room", { status: 404 });
     }
-    const { 0: client, 1: server } = new WebSocketPair();
-    this.ctx.acceptWebSocket(server, [userTag(identity.userId), sessionTag(identity.sid)]);
-    trackSocketOwner("ROOM", this.ctx.id);
     const now = Date.now();
-    server.serializeAttachment({ ...identity, connectedAt: now, seenAt: now } satisfies Attachment);
+    const { server, response } = acceptSocket<Attachment>(this.ctx, { ...identity, connectedAt: now, seenAt: now });
+    trackSocketOwner("ROOM", this.ctx.id);
     welcomeAndReplay(
       server,
       this.store,
@@ -204,10 +215,10 @@ export class Room extends DurableObject<Env> {
       this.limits.replayLimit,
     );
     if (!isOnlineElsewhere(this.ctx, identity.userId, server)) {
-      broadcast(this.ctx, { type: "presence", userId: identity.userId, status: "online" }, server);
+      broadcast(this.ctx.getWebSockets(), { type: "presence", userId: identity.userId, status: "online" }, server);
     }
     await this.upkeep.alarmBy(now + Math.ceil(this.limits.idleTimeoutMs / 2));
-    return new Response(null, { status: 101, webSocket: client, headers: { "Sec-WebSocket-Protocol": SUBPROTOCOL } });
+    return response;
   }
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
@@ -225,27 +236,34 @@ export class Room extends DurableObject<Env> {
   private async handleFrame(ws: WebSocket, sender: Attachment, data: string | ArrayBuffer, now: number): Promise<void> {
     if (now - sender.seenAt > this.limits.idleTimeoutMs / 4)
       ws.serializeAttachment({ ...sender, seenAt: now } satisfies Attachment);
-    const decoded = decodeFrame(data, this.limits.maxFrameBytes);
+    const decoded = decodeFrame(data, this.limits.maxFrameBytes, RoomClientFrameSchema);
     if (decoded.kind === "too_large") return this.retireOne(ws, 1009, "frame too large");
     if (!this.store.role(sender.userId)) return this.retireOne(ws, CloseCode.accessRevoked, "access revoked");
-    const verdict = this.bucket(ws, now).take(now);
-    if (verdict === "close") return this.retireOne(ws, CloseCode.rateLimited, "too many frames");
-    if (verdict === "reject") return sendFrame(ws, errorFrame("rate_limited", "Too many frames; slow down."));
-    if (decoded.kind === "invalid") return sendFrame(ws, errorFrame("invalid_frame", decoded.detail));
+    const clientMsgId =
+      decoded.kind === "frame" && decoded.frame.type === "send" ? decoded.frame.clientMsgId : undefined;
+    const bucket = this.budgets.of(sender.userId, now);
+    const verdict = bucket.take(now);
+    if (verdict !== "allow") {
+      refuseFlood(ws, verdict, bucket, now, clientMsgId);
+      if (verdict === "close") this.departed(ws, sender.userId);
+      return;
+    }
+    if (decoded.kind === "invalid") return void sendFrame(ws, errorFrame("invalid_frame", decoded.detail));
     const frame = decoded.frame;
     switch (frame.type) {
       case "send": {
         const result = await this.accept(sender, frame.clientMsgId, frame.body, ws);
-        if (!result.ok) sendFrame(ws, errorFrame(result.code, result.detail));
+        if (!result.ok) sendFrame(ws, errorFrame(result.code, result.detail, { clientMsgId: frame.clientMsgId }));
         return;
       }
       case "typing":
-        if (this.typing.allow(sender.userId, now)) broadcast(this.ctx, { type: "typing", userId: sender.userId }, ws);
+        if (this.typing.allow(sender.userId, now))
+          broadcast(this.ctx.getWebSockets(), { type: "typing", userId: sender.userId }, ws);
         return;
       case "read": {
         const result = await this.markRead(sender.userId, frame.seq);
-        if (!result.ok) return sendFrame(ws, errorFrame(result.code, result.detail));
-        // The user's inbox recounts unread and tells every device (im).
+        if (!result.ok) return void sendFrame(ws, errorFrame(result.code, result.detail));
+        // The user's inbox recounts unread and tells every device.
         await this.inbox(sender.userId).applyRead(this.store.state.roomId ?? "", result.readSeq);
         return;
       }
@@ -261,7 +279,7 @@ export class Room extends DurableObject<Env> {
         return;
       }
       case "ping":
-        return sendFrame(ws, PONG_FRAME);
+        return void sendFrame(ws, PONG_FRAME);
     }
   }
 
@@ -271,13 +289,8 @@ export class Room extends DurableObject<Env> {
    * sockets too). A resend gets the original ack and no broadcast.
    */
   private async accept(sender: Sender, clientMsgId: string, body: string, replyTo?: WebSocket): Promise<PostResult> {
-    if (body.length > this.limits.maxBodyChars) {
-      return {
-        ok: false,
-        code: "body_too_long",
-        detail: `A message body is at most ${this.limits.maxBodyChars} characters.`,
-      };
-    }
+    const badBody = refuseBody(body, this.limits.maxBodyChars);
+    if (badBody) return badBody;
     if (this.store.state.kind === "direct" && this.store.blockedBy(sender.userId)) {
       return { ok: false, code: "blocked", detail: "This user does not accept your messages." };
     }
@@ -298,12 +311,13 @@ export class Room extends DurableObject<Env> {
     const now = Date.now();
     const results = this.store.appendMany(group, now, newId);
     let stored = 0;
+    const sockets = this.ctx.getWebSockets();
     group.forEach((send, i) => {
       const { message, created } = results[i]!;
       if (send.replyTo)
         sendFrame(send.replyTo, { type: "ack", clientMsgId: send.clientMsgId, seq: message.seq, id: message.id });
       if (created) {
-        broadcast(this.ctx, { type: "message", message });
+        broadcast(sockets, { type: "message", message });
         stored++;
       }
       send.resolve({ message, created });
@@ -319,11 +333,7 @@ export class Room extends DurableObject<Env> {
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
     // Complete the close handshake; 1005/1006 are reserved and cannot be sent back.
     const attachment = readAttachment(ws);
-    try {
-      if (code !== 1005 && code !== 1006) ws.close(code, "closing");
-    } catch {
-      // already closed
-    }
+    answerClose(ws, code);
     if (attachment && !attachment.gone) this.departed(ws, attachment.userId);
     untrackIfIdle(this.ctx);
   }
@@ -347,7 +357,7 @@ export class Room extends DurableObject<Env> {
     const limits = { editWindowMs: this.editWindowMs, maxBodyChars: this.limits.maxBodyChars };
     const result = applyChange(this.store, request, limits, Date.now(), newId);
     if (result.ok && result.entry) {
-      broadcast(this.ctx, result.entry);
+      broadcast(this.ctx.getWebSockets(), result.entry);
       this.fanout.kick();
       this.upkeep
         .messageStored(Date.now())
@@ -360,24 +370,15 @@ export class Room extends DurableObject<Env> {
     return this.env.INBOX.get(this.env.INBOX.idFromName(userId));
   }
 
-  private bucket(ws: WebSocket, now: number): SendBucket {
-    let bucket = this.buckets.get(ws);
-    if (!bucket) {
-      bucket = new SendBucket(this.limits.sendRatePerSecond, this.limits.sendBurst, now);
-      this.buckets.set(ws, bucket);
-    }
-    return bucket;
-  }
-
   /** Announces `offline` when the user's last live socket is gone. */
   private departed(ws: WebSocket, userId: string): void {
     if (!isOnlineElsewhere(this.ctx, userId, ws))
-      broadcast(this.ctx, { type: "presence", userId, status: "offline" }, ws);
+      broadcast(this.ctx.getWebSockets(), { type: "presence", userId, status: "offline" }, ws);
   }
 
   private retireOne(ws: WebSocket, code: number, reason: string): void {
     const userId = readAttachment(ws)?.userId;
-    retire(ws, code, reason);
+    closeSocket(ws, code, reason);
     if (userId) this.departed(ws, userId);
   }
 

@@ -9,9 +9,14 @@
 // - retries transient failures itself (its own failure budget), fails past the budget;
 // - an alarm watchdog for deadlines, silent backends and lost streams;
 // - hibernating subscriber sockets with `since` resume; D1 row and owner's inbox kept current.
+import { DurableObject } from "cloudflare:workers";
 import { loadConfig } from "../src/config";
-import { readIdentity } from "../src/protocol/identity";
+import { CloseCode, readIdentity } from "../src/protocol/identity";
 import { closeAllSockets, untrackIfIdle } from "./socket-owners";
+import { answerClose, closeSocket, closeSockets, readAttachment, sendFrame, sessionTag } from "./sockets/connection";
+import { refuseFlood } from "./sockets/flood";
+import { frameBytes } from "./sockets/frames";
+import { Budgets } from "./sockets/rate";
 import type { JsonValue } from "../src/protocol/json";
 import { PING_FRAME, PONG_FRAME, errorFrame } from "../src/protocol/protocol";
 import { findTaskType, type LlmChatInput, type TaskType } from "../src/protocol/task-types";
@@ -20,7 +25,7 @@ import { AttemptError, toAttemptError } from "./task/attempt-error";
 import { streamChat } from "./task/openai";
 import { cancelJob, startPlazaJob } from "./task/plaza-job";
 import { OutputBuffer } from "./task/output-buffer";
-import { acceptSubscriber, closeSubscribers, sinceParam } from "./task/sockets";
+import { acceptSubscriber, sinceParam } from "./task/sockets";
 import {
   eventsSince,
   initStore,
@@ -31,7 +36,7 @@ import {
   saveState,
   toTask,
 } from "./task/store";
-import { D1_RETRY_MS, RETRY_RESEND_GRACE_MS, TaskLifecycle } from "./task/lifecycle";
+import { D1_RETRY_MS, RETRY_RESEND_GRACE_MS, TaskMachine } from "./task/machine";
 import { watchdogVerdict } from "./task/watchdog";
 
 export type { NewTask } from "./task/store";
@@ -41,22 +46,31 @@ export type DispatchOutcome =
   | { outcome: "started" | "running" | "finished" | "missing" }
   | { outcome: "wait"; delaySeconds: number };
 
-export class TaskRun extends TaskLifecycle {
+export class TaskRun extends DurableObject<Env> {
+  /** The task's state machine: state, live stream, events, publishing. */
+  private readonly machine: TaskMachine;
+  /** Frame budgets per subscriber socket (made on the first frame other than a ping). */
+  private budgets: Budgets<WebSocket> | undefined;
   private dispatching = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.machine = new TaskMachine(ctx, env);
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));
     ctx.blockConcurrencyWhile(async () => {
       initStore(ctx.storage);
-      this.state = await loadState(ctx.storage);
+      this.machine.state = await loadState(ctx.storage);
     });
+  }
+
+  private get state() {
+    return this.machine.state;
   }
 
   /** Creates the task (idempotent: a second call returns the existing task unchanged). */
   async init(task: NewTask): Promise<Task> {
-    if (!this.state) {
-      this.state = {
+    if (!this.machine.state) {
+      this.machine.state = {
         ...task,
         status: "queued",
         phase: "queued",
@@ -65,10 +79,10 @@ export class TaskRun extends TaskLifecycle {
         failures: 0,
         d1Dirty: false,
       };
-      await saveState(this.ctx.storage, this.state);
-      this.emit({ kind: "status", status: "queued" });
+      await saveState(this.ctx.storage, this.machine.state);
+      this.machine.emit({ kind: "status", status: "queued" });
     }
-    return toTask(this.state);
+    return toTask(this.machine.state);
   }
 
   /** The task now, or undefined if this object holds none. */
@@ -88,9 +102,9 @@ export class TaskRun extends TaskLifecycle {
     if (s.phase === "starting" || s.phase === "active" || this.dispatching) return { outcome: "running" };
     const type = findTaskType(s.type);
     if (!type)
-      return this.finish("failed", { error: { code: "unknown_type", message: `No task type ${s.type}.` } }).then(
-        () => ({ outcome: "finished" as const }),
-      );
+      return this.machine
+        .finish("failed", { error: { code: "unknown_type", message: `No task type ${s.type}.` } })
+        .then(() => ({ outcome: "finished" as const }));
     this.dispatching = true;
     try {
       const cfg = loadConfig(this.env).tasks;
@@ -110,7 +124,7 @@ export class TaskRun extends TaskLifecycle {
             got.reason === "no_capable_backend"
               ? `No backend offers ${type.capability}.`
               : "No backend had room in time.";
-          await this.finish("failed", { error: { code: "no_backend", message } });
+          await this.machine.finish("failed", { error: { code: "no_backend", message } });
           return { outcome: "finished" };
         }
         return { outcome: "wait", delaySeconds: cfg.noBackendDelaySeconds };
@@ -127,7 +141,7 @@ export class TaskRun extends TaskLifecycle {
     const s = this.state;
     if (!s) return undefined;
     const job = s.job;
-    const changed = await this.finish("canceled", {});
+    const changed = await this.machine.finish("canceled", {});
     if (changed && job?.backend.protocol === "plaza-job") this.ctx.waitUntil(cancelJob(job.backend, job.jobId));
     return { task: toTask(s), changed };
   }
@@ -147,22 +161,22 @@ export class TaskRun extends TaskLifecycle {
       case "progress":
         if (cb.progress > s.progress) {
           s.progress = cb.progress;
-          this.emit({ kind: "progress", progress: cb.progress });
+          this.machine.emit({ kind: "progress", progress: cb.progress });
         }
         break;
       case "output":
         // Parsed from a JSON body, so it is JSON.
-        this.emit({ kind: "output", data: (cb.data ?? null) as JsonValue });
+        this.machine.emit({ kind: "output", data: (cb.data ?? null) as JsonValue });
         break;
       case "log":
-        this.emit({ kind: "log", message: cb.message });
+        this.machine.emit({ kind: "log", message: cb.message });
         break;
       case "result":
         await saveState(this.ctx.storage, s);
-        await this.succeed(type, job, cb.result);
+        await this.machine.succeed(type, job, cb.result);
         return "applied";
       case "error":
-        await this.attemptFailed(
+        await this.machine.attemptFailed(
           job,
           new AttemptError(cb.code, cb.message, cb.retryable, cb.retryable ? "backend" : "none"),
         );
@@ -175,12 +189,12 @@ export class TaskRun extends TaskLifecycle {
   /** Fails the task from outside (its queue message was dead-lettered); no-op once finished. */
   async abandon(code: string, message: string): Promise<boolean> {
     if (!this.state) return false;
-    return this.finish("failed", { error: { code, message } });
+    return this.machine.finish("failed", { error: { code, message } });
   }
 
   /** Closes the sockets of session `sid` (logout); returns how many. */
   async endSession(sid: string): Promise<number> {
-    return closeSubscribers(this.ctx, 4001, "session ended", sid);
+    return closeSockets(this.ctx.getWebSockets(sessionTag(sid)), CloseCode.sessionEnded, "session ended");
   }
 
   /** Only upgrades: the Worker has checked the caller owns the task; checked again here. */
@@ -201,12 +215,22 @@ export class TaskRun extends TaskLifecycle {
     );
   }
 
-  override async webSocketMessage(ws: WebSocket): Promise<void> {
-    ws.send(errorFrame("unsupported_frame", "The task socket accepts no frames besides ping."));
+  /** Pings are answered by the runtime; anything else is capped in size and rate, then refused. */
+  override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    if (readAttachment(ws)?.gone) return;
+    const limits = loadConfig(this.env).tasks.socket;
+    if (frameBytes(data, limits.maxFrameBytes) > limits.maxFrameBytes) return closeSocket(ws, 1009, "frame too large");
+    const now = Date.now();
+    this.budgets ??= new Budgets(limits);
+    const bucket = this.budgets.of(ws, now);
+    const verdict = bucket.take(now);
+    if (verdict !== "allow") return refuseFlood(ws, verdict, bucket, now);
+    sendFrame(ws, errorFrame("unsupported_frame", "The task socket accepts no frames besides ping."));
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
-    if (code !== 1005 && code !== 1006) ws.close(code, "closing");
+    answerClose(ws, code);
+    this.budgets?.drop(ws);
     untrackIfIdle(this.ctx);
   }
 
@@ -219,14 +243,14 @@ export class TaskRun extends TaskLifecycle {
   override async alarm(): Promise<void> {
     const s = this.state;
     if (!s) return;
-    if (s.d1Dirty) await this.publish(false);
+    if (s.d1Dirty) await this.machine.publish(false);
     const now = Date.now();
     const silenceMs = loadConfig(this.env).tasks.silenceSeconds * 1000;
     const verdict = watchdogVerdict(s, {
       now,
       silenceMs,
-      streamAlive: this.stream !== undefined,
-      streamActivity: this.lastActivity,
+      streamAlive: this.machine.streamAlive,
+      streamActivity: this.machine.lastActivity,
       resendGraceMs: RETRY_RESEND_GRACE_MS,
     });
     const job = s.job;
@@ -241,18 +265,20 @@ export class TaskRun extends TaskLifecycle {
         return this.ctx.storage.setAlarm(verdict.at);
       case "timeout": {
         const limit = findTaskType(s.type)?.timeoutSeconds ?? 0;
-        await this.finish("failed", { error: { code: "timeout", message: `The task exceeded its ${limit} s limit.` } });
+        await this.machine.finish("failed", {
+          error: { code: "timeout", message: `The task exceeded its ${limit} s limit.` },
+        });
         if (job?.backend.protocol === "plaza-job") this.ctx.waitUntil(cancelJob(job.backend, job.jobId));
         return;
       }
       case "interrupted":
-        return this.attemptFailed(
+        return this.machine.attemptFailed(
           job!,
           new AttemptError("interrupted", "The stream was lost when the task's object restarted.", true, "none"),
         );
       case "silent":
         if (job!.backend.protocol === "plaza-job") this.ctx.waitUntil(cancelJob(job!.backend, job!.jobId));
-        return this.attemptFailed(
+        return this.machine.attemptFailed(
           job!,
           new AttemptError(
             "backend_silent",
@@ -279,51 +305,50 @@ export class TaskRun extends TaskLifecycle {
       s.deadline = now + type.timeoutSeconds * 1000;
     }
     await saveState(this.ctx.storage, s);
-    if (first) this.emit({ kind: "status", status: "running" });
-    this.emit({ kind: "log", message: `attempt ${s.attempts} started on backend ${backend.id}` });
+    if (first) this.machine.emit({ kind: "status", status: "running" });
+    this.machine.emit({ kind: "log", message: `attempt ${s.attempts} started on backend ${backend.id}` });
     await this.ctx.storage.setAlarm(now + loadConfig(this.env).tasks.silenceSeconds * 1000);
     this.ctx.waitUntil(this.runAttempt(type, job));
     // Not awaited: the consumer's ack should not wait for D1 and the inbox (a failed write is retried by the alarm).
-    this.ctx.waitUntil(this.publish(first));
+    this.ctx.waitUntil(this.machine.publish(first));
   }
 
   private async runAttempt(type: TaskType, job: JobState): Promise<void> {
     const s = this.state!;
+    let controller: AbortController | undefined;
     try {
       const cfg = loadConfig(this.env);
       if (job.backend.protocol === "openai") {
-        const controller = new AbortController();
-        this.stream = controller;
-        this.lastActivity = Date.now();
+        controller = this.machine.openStream();
         const input = s.input as LlmChatInput;
         const output = new OutputBuffer(
           cfg.tasks.outputFlushMs,
-          (text) => this.isCurrent(job) && this.emit({ kind: "output", text }),
+          (text) => this.machine.isCurrent(job) && this.machine.emit({ kind: "output", text }),
         );
         let deltas = 0;
         const result = await streamChat(job.backend, job.jobId, input, controller.signal, (text) => {
-          if (!this.isCurrent(job)) return;
-          this.lastActivity = Date.now();
+          if (!this.machine.isCurrent(job)) return;
+          this.machine.lastActivity = Date.now();
           s.phase = "active";
           s.progress = Math.min(0.99, ++deltas / input.maxTokens);
           output.add(text);
         }).finally(() => output.flush());
-        if (this.isCurrent(job)) await this.succeed(type, job, result);
+        if (this.machine.isCurrent(job)) await this.machine.succeed(type, job, result);
       } else {
         await startPlazaJob(s, job, {
           publicUrl: cfg.tasks.publicUrl,
           jwt: cfg.jwt,
           tokenTtlSeconds: type.timeoutSeconds + 600,
         });
-        if (this.isCurrent(job) && s.phase === "starting") {
+        if (this.machine.isCurrent(job) && s.phase === "starting") {
           s.phase = "active";
           await saveState(this.ctx.storage, s);
         }
       }
     } catch (err) {
-      if (this.isCurrent(job)) await this.attemptFailed(job, toAttemptError(err));
+      if (this.machine.isCurrent(job)) await this.machine.attemptFailed(job, toAttemptError(err));
     } finally {
-      if (job.backend.protocol === "openai" && this.state?.job?.jobId !== job.jobId) this.stream = undefined;
+      if (controller) this.machine.settleStream(controller);
     }
   }
 }

@@ -52,6 +52,9 @@ const ImVarsSchema = z.object({
   IM_FANOUT_INTERVAL_MS: int(1_000, 0, 10_000),
   IM_EDIT_WINDOW_SECONDS: int(900, 0, 31_536_000),
   IM_PUSH_TTL_SECONDS: int(86_400, 0, 2_419_200),
+  INBOX_MAX_FRAME_BYTES: int(4_096, 256, 1_048_576),
+  INBOX_FRAME_RATE_PER_SECOND: int(20, 1, 10_000),
+  INBOX_FRAME_BURST: int(40, 1, 100_000),
   // Unset: the browsers' push services; "" (empty): any public host.
   PUSH_SERVICE_HOSTS: z.string().default(DEFAULT_PUSH_SERVICE_HOSTS.join(",")),
   VAPID_SUBJECT: z.string().min(1).default("mailto:admin@plaza.invalid"),
@@ -103,6 +106,9 @@ const ConfigSchema = z
     TASK_MAX_QUEUE_SECONDS: int(900, 10, 86_400),
     TASK_SILENCE_SECONDS: int(30, 1, 3600),
     TASK_OUTPUT_FLUSH_MS: int(50, 0, 5000),
+    TASK_SOCKET_MAX_FRAME_BYTES: int(1_024, 64, 1_048_576),
+    TASK_SOCKET_RATE_PER_SECOND: int(5, 1, 10_000),
+    TASK_SOCKET_BURST: int(10, 1, 100_000),
     BACKEND_HEALTH_INTERVAL_SECONDS: int(15, 5, 3600),
     BREAKER_FAILURE_THRESHOLD: int(3, 1, 100),
     BREAKER_COOLDOWN_SECONDS: int(30, 1, 3600),
@@ -158,6 +164,8 @@ export interface Config {
     silenceSeconds: number;
     /** Streamed tokens are coalesced into one `output` event per this many ms (0: one per token). */
     outputFlushMs: number;
+    /** The task socket takes only pings (answered by the runtime): a frame cap and rate for anything else. */
+    socket: { maxFrameBytes: number; ratePerSecond: number; burst: number };
     healthIntervalSeconds: number;
     breakerFailureThreshold: number;
     breakerCooldownSeconds: number;
@@ -173,11 +181,11 @@ export interface RoomLimits {
   retentionMs: number;
   /** A larger socket frame closes the socket with 1009. */
   maxFrameBytes: number;
-  /** Longest message body, in UTF-16 code units (what JavaScript's `length` counts). */
+  /** Longest message body, in characters (Unicode code points, durable/room/body.ts). */
   maxBodyChars: number;
-  /** Sustained frames per second one socket may send (a token bucket). */
+  /** Sustained frames and HTTP sends per second of one user in one room (a token bucket). */
   sendRatePerSecond: number;
-  /** Frames a socket may send at once before the rate applies; twice this over the limit closes it. */
+  /** Frames and sends a user may make at once before the rate applies; twice this over closes the socket. */
   sendBurst: number;
   /** At most one `typing` broadcast per user per this many milliseconds. */
   typingThrottleMs: number;
@@ -207,6 +215,8 @@ export interface ImSettings {
   editWindowMs: number;
   /** How long a push service keeps an undelivered notification. */
   pushTtlSeconds: number;
+  /** The inbox socket's frame size cap and per-socket frame rate. */
+  inboxSocket: { maxFrameBytes: number; ratePerSecond: number; burst: number };
   /** VAPID (RFC 8292): contact URI, public key (base64url uncompressed P-256 point), private key (base64url `d`). */
   vapid: { subject: string; publicKey: string; privateKey: string } | undefined;
   /** Hosts a push subscription's endpoint may name (`*.x`: any name below x); empty: any public host. */
@@ -267,6 +277,11 @@ function imSettings(raw: z.output<typeof ImVarsSchema>): ImSettings {
     fanoutIntervalMs: raw.IM_FANOUT_INTERVAL_MS,
     editWindowMs: raw.IM_EDIT_WINDOW_SECONDS * 1000,
     pushTtlSeconds: raw.IM_PUSH_TTL_SECONDS,
+    inboxSocket: {
+      maxFrameBytes: raw.INBOX_MAX_FRAME_BYTES,
+      ratePerSecond: raw.INBOX_FRAME_RATE_PER_SECOND,
+      burst: raw.INBOX_FRAME_BURST,
+    },
     vapid: parseVapid(raw),
     pushServiceHosts: raw.PUSH_SERVICE_HOSTS.split(",")
       .map((h) => h.trim())
@@ -321,6 +336,11 @@ export function loadConfig(env: Env): Config {
       maxQueueSeconds: raw.TASK_MAX_QUEUE_SECONDS,
       silenceSeconds: raw.TASK_SILENCE_SECONDS,
       outputFlushMs: raw.TASK_OUTPUT_FLUSH_MS,
+      socket: {
+        maxFrameBytes: raw.TASK_SOCKET_MAX_FRAME_BYTES,
+        ratePerSecond: raw.TASK_SOCKET_RATE_PER_SECOND,
+        burst: raw.TASK_SOCKET_BURST,
+      },
       healthIntervalSeconds: raw.BACKEND_HEALTH_INTERVAL_SECONDS,
       breakerFailureThreshold: raw.BREAKER_FAILURE_THRESHOLD,
       breakerCooldownSeconds: raw.BREAKER_COOLDOWN_SECONDS,

@@ -4,6 +4,7 @@
 import type { Message, RoomEntry } from "../../src/protocol/protocol";
 import type { RoomRefusal } from "../../src/protocol/rooms";
 import type { RoomStore } from "./storage";
+import { refuseBody } from "./body";
 
 export interface ChangeRequest {
   kind: "edit" | "delete";
@@ -37,8 +38,8 @@ export function applyChange(
     return refuse("edit_window_closed", "The message is too old to change.");
   const body = request.kind === "edit" ? (request.body ?? "") : "";
   if (request.kind === "edit") {
-    if (body.length > limits.maxBodyChars)
-      return refuse("body_too_long", `A message body is at most ${limits.maxBodyChars} characters.`);
+    const bad = refuseBody(body, limits.maxBodyChars);
+    if (bad) return bad;
     if (body === target.body) return { ok: true, entry: null, message: current() };
   }
   const entry = store.appendChange(request.kind, target, body, now, newId());

@@ -2,7 +2,7 @@
 // `since` (messages, and im edits/deletes), all sent before the caller returns: no other
 // event can run in between, so live entries follow with no gap and no duplicate.
 import { entrySeq } from "../../src/protocol/protocol";
-import { sendFrame } from "./sockets";
+import { sendFrame } from "../sockets/connection";
 import type { RoomStore } from "./storage";
 
 const REPLAY_CHUNK = 500;

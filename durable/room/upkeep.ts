@@ -5,7 +5,8 @@ import { CloseCode } from "../../src/protocol/identity";
 import type { Logger } from "../../src/lib/log";
 import type { RoomLimits } from "../../src/config";
 import { packArchive } from "./archive";
-import { readAttachment, retire } from "./sockets";
+import { closeSocket } from "../sockets/connection";
+import { readAttachment } from "./sockets";
 import type { RoomStore } from "./storage";
 
 /** Archive flush rounds per call; more work waits for the next alarm. */
@@ -117,7 +118,7 @@ export class RoomUpkeep {
       if (!attachment || attachment.gone) continue;
       const pingedAt = this.ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
       if (now - Math.max(attachment.seenAt, pingedAt) <= this.limits.idleTimeoutMs) continue;
-      retire(ws, CloseCode.idleTimeout, "idle timeout");
+      closeSocket(ws, CloseCode.idleTimeout, "idle timeout");
       onRetired(ws);
     }
   }

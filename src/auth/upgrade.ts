@@ -4,6 +4,7 @@
 import type { Context } from "hono";
 import type { AppEnv, AuthUser } from "../env";
 import { AppError, errors } from "../errors";
+import { enforceRateLimit } from "../middleware/rate-limit";
 import { identityHeaders, SUBPROTOCOL } from "../protocol/identity";
 import { authenticateToken } from "./middleware";
 
@@ -51,6 +52,8 @@ export async function authorizeUpgrade(c: Context<AppEnv>): Promise<AuthUser> {
   const user = await authenticateToken(c, token);
   if (!user) throw errors.unauthorized();
   c.set("auth", user);
+  // Per user, whatever the socket: reconnecting is no way around a room's send budget.
+  await enforceRateLimit(c, { limiter: (env) => env.SOCKET_LIMITER, keys: () => [`socket:user:${user.id}`] });
   return user;
 }
 

@@ -10,12 +10,19 @@ export const ErrorFrameSchema = z.object({
   type: z.literal("error"),
   code: z.string(),
   detail: z.string(),
+  /** The `send` this error refuses, so a client knows which of its messages was not taken. */
+  clientMsgId: z.string().optional(),
+  /** Seconds to wait before sending again (with `rate_limited`). */
+  retryAfter: z.number().int().positive().optional(),
 });
 export type ErrorFrame = z.infer<typeof ErrorFrameSchema>;
 
+/** What an error frame may add to its code and detail. */
+export type ErrorFrameExtra = Pick<ErrorFrame, "clientMsgId" | "retryAfter">;
+
 /** Builds an `error` frame's text. */
-export function errorFrame(code: string, detail: string): string {
-  return JSON.stringify({ type: "error", code, detail } satisfies ErrorFrame);
+export function errorFrame(code: string, detail: string, extra: ErrorFrameExtra = {}): string {
+  return JSON.stringify({ type: "error", code, detail, ...extra } satisfies ErrorFrame);
 }
 
 // ---------------------------------------------------------------- room socket

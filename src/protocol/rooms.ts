@@ -22,6 +22,8 @@ export interface RoomRefusal {
   code:
     | "not_member"
     | "body_too_long"
+    | "body_empty"
+    | "rate_limited"
     | "seq_ahead"
     | "blocked"
     | "message_not_found"
@@ -29,6 +31,8 @@ export interface RoomRefusal {
     | "message_deleted"
     | "edit_window_closed";
   detail: string;
+  /** With `rate_limited`: seconds until the sender may send again. */
+  retryAfter?: number;
 }
 
 /** The result of `Room.post`: the stored message, and whether this call created it. */

@@ -12,7 +12,7 @@ const inboxSocketRoute = createRoute({
   description: `Subprotocols: \`${SUBPROTOCOL}, bearer.<accessToken>\`. Server frames: message, unread, task.`,
   responses: {
     101: { description: "Switching protocols" },
-    ...problems(401, 403),
+    ...problems(401, 403, 429),
     426: { description: "Not a WebSocket upgrade (upgrade_required)" },
   },
 });

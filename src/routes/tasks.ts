@@ -95,7 +95,7 @@ const socketRoute = createRoute({
   request: { params: IdParamSchema, query: TaskSocketQuerySchema },
   responses: {
     101: { description: "Switching protocols" },
-    ...problems(400, 401, 403, 404),
+    ...problems(400, 401, 403, 404, 429),
     426: { description: "Not a WebSocket upgrade (upgrade_required)" },
   },
 });

@@ -22,6 +22,7 @@ function refusal(r: RoomRefusal): never {
   if (r.code === "message_not_found") throw errors.notFound("message");
   if (r.code === "blocked") throw errors.blocked();
   if (r.code === "not_sender") throw errors.forbidden("Only the sender can change a message.");
+  if (r.code === "rate_limited") throw errors.rateLimited(r.retryAfter ?? 1);
   if (r.code === "message_deleted") throw errors.conflict("message_deleted", r.detail);
   throw errors.unprocessable(r.code, r.detail);
 }

@@ -130,6 +130,7 @@ export async function submitTask(
     throw errors.tooManyTasks(limit, config.tasks.noBackendDelaySeconds * 5);
   }
 
+  let initialized = false;
   try {
     const task = await taskObject(env, id).init({
       id,
@@ -139,10 +140,17 @@ export async function submitTask(
       input: parsed.data,
       createdAt: now,
     });
+    initialized = true;
     await env.TASKS.send({ taskId: id }, { contentType: "json" });
     return { task, created: true };
   } catch (err) {
     // Nothing half-written: a task that could not be queued is failed, visibly, and the error surfaces.
+    // The object fails it too (it writes the same D1 row), or GET /v1/tasks/:id would say queued forever.
+    if (initialized) {
+      await taskObject(env, id)
+        .abandon("submit_failed", "The task could not be queued.")
+        .catch(() => undefined);
+    }
     await db
       .update(tasks)
       .set({

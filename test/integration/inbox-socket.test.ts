@@ -1,5 +1,6 @@
 // The inbox socket: authenticated by subprotocol, Origin-checked, reaches every device,
 // and closes when its session logs out.
+import { listDurableObjectIds } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { BASE, call, expectProblem, json, registerUser } from "../support/api";
@@ -111,6 +112,19 @@ describe("GET /v1/inbox/ws", () => {
     expect(await socket.next()).toEqual({ type: "pong" });
     socket.send("garbage");
     expect(await socket.next()).toMatchObject({ type: "error", code: "invalid_frame" });
+    socket.close();
+  });
+
+  it("answers a read of a room not on my list with not_found and never opens a Room object for it", async () => {
+    const u = await registerUser("junk");
+    const socket = await openSocket("/v1/inbox/ws", { token: u.accessToken });
+    await socket.next((f) => f.type === "welcome");
+    const junk = `junk-${crypto.randomUUID()}`;
+    socket.send({ type: "read", roomId: junk, seq: 1 });
+    expect(await socket.next()).toMatchObject({ type: "error", code: "not_found" });
+    const junkId = env.ROOM.idFromName(junk);
+    const ids = await listDurableObjectIds(env.ROOM);
+    expect(ids.some((id) => id.equals(junkId))).toBe(false);
     socket.close();
   });
 

@@ -239,6 +239,32 @@ describe("room socket: limits and bad frames", () => {
     b.close();
   });
 
+  it("names the refused send's clientMsgId in its error frame", async () => {
+    const { room, users } = await channelWith(1);
+    const a = await roomSocket(room.id, users[0]!);
+    a.send(send("too-long", "x".repeat(4_001)));
+    expect(await a.next()).toMatchObject({ type: "error", code: "body_too_long", clientMsgId: "too-long" });
+    a.close();
+  });
+
+  it("refuses whitespace-only bodies (body_empty) and counts a body's length in code points", async () => {
+    const { room, users } = await channelWith(1);
+    const a = await roomSocket(room.id, users[0]!);
+    a.send(send("blank", " \n\t "));
+    expect(await a.next()).toMatchObject({ type: "error", code: "body_empty", clientMsgId: "blank" });
+    const res = await call(`/v1/rooms/${room.id}/messages`, {
+      token: users[0]!.accessToken,
+      body: { clientMsgId: "blank-http", body: "   " },
+    });
+    await expectProblem(res, 422, "body_empty");
+    // 4,000 emoji are 4,000 characters (8,000 UTF-16 units): at the limit, accepted.
+    a.send(send("emoji", "😀".repeat(4_000)));
+    expect(await a.next()).toMatchObject({ type: "ack", clientMsgId: "emoji" });
+    a.send(send("emoji-long", "😀".repeat(4_001)));
+    expect(await a.next((f) => f.type === "error")).toMatchObject({ code: "body_too_long", clientMsgId: "emoji-long" });
+    a.close();
+  });
+
   it("rate-limits a flooding socket: error frames first, then close 4029", async () => {
     const { room, users } = await channelWith(1);
     const a = await roomSocket(room.id, users[0]!);

@@ -98,7 +98,7 @@ describe("TASKS consumer", () => {
         createdAt: Date.now() - 3_600_000,
       };
       await state.storage.put("task", record);
-      (instance as unknown as { state: unknown }).state = record;
+      (instance as unknown as { machine: { state: unknown } }).machine.state = record;
     });
     expect((await deliver("plaza-tasks", [{ taskId: id }])).explicitAcks).toEqual(["m0"]);
     expect(await stub.snapshot()).toMatchObject({ status: "failed", error: { code: "no_backend" } });
@@ -164,7 +164,7 @@ describe("TaskRun watchdog", () => {
     // evictDurableObject() would wait for the stream to drain (pending I/O keeps the object
     // alive), so forget the stream the way a fresh instance would not have it.
     await runInDurableObject(stub, (instance: TaskRun) => {
-      (instance as unknown as { stream: AbortController | undefined }).stream = undefined;
+      (instance as unknown as { machine: { stream: AbortController | undefined } }).machine.stream = undefined;
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const retried = await waitForTask(u.accessToken, task.id, (t) => t.attempts === 2 || finished(t), 20_000);
@@ -185,7 +185,7 @@ describe("TaskRun watchdog", () => {
       const record = await state.storage.get<{ deadline: number }>("task");
       await state.storage.put("task", { ...record, deadline: Date.now() - 1 });
       // The instance keeps its state in memory; reload it the way a restart would.
-      (instance as unknown as { state: unknown }).state = await state.storage.get("task");
+      (instance as unknown as { machine: { state: unknown } }).machine.state = await state.storage.get("task");
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     const done = await waitForTask(u.accessToken, task.id, finished);

@@ -2,6 +2,9 @@
 // access on every route and socket, and logout closing task sockets.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config";
+import { createDb } from "../../src/db/client";
+import { submitTask as submitTaskService, taskObject } from "../../src/services/tasks";
 import { call, expectProblem, json, registerUser } from "../support/api";
 import { openSocket, upgrade } from "../support/sockets";
 import { chatInput, submitTask, type TaskJson, useOnlyBackends } from "../support/tasks";
@@ -42,6 +45,33 @@ describe("POST /v1/tasks", () => {
       "validation_failed",
     );
     await expectProblem(await call("/v1/tasks", { body: chat }), 401, "unauthorized");
+  });
+
+  it("fails the task in its object too when it cannot be queued (object and list agree)", async () => {
+    const user = await registerUser("tq");
+    // The one fault Plaza cannot provoke through its real queue: a send that throws.
+    const queueDown = {
+      send: async () => {
+        throw new Error("queue unavailable");
+      },
+    };
+    const brokenEnv: Env = { ...env, TASKS: queueDown as unknown as Env["TASKS"] };
+    const submitting = submitTaskService(
+      createDb(env.DB),
+      brokenEnv,
+      loadConfig(env),
+      user.user.id,
+      { type: "llm.chat", input: chatInput(), priority: "normal" },
+      undefined,
+    );
+    await expect(submitting).rejects.toThrow("queue unavailable");
+    const row = await env.DB.prepare("SELECT id, status FROM tasks WHERE user_id = ?")
+      .bind(user.user.id)
+      .first<{ id: string; status: string }>();
+    expect(row?.status).toBe("failed");
+    expect(await taskObject(env, row!.id).snapshot()).toMatchObject({ status: "failed" });
+    const live = await json<TaskJson>(await call(`/v1/tasks/${row!.id}`, { token: user.accessToken }));
+    expect(live.status).toBe("failed");
   });
 
   it("returns the first task for a repeated Idempotency-Key, per user", async () => {
@@ -142,6 +172,21 @@ describe("reading tasks", () => {
       400,
       "validation_failed",
     );
+  });
+
+  it("caps the task socket: a large frame closes it with 1009, a flood with 4029", async () => {
+    const queued = await submitTask(owner.accessToken, chat);
+    const big = await openSocket(`/v1/tasks/${queued.id}/ws`, { token: owner.accessToken });
+    await big.next((f) => f.type === "snapshot");
+    big.send("x".repeat(64 * 1024));
+    expect((await big.closed).code).toBe(1009);
+    const flood = await openSocket(`/v1/tasks/${queued.id}/ws`, { token: owner.accessToken });
+    await flood.next((f) => f.type === "snapshot");
+    for (let i = 0; i < 100; i++) flood.send({ type: "hello" });
+    expect(await flood.next((f) => f.type === "error" && f.code === "rate_limited")).toMatchObject({
+      retryAfter: expect.any(Number),
+    });
+    expect((await flood.closed).code).toBe(4029);
   });
 
   it("cancels a queued task once; a finished task cannot be canceled into something else", async () => {

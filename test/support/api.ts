@@ -59,6 +59,8 @@ export interface Problem {
   detail: string;
   code: string;
   errors?: { path: string; message: string }[];
+  /** With `rate_limited`: seconds to wait (as Retry-After says). */
+  retryAfter?: number;
 }
 
 /** Asserts a problem+json response with `status` and `code`, and returns it. */

@@ -58,9 +58,17 @@ export async function postMessage(
   clientMsgId: string,
   body: string,
 ): Promise<TestMessage> {
-  const res = await call(`/v1/rooms/${roomId}/messages`, { token: user.accessToken, body: { clientMsgId, body } });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return json<TestMessage>(res);
+  // A user's sends share one budget per room (docs/decisions/0070): like any good client,
+  // wait as long as a 429 says and send again (the clientMsgId makes that safe).
+  for (;;) {
+    const res = await call(`/v1/rooms/${roomId}/messages`, { token: user.accessToken, body: { clientMsgId, body } });
+    if (res.status === 429) {
+      await new Promise((r) => setTimeout(r, Number(res.headers.get("Retry-After") ?? "1") * 1000));
+      continue;
+    }
+    expect(res.status, await res.clone().text()).toBe(201);
+    return json<TestMessage>(res);
+  }
 }
 
 /** The next frames of `type`, `count` of them. */

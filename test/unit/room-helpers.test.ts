@@ -1,10 +1,15 @@
 // Pure helpers of the Room object: flood control, frame decoding, archive packing, limits.
 import { describe, expect, it } from "vitest";
 import { packArchive } from "../../durable/room/archive";
-import { decodeFrame } from "../../durable/room/frames";
-import { SendBucket, TypingThrottle } from "../../durable/room/limits";
+import { TypingThrottle } from "../../durable/room/limits";
+import { decodeFrame as decodeClientFrame } from "../../durable/sockets/frames";
+import { SendBucket } from "../../durable/sockets/rate";
+import { RoomClientFrameSchema } from "../../src/protocol/protocol";
 import { parseRoomLimits } from "../../src/config";
 import type { ArchiveRow } from "../../src/protocol/room-events";
+
+/** The room's decoding: the shared decoder with the room's frame schema. */
+const decodeFrame = (data: string | ArrayBuffer, max: number) => decodeClientFrame(data, max, RoomClientFrameSchema);
 
 const message = (seq: number, body = "hi"): ArchiveRow => ({
   id: `m${seq}`,

@@ -70,6 +70,8 @@ export class RoomConnection extends Emitter<RoomHandlers> {
   /** clientMsgIds sent on the current connection (resent after every reconnect until acked). */
   private readonly sentHere = new Set<string>();
   private readonly recentSends: number[] = [];
+  /** After a rate_limited refusal, no send before this time (ms). */
+  private pausedUntil = 0;
   private pumpTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: RoomConnectionOptions) {
@@ -118,7 +120,9 @@ export class RoomConnection extends Emitter<RoomHandlers> {
    */
   send(body: string, clientMsgId: string = crypto.randomUUID()): string {
     if (body.trim().length === 0) throw new RangeError("A message needs some text.");
-    if (body.length > MAX_BODY_CHARS) throw new RangeError(`A message is at most ${MAX_BODY_CHARS} characters.`);
+    // The server counts characters as Unicode code points (an emoji is one).
+    if (body.length > MAX_BODY_CHARS && [...body].length > MAX_BODY_CHARS)
+      throw new RangeError(`A message is at most ${MAX_BODY_CHARS} characters.`);
     this.outboxMap.set(clientMsgId, { clientMsgId, body, queuedAt: Date.now() });
     this.emit("outbox", this.pending);
     this.pump();
@@ -171,6 +175,7 @@ export class RoomConnection extends Emitter<RoomHandlers> {
       return;
     }
     const now = Date.now();
+    if (now < this.pausedUntil) return this.pump(this.pausedUntil - now);
     while (this.recentSends.length > 0 && now - this.recentSends[0]! >= 1_000) this.recentSends.shift();
     for (const { clientMsgId, body } of this.outboxMap.values()) {
       if (this.sentHere.has(clientMsgId)) continue;
@@ -236,15 +241,28 @@ export class RoomConnection extends Emitter<RoomHandlers> {
         this.emit("resync", { reason: frame.reason, seq: this.welcomeSeq });
         return;
       case "error":
-        if (frame.code === "rate_limited") {
-          // Which send was refused is not said: resend everything unacked a little later (resends are idempotent).
-          this.sentHere.clear();
-          this.pump(RESEND_AFTER_REFUSAL_MS);
-        }
+        if (frame.code === "rate_limited") this.refused(frame.clientMsgId, frame.retryAfter);
         if (frame.code === "blocked") this.failOutbox();
         this.emit("error", { code: frame.code, detail: frame.detail });
         return;
     }
+  }
+
+  /**
+   * The server's budget refused a frame: wait as long as it says, then send again from the
+   * refused message on, in send order (resends are idempotent; what was stored keeps its seq).
+   * An older server names no message: then everything unacked is sent again.
+   */
+  private refused(clientMsgId: string | undefined, retryAfter: number | undefined): void {
+    const ids = [...this.outboxMap.keys()];
+    const from = clientMsgId === undefined ? 0 : ids.indexOf(clientMsgId);
+    if (from >= 0) for (const id of ids.slice(from)) this.sentHere.delete(id);
+    // Nothing goes out before the wait is over, so the resends start inside a fresh budget.
+    const waitMs = retryAfter !== undefined ? retryAfter * 1_000 : RESEND_AFTER_REFUSAL_MS;
+    clearTimeout(this.pumpTimer);
+    this.pumpTimer = undefined;
+    this.pausedUntil = Date.now() + waitMs;
+    this.pump(waitMs);
   }
 
   /** A refusal no resend can fix (blocked): the outbox is dropped and the caller told. */

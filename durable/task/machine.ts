@@ -1,7 +1,7 @@
-// The task's state machine inside its TaskRun object: appending events, ending an attempt
-// (retry within the budget or fail), finishing (forward only), and publishing each change to
-// D1, the owner's inbox, the backend pool and the subscribers. TaskRun adds the RPCs on top.
-import { DurableObject } from "cloudflare:workers";
+// The task's state machine, held by its TaskRun object: the state, the live stream of the
+// running attempt, appending events, ending an attempt (retry within the budget or fail),
+// finishing (forward only), and publishing each change to D1, the owner's inbox, the backend
+// pool and the subscribers. TaskRun holds one and adds the RPCs, the sockets and the watchdog.
 import { loadConfig } from "../../src/config";
 import type { JsonValue } from "../../src/protocol/json";
 import { findTaskType, retryDelaySeconds, type TaskType } from "../../src/protocol/task-types";
@@ -16,7 +16,8 @@ import type { JobOutcome } from "../backend-pool";
 import { type AttemptError, toAttemptError } from "./attempt-error";
 import { notifyOwner, writeTaskRow } from "./publish";
 import { storeResult } from "./results";
-import { broadcast, closeSubscribers, eventFrame, FINISHED_CLOSE } from "./sockets";
+import { broadcast, closeSockets } from "../sockets/connection";
+import { eventFrame, FINISHED_CLOSE } from "./sockets";
 import { appendEvent, type JobState, saveState, type TaskState } from "./store";
 
 /** The watchdog re-sends a lost re-dispatch message this long after it was due. */
@@ -24,17 +25,51 @@ export const RETRY_RESEND_GRACE_MS = 30_000;
 /** A D1 write that failed is retried this often by the alarm. */
 export const D1_RETRY_MS = 5_000;
 
-export abstract class TaskLifecycle extends DurableObject<Env> {
-  protected state: TaskState | undefined;
+export class TaskMachine {
+  /** The task, or undefined until `init` (or a load) gives this object one. */
+  state: TaskState | undefined;
+  /** When the live stream last produced something (the watchdog's sign of life). */
+  lastActivity = 0;
   /** The live OpenAI stream of this instance (gone if the object restarts: the watchdog notices). */
-  protected stream: AbortController | undefined;
-  protected lastActivity = 0;
+  private stream: AbortController | undefined;
 
-  protected isCurrent(job: JobState): boolean {
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly env: Env,
+  ) {}
+
+  /** True while this instance holds a live stream. */
+  get streamAlive(): boolean {
+    return this.stream !== undefined;
+  }
+
+  /** Starts holding a new attempt's stream; abort it through `stopStream`. */
+  openStream(): AbortController {
+    const controller = new AbortController();
+    this.stream = controller;
+    this.lastActivity = Date.now();
+    return controller;
+  }
+
+  /**
+   * An attempt's stream has settled. Only that very controller is let go: an aborted attempt
+   * that settles after the next one started must not drop the next one's stream.
+   */
+  settleStream(controller: AbortController): void {
+    if (this.stream === controller) this.stream = undefined;
+  }
+
+  /** Aborts the live stream, if any. */
+  stopStream(): void {
+    this.stream?.abort();
+    this.stream = undefined;
+  }
+
+  isCurrent(job: JobState): boolean {
     return this.state?.phase !== "done" && this.state?.job?.jobId === job.jobId;
   }
 
-  protected async succeed(type: TaskType, job: JobState, raw: unknown): Promise<void> {
+  async succeed(type: TaskType, job: JobState, raw: unknown): Promise<void> {
     let result: JsonValue;
     try {
       result = await storeResult(
@@ -51,11 +86,10 @@ export abstract class TaskLifecycle extends DurableObject<Env> {
     if (this.isCurrent(job)) await this.finish("succeeded", { result }, "success");
   }
 
-  protected async attemptFailed(job: JobState, err: AttemptError): Promise<void> {
+  async attemptFailed(job: JobState, err: AttemptError): Promise<void> {
     const s = this.state!;
     const type = findTaskType(s.type)!;
-    this.stream?.abort();
-    this.stream = undefined;
+    this.stopStream();
     s.job = undefined;
     await this.releaseSlot(err.blame === "backend" ? "failure" : "neutral");
     s.failures++;
@@ -84,7 +118,7 @@ export abstract class TaskLifecycle extends DurableObject<Env> {
   }
 
   /** Moves to a terminal status (if that is forward); returns whether it moved. */
-  protected async finish(
+  async finish(
     status: TaskStatus,
     extra: { result?: JsonValue; error?: TaskError },
     outcome: JobOutcome = "neutral",
@@ -92,8 +126,7 @@ export abstract class TaskLifecycle extends DurableObject<Env> {
     const s = this.state!;
     if (!isTerminal(status) || !canTransition(s.status, status)) return false;
     const hadJob = s.job !== undefined;
-    this.stream?.abort();
-    this.stream = undefined;
+    this.stopStream();
     Object.assign(s, { status, phase: "done", finishedAt: Date.now(), job: undefined, retryAt: undefined }, extra);
     if (status === "succeeded") s.progress = 1;
     await saveState(this.ctx.storage, s);
@@ -101,12 +134,12 @@ export abstract class TaskLifecycle extends DurableObject<Env> {
     // Always: a task that was still waiting for a backend leaves the pool's waitlist too.
     await this.releaseSlot(hadJob ? outcome : "neutral");
     await this.publish(true);
-    closeSubscribers(this.ctx, FINISHED_CLOSE.code, FINISHED_CLOSE.reason);
+    closeSockets(this.ctx.getWebSockets(), FINISHED_CLOSE.code, FINISHED_CLOSE.reason);
     if (!s.d1Dirty) await this.ctx.storage.deleteAlarm();
     return true;
   }
 
-  protected async releaseSlot(outcome: JobOutcome): Promise<void> {
+  async releaseSlot(outcome: JobOutcome): Promise<void> {
     try {
       await this.env.BACKENDS_POOL.get(this.env.BACKENDS_POOL.idFromName("pool")).release(this.state!.id, outcome);
     } catch (err) {
@@ -118,7 +151,7 @@ export abstract class TaskLifecycle extends DurableObject<Env> {
   }
 
   /** D1 row always; the owner's inbox when the status changed. A D1 failure is retried by the alarm. */
-  protected async publish(statusChanged: boolean): Promise<void> {
+  async publish(statusChanged: boolean): Promise<void> {
     const s = this.state!;
     try {
       await writeTaskRow(this.env.DB, s);
@@ -136,7 +169,7 @@ export abstract class TaskLifecycle extends DurableObject<Env> {
     }
   }
 
-  protected emit(body: TaskEventBody): void {
-    broadcast(this.ctx, eventFrame(appendEvent(this.ctx.storage, body)));
+  emit(body: TaskEventBody): void {
+    broadcast(this.ctx.getWebSockets(), eventFrame(appendEvent(this.ctx.storage, body)));
   }
 }
