@@ -10,9 +10,12 @@ import { authenticateToken } from "./middleware";
 
 const BEARER_PREFIX = "bearer.";
 
-/** True when the request carries fetch metadata (Sec-Fetch-*): only browsers send it. */
+/**
+ * True when the request carries `Sec-Fetch-Site`: browsers send it with every upgrade. Not
+ * `Sec-Fetch-Mode`: Node's own WebSocket (undici) sends `Sec-Fetch-Mode: websocket` and no Origin.
+ */
 function isFromBrowser(c: Context<AppEnv>): boolean {
-  return c.req.header("Sec-Fetch-Site") !== undefined || c.req.header("Sec-Fetch-Mode") !== undefined;
+  return c.req.header("Sec-Fetch-Site") !== undefined;
 }
 
 /** ALLOWED_ORIGINS, and always the server's own origin (the app it serves at `/`). */

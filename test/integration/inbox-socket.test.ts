@@ -51,7 +51,7 @@ describe("GET /v1/inbox/ws", () => {
       "Sec-WebSocket-Protocol": `plaza.v1, bearer.${u.accessToken}`,
     };
     // workerd drops a header with an empty value before the Worker sees it, so "Origin:" arrives
-    // as no Origin; a browser (it sends Sec-Fetch-*) always sends a real one, so one without is refused.
+    // as no Origin; a browser (it sends Sec-Fetch-Site) always sends a real one, so one without is refused.
     const browser = { "Sec-Fetch-Mode": "websocket", "Sec-Fetch-Site": "cross-site" };
     for (const extra of [
       { Origin: "", ...browser },
@@ -63,9 +63,15 @@ describe("GET /v1/inbox/ws", () => {
       const res = await call("/v1/inbox/ws", { headers: { ...headers, ...extra } });
       await expectProblem(res, 403, "forbidden");
     }
-    // A client that is not a browser sends no Origin and no Sec-Fetch-*: accepted as before.
+    // A client that is not a browser sends no Origin and no Sec-Fetch-Site: accepted as before.
     const plain = await openSocket("/v1/inbox/ws", { token: u.accessToken });
     plain.close();
+    // Node's own WebSocket (undici) sends Sec-Fetch-Mode: websocket but no Origin and no
+    // Sec-Fetch-Site: it is not a browser and must be accepted.
+    const node = await call("/v1/inbox/ws", { headers: { ...headers, "Sec-Fetch-Mode": "websocket" } });
+    expect(node.status).toBe(101);
+    node.webSocket?.accept();
+    node.webSocket?.close();
   });
 
   it("accepts the server's own origin even when ALLOWED_ORIGINS does not list it", async () => {
