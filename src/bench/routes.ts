@@ -8,12 +8,14 @@
 // GET  /__bench/rooms/echo/<name>/ws   a bare hibernating broadcast object (BENCH_ECHO_ROOM)
 // GET  /__bench/rooms/party/<name>/ws  the same room written with partyserver (BENCH_PARTY_ROOM)
 // POST /__bench/feed/* feed bulk seeding and hot-list timing (src/bench/feed.ts)
+// GET  /__bench/usage  billable units counted in this isolate so far (src/lib/usage.ts)
 
 import { benchFeedRoute } from "./feed";
 // POST /__bench/im/*                   IM benchmark helpers (src/bench/im.ts)
 
 import { benchImRoute } from "./im";
 import { loadConfig } from "../config";
+import { usageSnapshot } from "../lib/usage";
 
 let stored = '{"ok":true}';
 const MAX_BYTES = 65_536;
@@ -33,6 +35,7 @@ export async function benchRoute(request: Request, env: Env): Promise<Response |
     return namespace.get(namespace.idFromName(room[2]!)).fetch(request);
   }
   if (pathname.startsWith("/__bench/feed/")) return benchFeedRoute(request, env, pathname);
+  if (pathname === "/__bench/usage") return Response.json(usageSnapshot());
   if (pathname !== "/__bench/json") return undefined;
   if (request.method === "POST") {
     const text = await request.text();
