@@ -66,6 +66,8 @@ export default defineConfig(async () => {
               BREAKER_FAILURE_THRESHOLD: "3",
               BREAKER_COOLDOWN_SECONDS: "1",
               TASK_RESULT_INLINE_BYTES: "1024",
+              // Short, so tests see an inbox stop listening once its devices are gone.
+              IM_INBOX_LINGER_MS: "1500",
               // The push test service's host is the only push service the tests send to.
               PUSH_SERVICE_HOSTS: PUSH_HOST,
               VAPID_PUBLIC_KEY:

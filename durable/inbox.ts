@@ -5,20 +5,31 @@
 // - accept sockets the Worker has authenticated (identity in headers, see src/protocol/identity.ts);
 //   greet each with where the user stands in every room (`welcome`), so nothing is stale after
 //   a reconnect;
-// - `deliver`: apply a room's new entries once per (room, seq): last message, unread set; send
-//   them to every device not watching that room, `unread` to every device; push to the user's
-//   subscriptions when no device is connected;
-// - read cursors (`applyRead`, or the socket's `read` frame through the room): unread is the
-//   number of messages from others after the cursor, never negative;
-// - the room list (`rooms`) for GET /v1/rooms, joined/left from the Worker, rebuilt from D1 and
-//   the rooms once when the inbox predates IM;
+// - read state per room (docs/decisions/0071): a read cursor, an unread counter and the seq it
+//   is counted through. Rooms send their rounds only while the inbox listens (a device is
+//   connected, the room list was read in the last IM_INBOX_LINGER_MS, or push subscriptions
+//   exist); an inbox that starts listening asks its rooms where the user stands (catch-up);
+// - `deliver`: apply a room's round after the counted seq (a gap is filled by asking the
+//   room); send new entries to every device not watching that room, `unread` to every device;
+//   push to the user's subscriptions when no device is connected;
+// - read cursors (`applyRead`, or the socket's `read` frame through the room): the room counts
+//   unread from its log; never negative;
+// - the room list (`rooms`) for GET /v1/rooms, joined/left from the Worker, rebuilt from D1
+//   once when the inbox predates IM;
 // - `notify`: any frame to every device (task updates); `endSession`: close a session's sockets;
 // - `goingAway`: close every socket with 1001 when the server stops.
 import { DurableObject } from "cloudflare:workers";
 import type { Logger } from "../src/lib/log";
 import { type ImSettings, loadConfig } from "../src/config";
 import { CloseCode, readIdentity } from "../src/protocol/identity";
-import type { DeliveryResult, InboxCursor, InboxDelivery, InboxMembership, InboxRoom } from "../src/protocol/inbox";
+import type {
+  DeliveryResult,
+  InboxCursor,
+  InboxDelivery,
+  InboxMembership,
+  InboxRoom,
+  ReadStanding,
+} from "../src/protocol/inbox";
 import {
   errorFrame,
   InboxClientFrameSchema,
@@ -26,7 +37,8 @@ import {
   PING_FRAME,
   PONG_FRAME,
 } from "../src/protocol/protocol";
-import { type Applied, applyDelivery } from "./inbox/apply";
+import { type Applied, applyDelivery, GAP } from "./inbox/apply";
+import { catchUp } from "./inbox/catch-up";
 import { noticeOf, sendPush } from "./inbox/push";
 import { membershipsOf, rebuildInbox } from "./inbox/rebuild";
 import { type InboxCounters, InboxStore, type PushSubscriptionRow } from "./inbox/store";
@@ -48,6 +60,16 @@ import { Budgets } from "./sockets/rate";
 
 const WELCOME_ROOMS = 500;
 const MAX_SUBSCRIPTIONS = 10;
+/** Rooms a catch-up asks at most (the newest by activity; the room list's own cap). */
+const CATCH_UP_ROOMS = 1_000;
+
+/** Counts kept in memory for tests and benchmarks (since the object started). */
+export interface InboxStats extends InboxCounters {
+  /** Rooms asked where the user stands (catch-ups and gaps). */
+  roomCalls: number;
+  gaps: number;
+  listening: boolean;
+}
 
 export class Inbox extends DurableObject<Env> {
   private readonly store: InboxStore;
@@ -56,6 +78,13 @@ export class Inbox extends DurableObject<Env> {
   /** Frame budgets per socket (each device its own). */
   private readonly budgets: Budgets<WebSocket>;
   private building: Promise<void> | undefined;
+  /** True while every room on the list sends its rounds here (in memory: false after a restart). */
+  private caughtUp = false;
+  private catching: Promise<void> | undefined;
+  /** Listening without a device until then (a room-list read, a device that just left). */
+  private lingerUntil = 0;
+  private hasSubscriptions: boolean | undefined;
+  private readonly counts = { deliveries: 0, applied: 0, duplicates: 0, roomCalls: 0, gaps: 0 };
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -74,6 +103,7 @@ export class Inbox extends DurableObject<Env> {
       return new Response("expected an authenticated websocket upgrade", { status: 400 });
     }
     await this.ensureBuilt(identity.userId);
+    await this.ensureListening(identity.userId);
     const { server, response } = acceptSocket(this.ctx, identity);
     trackSocketOwner("INBOX", this.ctx.id);
     sendFrame(server, { type: "welcome", rooms: this.store.standings(WELCOME_ROOMS) } satisfies InboxServerFrame);
@@ -88,28 +118,61 @@ export class Inbox extends DurableObject<Env> {
   }
 
   /**
-   * Applies new entries of one of the user's rooms (from the room, or the FANOUT queue); each
-   * (room, seq) once. Devices watching the room (`delivery.watching`) get only `unread`.
+   * Applies a round of one of the user's rooms (from the room, or the FANOUT queue): entries
+   * after the counted seq, once. Devices watching the room (`delivery.watching`) get only
+   * `unread`. An inbox nobody needs answers `listening: false` and applies nothing: the room
+   * stops sending, and the next catch-up takes the count from the room.
    */
   async deliver(userId: string, delivery: InboxDelivery): Promise<DeliveryResult> {
-    if (!this.store.hasRoom(delivery.room.id)) await this.adopt(userId, delivery);
-    const applied = applyDelivery(this.store, userId, delivery, Date.now());
-    this.store.countDelivery(applied.entries.length, applied.duplicates);
-    this.announce(delivery, applied);
-    return { applied: applied.entries.length, duplicates: applied.duplicates };
+    const skipped = { applied: 0, duplicates: delivery.entries.length };
+    if (!this.listening(Date.now())) {
+      this.caughtUp = false;
+      return { ...skipped, listening: false };
+    }
+    const roomId = delivery.room.id;
+    if (!this.store.hasRoom(roomId)) await this.adopt(userId, delivery);
+    let applied = applyDelivery(this.store, userId, delivery);
+    let filled = false;
+    if (applied === GAP) {
+      // Entries are missing before this round: the room says where the user stands, then the
+      // round applies on top (what it repeats is skipped; what is new is shown).
+      this.counts.gaps++;
+      const shownThrough = this.store.room(roomId)?.counted_seq ?? 0;
+      await this.askRooms(userId, [roomId], "peek");
+      applied = applyDelivery(this.store, userId, delivery, shownThrough);
+      filled = true;
+    }
+    if (applied === GAP) return { ...skipped, listening: true };
+    this.counts.deliveries++;
+    this.counts.applied += applied.entries.length;
+    this.counts.duplicates += applied.duplicates;
+    this.announce(delivery, applied, filled);
+    return { applied: applied.entries.length, duplicates: applied.duplicates, listening: true };
   }
 
-  /** Moves the read cursor of a room forward (the room has checked it) and tells every device. */
-  async applyRead(roomId: string, readSeq: number): Promise<{ unread: number; readSeq: number } | null> {
-    const result = this.store.applyRead(roomId, readSeq);
+  /**
+   * Takes a read cursor the room has moved, with the unread count it computed, and tells
+   * every device. If this inbox counted entries the room's answer did not see, it asks again.
+   */
+  async applyRead(roomId: string, standing: ReadStanding): Promise<{ unread: number; readSeq: number } | null> {
+    let result = this.store.applyRead(roomId, standing);
+    if (result === "stale") {
+      const userId = this.userId();
+      if (userId) await this.askRooms(userId, [roomId], "peek");
+      const row = this.store.room(roomId);
+      result = row ? { readSeq: row.read_seq, unread: row.unread } : undefined;
+    }
     if (!result) return null;
     this.broadcast({ type: "unread", roomId, unread: result.unread, readSeq: result.readSeq });
-    return { unread: result.unread, readSeq: result.readSeq };
+    return result;
   }
 
   /** The user joined a room, or their role changed. (A rebuild, if one is due, merges later.) */
   async joined(membership: InboxMembership): Promise<void> {
     this.store.upsertMembership(membership, Date.now());
+    // A listening inbox hears the new room's rounds from now on.
+    const userId = this.userId();
+    if (this.caughtUp && userId) await this.askRooms(userId, [membership.roomId], "attach");
   }
 
   /** The user left a room (or was removed): it leaves the list; late deliveries are ignored. */
@@ -124,12 +187,14 @@ export class Inbox extends DurableObject<Env> {
     after?: InboxCursor,
   ): Promise<{ items: InboxRoom[]; next: InboxCursor | undefined }> {
     await this.ensureBuilt(userId);
+    await this.ensureListening(userId);
     const { rooms, next } = this.store.page(limit, after);
     return { items: rooms, next };
   }
 
   /** Adds a push subscription (or refreshes one with the same endpoint). */
   async addPushSubscription(sub: { endpoint: string; p256dh: string; auth: string }): Promise<PushSubscriptionRow> {
+    this.hasSubscriptions = true;
     return this.store.addSubscription({ id: crypto.randomUUID(), ...sub }, Date.now(), MAX_SUBSCRIPTIONS);
   }
 
@@ -138,6 +203,7 @@ export class Inbox extends DurableObject<Env> {
   }
 
   async removePushSubscription(id: string): Promise<boolean> {
+    this.hasSubscriptions = undefined;
     return this.store.removeSubscription(id);
   }
 
@@ -156,15 +222,9 @@ export class Inbox extends DurableObject<Env> {
     return this.ctx.getWebSockets().length;
   }
 
-  /** Tests and benchmarks: counters, and when (room, seq) was applied here. */
-  async stats(roomId?: string, seq?: number): Promise<InboxCounters & { appliedAt: number | null }> {
-    const appliedAt = roomId !== undefined && seq !== undefined ? this.store.seenAt(roomId, seq) : null;
-    return { ...this.store.counters(), appliedAt };
-  }
-
-  /** Benchmarks: when each of `seqs` of a room was applied here (null: not yet). */
-  async appliedAt(roomId: string, seqs: number[]): Promise<(number | null)[]> {
-    return seqs.map((seq) => this.store.seenAt(roomId, seq));
+  /** Tests and benchmarks: counters since the object started, and whether it listens now. */
+  async stats(): Promise<InboxStats> {
+    return { ...this.counts, pushes: this.store.counters().pushes, listening: this.listening(Date.now()) };
   }
 
   // ---------------------------------------------------------------- sockets
@@ -193,7 +253,7 @@ export class Inbox extends DurableObject<Env> {
         const code = result.code === "not_member" ? "not_found" : result.code;
         return void sendFrame(ws, errorFrame(code, result.code === "not_member" ? "No such room." : result.detail));
       }
-      await this.applyRead(frame.roomId, result.readSeq);
+      await this.applyRead(frame.roomId, result);
     } catch (err) {
       this.log.error("inbox read failed", { error: String(err) });
       sendFrame(ws, errorFrame("internal_error", "Something went wrong on our side."));
@@ -203,12 +263,48 @@ export class Inbox extends DurableObject<Env> {
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
     answerClose(ws, code);
     this.budgets.drop(ws);
+    // A device that drops and comes back within the linger finds the inbox still current.
+    this.lingerUntil = Math.max(this.lingerUntil, Date.now() + this.settings.inboxLingerMs);
     untrackIfIdle(this.ctx);
   }
 
   // ---------------------------------------------------------------- helpers
 
+  /** Whether rounds are wanted now: a device, a recent room-list read, or someone to push to. */
+  private listening(now: number): boolean {
+    if (this.ctx.getWebSockets().length > 0 || now < this.lingerUntil) return true;
+    if (!this.settings.vapid) return false;
+    this.hasSubscriptions ??= this.store.subscriptions().length > 0;
+    return this.hasSubscriptions;
+  }
+
+  /** Makes every room on the list send its rounds here, taking where the user stands from each first. */
+  private async ensureListening(userId: string): Promise<void> {
+    // Rounds that arrive while the rooms are asked are wanted (the answer must not stop them).
+    this.lingerUntil = Math.max(this.lingerUntil, Date.now() + this.settings.inboxLingerMs);
+    if (this.caughtUp) return;
+    this.catching ??= this.askRooms(userId, this.store.memberRoomIds(CATCH_UP_ROOMS), "attach")
+      .then(() => {
+        this.caughtUp = true;
+      })
+      .finally(() => {
+        this.catching = undefined;
+      });
+    await this.catching;
+  }
+
+  private async askRooms(userId: string, roomIds: string[], mode: "attach" | "peek"): Promise<void> {
+    this.counts.roomCalls += roomIds.length;
+    await catchUp(this.env, this.store, userId, roomIds, mode);
+  }
+
+  /** The user this inbox belongs to, from a connected device or the store (set by the first call that names it). */
+  private userId(): string | undefined {
+    return this.store.owner();
+  }
+
   private async ensureBuilt(userId: string): Promise<void> {
+    this.store.rememberOwner(userId);
     if (this.store.built) return;
     this.building ??= rebuildInbox(this.env, this.store, userId).finally(() => {
       this.building = undefined;
@@ -230,8 +326,11 @@ export class Inbox extends DurableObject<Env> {
     this.store.upsertMembership({ ...base, memberCount: delivery.room.memberCount }, Date.now());
   }
 
-  /** Frames for the devices, and a push when no device is connected and no session watches the room. */
-  private announce(delivery: InboxDelivery, applied: Applied): void {
+  /**
+   * Frames for the devices, and a push when no device is connected and no session watches the
+   * room. After a gap was filled, `unread` goes out whatever changed (the room's count replaced the inbox's).
+   */
+  private announce(delivery: InboxDelivery, applied: Applied, filled: boolean): void {
     const sockets = this.ctx.getWebSockets();
     if (applied.entries.length > 0) {
       const watching = new Set(delivery.watching);
@@ -242,15 +341,12 @@ export class Inbox extends DurableObject<Env> {
         for (const text of texts) sendFrame(ws, text);
       }
     }
-    if (applied.unread)
-      this.broadcast({
-        type: "unread",
-        roomId: delivery.room.id,
-        unread: applied.unread.count,
-        readSeq: applied.unread.readSeq,
-      });
+    const row = filled ? this.store.room(delivery.room.id) : undefined;
+    const unread = applied.unread ?? (row ? { count: row.unread, readSeq: row.read_seq } : undefined);
+    if (unread)
+      this.broadcast({ type: "unread", roomId: delivery.room.id, unread: unread.count, readSeq: unread.readSeq });
     if (applied.notable && sockets.length === 0 && delivery.watching.length === 0) {
-      this.pushAll(noticeOf(applied.notable, applied.unread?.count ?? 0)).catch((err: unknown) =>
+      this.pushAll(noticeOf(applied.notable, unread?.count ?? 0)).catch((err: unknown) =>
         this.log.warn("push failed", { error: String(err) }),
       );
     }

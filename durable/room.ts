@@ -16,7 +16,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { Logger } from "../src/lib/log";
 import { newId } from "../src/lib/ids";
 import { CloseCode, readIdentity, ROOM_ID_HEADER } from "../src/protocol/identity";
-import type { MemberSummary } from "../src/protocol/inbox";
+import type { MemberSummary, ReadStanding } from "../src/protocol/inbox";
 import { errorFrame, PING_FRAME, PONG_FRAME, RoomClientFrameSchema } from "../src/protocol/protocol";
 import { loadConfig, type RoomLimits } from "../src/config";
 import { applyChange, type ChangeRequest, type ChangeResult } from "./room/changes";
@@ -44,9 +44,6 @@ import { refuseBody } from "./room/body";
 import type { PostResult, RecentMessages, RoomKind, RoomMember, RoomRefusal, Sender } from "../src/protocol/rooms";
 import { RoomStore } from "./room/storage";
 import { FANOUT_RETRY_MS, RoomUpkeep } from "./room/upkeep";
-
-/** Unread seqs a member summary carries at most (an inbox rebuild). */
-const SUMMARY_UNREAD_CAP = 10_000;
 
 export class Room extends DurableObject<Env> {
   private readonly store: RoomStore;
@@ -141,14 +138,15 @@ export class Room extends DurableObject<Env> {
     return { items, floorSeq, lastSeq };
   }
 
-  /** Moves a member's read cursor forward; returns the cursor. */
-  async markRead(userId: string, seq: number): Promise<{ ok: true; readSeq: number } | RoomRefusal> {
+  /** Moves a member's read cursor forward; returns the cursor and the unread count it leaves. */
+  async markRead(userId: string, seq: number): Promise<({ ok: true } & ReadStanding) | RoomRefusal> {
     if (!this.store.role(userId)) return notMember();
     if (seq > this.store.state.lastSeq)
       return { ok: false, code: "seq_ahead", detail: "The room has no message with that seq yet." };
     const readSeq = this.store.markRead(userId, seq);
+    const standing = { readSeq, unread: this.store.unreadCount(userId, readSeq), asOf: this.store.state.lastSeq };
     await this.upkeep.alarmBy(Date.now() + this.limits.archiveDelayMs);
-    return { ok: true, readSeq };
+    return { ok: true, ...standing };
   }
 
   /** Users connected now (each once). */
@@ -167,19 +165,32 @@ export class Room extends DurableObject<Env> {
     this.store.setBlocksPeer(userId, blocks);
   }
 
-  /** Where member `userId` stands (an inbox rebuilding its room list), or null for a non-member. */
+  /** Where member `userId` stands, computed from the log (an inbox catching up), or null for a non-member. */
   async memberSummary(userId: string): Promise<MemberSummary | null> {
     if (!this.store.role(userId)) return null;
     const readSeq = this.store.readSeq(userId);
-    const lastMessage = this.store.before(this.store.state.lastSeq + 1, 1)[0] ?? null;
-    const unreadSeqs = this.store.unreadSeqs(userId, readSeq, SUMMARY_UNREAD_CAP);
     return {
       lastSeq: this.store.state.lastSeq,
       readSeq,
       memberCount: this.store.memberCount(),
-      unreadSeqs,
-      lastMessage,
+      unread: this.store.unreadCount(userId, readSeq),
+      lastMessage: this.store.before(this.store.state.lastSeq + 1, 1)[0] ?? null,
     };
+  }
+
+  /**
+   * Member `userId`'s inbox listens from now on: it gets this room's rounds until it answers
+   * that it stopped. Returns where the member stands (its rounds continue from there), or null
+   * for a non-member.
+   */
+  async attachInbox(userId: string): Promise<MemberSummary | null> {
+    if (!this.store.attachInbox(userId, Date.now())) return null;
+    return this.memberSummary(userId);
+  }
+
+  /** Inboxes that stopped listening (reported by the FANOUT consumer); a newer attach stays. */
+  async inboxesStopped(listeners: { userId: string; since: number }[]): Promise<void> {
+    for (const { userId, since } of listeners) this.store.inboxStopped(userId, since);
   }
 
   /** Benchmarks and tests: force the fan-out path ("auto" decides by member count). */
@@ -263,8 +274,8 @@ export class Room extends DurableObject<Env> {
       case "read": {
         const result = await this.markRead(sender.userId, frame.seq);
         if (!result.ok) return void sendFrame(ws, errorFrame(result.code, result.detail));
-        // The user's inbox recounts unread and tells every device.
-        await this.inbox(sender.userId).applyRead(this.store.state.roomId ?? "", result.readSeq);
+        // The user's inbox takes the new count and tells every device.
+        await this.inbox(sender.userId).applyRead(this.store.state.roomId ?? "", result);
         return;
       }
       case "edit":

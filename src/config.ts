@@ -50,6 +50,7 @@ const ImVarsSchema = z.object({
   IM_FANOUT_CHUNK: int(25, 1, 100),
   IM_FANOUT_CONCURRENCY: int(32, 1, 256),
   IM_FANOUT_INTERVAL_MS: int(1_000, 0, 10_000),
+  IM_INBOX_LINGER_MS: int(60_000, 0, 3_600_000),
   IM_EDIT_WINDOW_SECONDS: int(900, 0, 31_536_000),
   IM_PUSH_TTL_SECONDS: int(86_400, 0, 2_419_200),
   INBOX_MAX_FRAME_BYTES: int(4_096, 256, 1_048_576),
@@ -211,6 +212,8 @@ export interface ImSettings {
   fanoutConcurrency: number;
   /** A busy room starts a fan-out round at most this often; what arrives meanwhile joins the next one. */
   fanoutIntervalMs: number;
+  /** An inbox keeps hearing its rooms' rounds this long after its room list was read or its last device left. */
+  inboxLingerMs: number;
   /** A sender may edit or delete a message for this long after sending it. */
   editWindowMs: number;
   /** How long a push service keeps an undelivered notification. */
@@ -275,6 +278,7 @@ function imSettings(raw: z.output<typeof ImVarsSchema>): ImSettings {
     fanoutChunk: raw.IM_FANOUT_CHUNK,
     fanoutConcurrency: raw.IM_FANOUT_CONCURRENCY,
     fanoutIntervalMs: raw.IM_FANOUT_INTERVAL_MS,
+    inboxLingerMs: raw.IM_INBOX_LINGER_MS,
     editWindowMs: raw.IM_EDIT_WINDOW_SECONDS * 1000,
     pushTtlSeconds: raw.IM_PUSH_TTL_SECONDS,
     inboxSocket: {

@@ -1,71 +1,88 @@
-// Applying a room's delivery to the inbox: each (room, seq) once, whatever the order or how
-// often it arrives. Returns what the devices should see and whether the user should get a push.
+// Applying a room's round to the inbox's read state: entries after the room's high-water mark
+// `counted_seq`, in seq order; anything at or below it was counted already (a redelivery or a
+// reordered round). A round that starts past the mark means the inbox missed entries: the
+// caller fills the gap from the room and applies the round again. Per round the room's row is
+// written once, whatever the number of entries (docs/decisions/0071).
 import type { InboxDelivery } from "../../src/protocol/inbox";
 import { entrySeq, type Message, type RoomEntry } from "../../src/protocol/protocol";
 import type { InboxStore } from "./store";
 
 export interface Applied {
-  /** Entries applied now (not seen before), in seq order. */
+  /** Entries new to this inbox (past the mark it had before the round), in seq order: the devices' frames. */
   entries: RoomEntry[];
   duplicates: number;
-  /** The room's unread count after the delivery, when it changed. */
+  /** The room's unread count after the round, when it changed. */
   unread: { count: number; readSeq: number } | undefined;
   /** The newest new message from someone else (a push candidate). */
   notable: Message | undefined;
 }
 
+/** The round does not follow what the inbox has counted: the room must say where the member stands. */
+export const GAP = "gap";
+
 /**
- * Applies `delivery` for user `userId` in one transaction; the room row must exist. Per entry
- * it only records the seq as seen and the unread row; the room's row (highest seq, last
- * message, seen window) is written once per delivery, which is what a room's once-a-second
- * round of many entries needs.
+ * Applies `delivery` for user `userId` in one transaction; the room row must exist.
+ * - a message from someone else after the read cursor: unread + 1 (whatever its state now: a
+ *   later delete entry takes it back off, so each message counts once);
+ * - my own message: the room moved my cursor to it, so everything up to it is read;
+ * - a delete of a message from someone else after the cursor, counted (at or below the mark):
+ *   unread - 1, never below 0;
+ * - an edit or delete of the newest message: the room's last message changes.
+ * `shownThrough`: entries at or below it have been shown to the devices (a gap filled just now).
  */
-export function applyDelivery(store: InboxStore, userId: string, delivery: InboxDelivery, now: number): Applied {
+export function applyDelivery(
+  store: InboxStore,
+  userId: string,
+  delivery: InboxDelivery,
+  shownThrough?: number,
+): Applied | typeof GAP {
   return store.transaction(() => {
     const roomId = delivery.room.id;
-    const before = store.room(roomId);
-    if (!before || before.member === 0)
-      return { entries: [], duplicates: delivery.entries.length, unread: undefined, notable: undefined };
+    const row = store.room(roomId);
+    const none: Applied = { entries: [], duplicates: delivery.entries.length, unread: undefined, notable: undefined };
+    if (!row || row.member === 0) return none;
+    const sorted = [...delivery.entries].sort((a, b) => entrySeq(a) - entrySeq(b));
+    const first = sorted[0];
+    if (!first) return none;
+    const fromSeq = delivery.fromSeq ?? entrySeq(first) - 1;
+    if (fromSeq > row.counted_seq) return GAP;
+    const state = store.stateOf(row);
+    const shown = shownThrough ?? row.counted_seq;
     const entries: RoomEntry[] = [];
     let notable: Message | undefined;
-    // The newest new message of the delivery, as later entries of the delivery leave it.
     let newest: Message | undefined;
-    const unreadSeqs: number[] = [];
-    const deletedSeqs: number[] = [];
-    const sorted = [...delivery.entries].sort((a, b) => entrySeq(a) - entrySeq(b));
-    const fresh = store.markSeenMany(roomId, sorted.map(entrySeq), now, before.seen_floor);
     for (const entry of sorted) {
-      // Taken out once applied, so an entry repeated inside the delivery applies once.
-      if (!fresh.delete(entrySeq(entry))) continue;
-      entries.push(entry);
+      const seq = entrySeq(entry);
+      if (seq > shown && !entries.some((e) => entrySeq(e) === seq)) entries.push(entry);
+      if (seq <= state.countedSeq) continue;
+      state.countedSeq = seq;
       const message = entry.message;
       if (entry.type === "message") {
         newest = message;
-        if (message.sender.id !== userId && !message.deletedAt) {
-          unreadSeqs.push(message.seq);
-          notable = message;
+        if (message.sender.id === userId) {
+          state.readSeq = Math.max(state.readSeq, message.seq);
+          state.unread = 0;
+        } else if (message.seq > state.readSeq) {
+          state.unread++;
+          if (!message.deletedAt) notable = message;
         }
         continue;
       }
-      // An edit or delete: of the delivery's newest message, or of the one stored already.
+      // An edit or delete: of the round's newest message, or of the one stored already.
       if (newest?.seq === message.seq) newest = message;
       else store.updateLastMessage(roomId, message);
-      if (entry.type === "deleted") deletedSeqs.push(message.seq);
+      if (entry.type === "deleted" && message.sender.id !== userId && message.seq > state.readSeq) {
+        state.unread = Math.max(0, state.unread - 1);
+        if (notable?.seq === message.seq) notable = undefined;
+      }
     }
-    // Unread rows first, then deletions (which turn a row into a deleted one, in either order).
-    const added = store.addUnreadMany(roomId, unreadSeqs, before.read_seq);
-    for (const seq of deletedSeqs) store.markUnreadDeleted(roomId, seq, before.read_seq);
-    const last = entries.at(-1);
-    if (last) {
-      const highest = entrySeq(last);
-      store.raiseLastSeq(roomId, highest);
-      if (newest) store.setLastMessage(roomId, newest);
-      store.pruneSeen(roomId, highest, before.seen_floor);
-    }
-    store.touch(roomId, delivery.room.memberCount);
-    // Without deletions the count moved by the rows added; a deletion may remove a counted one.
-    const count = deletedSeqs.length === 0 ? before.unread + added : store.room(roomId)!.unread;
-    const unread = count !== before.unread ? { count, readSeq: before.read_seq } : undefined;
+    state.memberCount = delivery.room.memberCount;
+    const changed =
+      state.unread !== row.unread || state.readSeq !== row.read_seq || state.countedSeq !== row.counted_seq;
+    if (changed || state.memberCount !== row.member_count) store.writeReadState(roomId, state);
+    if (newest) store.setLastMessage(roomId, newest);
+    // Devices hear of a changed count (my own message moves my cursor but, with nothing unread, changes nothing).
+    const unread = state.unread !== row.unread ? { count: state.unread, readSeq: state.readSeq } : undefined;
     return { entries, duplicates: delivery.entries.length - entries.length, unread, notable };
   });
 }

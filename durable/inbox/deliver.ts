@@ -1,30 +1,41 @@
-// Delivering a room's new entries to its members' inboxes: called by the room itself (small
-// rooms) and by the FANOUT queue consumer (large ones).
+// Delivering a room's round to the listening members' inboxes: called by the room itself (few
+// listeners) and by the FANOUT queue consumer (many).
 import { mapLimit } from "../../src/lib/concurrency";
+import { countUsage } from "../../src/lib/usage";
 import type { InboxDelivery } from "../../src/protocol/inbox";
 
-/** A member and the delivery meant for them. */
+/** A listener and the round meant for them; `since`: the attach stamp the room holds for them. */
 export interface MemberDelivery {
   userId: string;
+  since?: number | undefined;
   delivery: InboxDelivery;
 }
 
+/** What came of a round: inboxes not reached (retry them) and inboxes that stopped listening. */
+export interface DeliveryOutcome {
+  failed: string[];
+  stopped: { roomId: string; userId: string; since: number }[];
+}
+
 /**
- * Calls `Inbox.deliver` for each member, at most `concurrency` at a time. Returns the members
- * whose inbox could not be reached (the caller retries them; inboxes apply each entry once).
+ * Calls `Inbox.deliver` for each listener, at most `concurrency` at a time (inboxes apply each
+ * (room, seq) once, so a retry is safe).
  */
 export async function deliverToInboxes(
   inboxes: Env["INBOX"],
   jobs: readonly MemberDelivery[],
   concurrency: number,
-): Promise<string[]> {
-  const failed: string[] = [];
+): Promise<DeliveryOutcome> {
+  const outcome: DeliveryOutcome = { failed: [], stopped: [] };
   await mapLimit(jobs, concurrency, async (job) => {
+    countUsage("doRpcs");
     try {
-      await inboxes.get(inboxes.idFromName(job.userId)).deliver(job.userId, job.delivery);
+      const result = await inboxes.get(inboxes.idFromName(job.userId)).deliver(job.userId, job.delivery);
+      if (!result.listening && job.since !== undefined)
+        outcome.stopped.push({ roomId: job.delivery.room.id, userId: job.userId, since: job.since });
     } catch {
-      failed.push(job.userId);
+      outcome.failed.push(job.userId);
     }
   });
-  return failed;
+  return outcome;
 }

@@ -1,14 +1,11 @@
-// Rebuilding a user's room list: the rooms they belong to come from D1 (room_members), and
-// where they stand in each (read cursor, unread seqs, last message) from the room objects.
-// Runs once per inbox (one that predates IM, or whose storage was lost); merging is safe
-// because unread is a set of seqs and cursors only move forward.
-import { mapLimit } from "../../src/lib/concurrency";
+// Rebuilding a user's room list: the rooms they belong to come from D1 (room_members). Runs
+// once per inbox (one that predates IM, or whose storage was lost); where the user stands in
+// each room comes next from the rooms themselves (durable/inbox/catch-up.ts).
 import type { InboxMembership } from "../../src/protocol/inbox";
 import type { MemberRole, RoomKind } from "../../src/protocol/rooms";
 import type { InboxStore } from "./store";
 
 const MAX_ROOMS = 1_000;
-const ROOM_CALLS_IN_FLIGHT = 8;
 
 interface MembershipRow {
   id: string;
@@ -49,23 +46,11 @@ export async function membershipsOf(
   }));
 }
 
-/** Merges every room of `userId` into the store. */
+/** Merges every room of `userId` from D1 into the store (a room already listed keeps its read state). */
 export async function rebuildInbox(env: Env, store: InboxStore, userId: string): Promise<void> {
   const memberships = await membershipsOf(env.DB, userId);
-  await mapLimit(memberships, ROOM_CALLS_IN_FLIGHT, async (m) => {
-    const summary = await env.ROOM.get(env.ROOM.idFromName(m.roomId)).memberSummary(userId);
-    if (!summary) return;
-    store.transaction(() => {
-      const existing = store.room(m.roomId);
-      store.upsertMembership(
-        { ...m, memberCount: summary.memberCount, readSeq: summary.readSeq },
-        existing ? Date.now() : m.joinedAt,
-      );
-      if (summary.lastMessage) store.setLastMessage(m.roomId, summary.lastMessage);
-      store.raiseLastSeq(m.roomId, summary.lastSeq);
-      const readSeq = store.room(m.roomId)!.read_seq;
-      store.addUnreadMany(m.roomId, summary.unreadSeqs, readSeq);
-    });
+  store.transaction(() => {
+    for (const m of memberships) store.upsertMembership(m, store.hasRoom(m.roomId) ? Date.now() : m.joinedAt);
   });
   store.markBuilt();
 }

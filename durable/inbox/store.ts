@@ -1,12 +1,14 @@
 // The Inbox object's SQLite storage: the user's room list (one row per room, kept after
-// leaving so a late delivery cannot bring it back), the set of unread message seqs per room,
-// the (room, seq) pairs already applied (idempotency), push subscriptions and counters.
+// leaving so a late delivery cannot bring it back) with each room's read state: the read
+// cursor, an unread counter and the high-water mark `counted_seq` (every entry up to it is
+// reflected in the counter; docs/decisions/0071), push subscriptions and counters.
 // Every method is synchronous, so no other event interleaves with a read-modify-write.
-import type { InboxCursor, InboxMembership, InboxRoom } from "../../src/protocol/inbox";
+import type { InboxCursor, InboxMembership, InboxRoom, MemberSummary } from "../../src/protocol/inbox";
 import type { Message } from "../../src/protocol/protocol";
 import type { MemberRole, RoomKind } from "../../src/protocol/rooms";
+import { MeteredSql } from "../sql-meter";
 
-interface RoomRow extends Record<string, SqlStorageValue> {
+export interface RoomRow extends Record<string, SqlStorageValue> {
   room_id: string;
   kind: string;
   name: string;
@@ -20,8 +22,8 @@ interface RoomRow extends Record<string, SqlStorageValue> {
   last_message: string | null;
   peer_id: string | null;
   peer_username: string | null;
-  seen_floor: number;
   unread: number;
+  counted_seq: number;
 }
 
 /** A push subscription (RFC 8030 endpoint + RFC 8291 keys). */
@@ -46,12 +48,8 @@ const SCHEMA = [
     room_id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, role TEXT, member_count INTEGER NOT NULL DEFAULT 0,
     created_at INTEGER NOT NULL, activity_at INTEGER NOT NULL, member INTEGER NOT NULL DEFAULT 1,
     read_seq INTEGER NOT NULL DEFAULT 0, last_seq INTEGER NOT NULL DEFAULT 0, last_message TEXT,
-    peer_id TEXT, peer_username TEXT, seen_floor INTEGER NOT NULL DEFAULT 0)`,
+    peer_id TEXT, peer_username TEXT, unread INTEGER NOT NULL DEFAULT 0, counted_seq INTEGER NOT NULL DEFAULT 0)`,
   "CREATE INDEX IF NOT EXISTS rooms_by_activity ON rooms (member, activity_at DESC, room_id DESC)",
-  `CREATE TABLE IF NOT EXISTS unread (room_id TEXT NOT NULL, seq INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (room_id, seq)) WITHOUT ROWID`,
-  `CREATE TABLE IF NOT EXISTS seen (room_id TEXT NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL,
-    PRIMARY KEY (room_id, seq)) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS push_subscriptions (id TEXT PRIMARY KEY, endpoint TEXT NOT NULL UNIQUE,
     p256dh TEXT NOT NULL, auth TEXT NOT NULL, created_at INTEGER NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS inbox_state (id INTEGER PRIMARY KEY CHECK (id = 1), built INTEGER NOT NULL DEFAULT 0,
@@ -60,20 +58,47 @@ const SCHEMA = [
   "INSERT OR IGNORE INTO inbox_state (id) VALUES (1)",
 ];
 
-/** Applied (room, seq) pairs kept per room; older ones count as applied (a reorder window). */
-const SEEN_WINDOW = 2_000;
-/** The seen window's floor moves by at least this many seqs at a time. */
-const PRUNE_STEP = 100;
-
-const UNREAD = "(SELECT COUNT(*) FROM unread u WHERE u.room_id = rooms.room_id AND u.deleted = 0)";
-
 export class InboxStore {
+  private readonly sql: MeteredSql;
+  #owner: string | undefined;
+
   constructor(private readonly storage: DurableObjectStorage) {
+    this.sql = new MeteredSql(storage.sql);
+    this.migrateFromSeenSets();
     for (const statement of SCHEMA) this.sql.exec(statement);
+    const stateColumns = this.sql.exec<{ name: string }>("PRAGMA table_info(inbox_state)").toArray();
+    if (!stateColumns.some((c) => c.name === "owner")) this.sql.exec("ALTER TABLE inbox_state ADD COLUMN owner TEXT");
   }
 
-  private get sql(): SqlStorage {
-    return this.storage.sql;
+  /**
+   * Inboxes written before read state kept a row per unread message and per applied one
+   * (tables `unread` and `seen`). Their counts become counters, in one transaction, on the
+   * first wake: unread = the room's rows not deleted and after the cursor; counted through the
+   * highest seq applied.
+   */
+  private migrateFromSeenSets(): void {
+    const tables = this.sql
+      .exec<{ name: string }>(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('rooms', 'unread', 'seen')",
+      )
+      .toArray()
+      .map((t) => t.name);
+    if (!tables.includes("rooms") || !tables.includes("unread")) return;
+    this.storage.transactionSync(() => {
+      const columns = this.sql.exec<{ name: string }>("PRAGMA table_info(rooms)").toArray();
+      if (!columns.some((c) => c.name === "counted_seq")) {
+        this.sql.exec("ALTER TABLE rooms ADD COLUMN unread INTEGER NOT NULL DEFAULT 0");
+        this.sql.exec("ALTER TABLE rooms ADD COLUMN counted_seq INTEGER NOT NULL DEFAULT 0");
+      }
+      this.sql.exec(
+        `UPDATE rooms SET counted_seq = max(counted_seq, last_seq), unread = CASE WHEN member = 1 THEN
+           (SELECT COUNT(*) FROM unread u WHERE u.room_id = rooms.room_id AND u.deleted = 0 AND u.seq > rooms.read_seq)
+         ELSE 0 END`,
+      );
+      this.sql.exec("DROP TABLE unread");
+      this.sql.exec("DROP TABLE IF EXISTS seen");
+      if (columns.some((c) => c.name === "seen_floor")) this.sql.exec("ALTER TABLE rooms DROP COLUMN seen_floor");
+    });
   }
 
   transaction<T>(work: () => T): T {
@@ -82,20 +107,27 @@ export class InboxStore {
 
   // ---------------------------------------------------------------- rooms
 
-  /** The room's row (member or not), with its unread count. */
+  /** The room's row (member or not), with its read state. */
   room(roomId: string): RoomRow | undefined {
-    return this.sql.exec<RoomRow>(`SELECT *, ${UNREAD} AS unread FROM rooms WHERE room_id = ?`, roomId).toArray()[0];
+    return this.sql.exec<RoomRow>("SELECT * FROM rooms WHERE room_id = ?", roomId).toArray()[0];
   }
 
-  /** Adds a room or updates its facts; a room left before is joined again. The read cursor only moves forward. */
+  /**
+   * Adds a room or updates its facts; a room left before is joined again, with everything up
+   * to `m.readSeq` read (a new member does not inherit old messages as unread). A current
+   * member's read state is the room's to move, not a membership change's.
+   */
   upsertMembership(m: InboxMembership, now: number): void {
     this.sql.exec(
-      `INSERT INTO rooms (room_id, kind, name, role, member_count, created_at, activity_at, member, read_seq, peer_id, peer_username)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)
+      `INSERT INTO rooms (room_id, kind, name, role, member_count, created_at, activity_at, member, read_seq,
+         counted_seq, peer_id, peer_username)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
        ON CONFLICT (room_id) DO UPDATE SET kind = excluded.kind, name = excluded.name, role = excluded.role,
          member_count = excluded.member_count, peer_id = excluded.peer_id, peer_username = excluded.peer_username,
          activity_at = CASE WHEN rooms.member = 0 THEN excluded.activity_at ELSE rooms.activity_at END,
-         read_seq = max(rooms.read_seq, excluded.read_seq), member = 1`,
+         read_seq = CASE WHEN rooms.member = 0 THEN max(rooms.read_seq, excluded.read_seq) ELSE rooms.read_seq END,
+         counted_seq = CASE WHEN rooms.member = 0 THEN max(rooms.counted_seq, excluded.counted_seq) ELSE rooms.counted_seq END,
+         unread = CASE WHEN rooms.member = 0 THEN 0 ELSE rooms.unread END, member = 1`,
       m.roomId,
       m.kind,
       m.name,
@@ -104,23 +136,55 @@ export class InboxStore {
       Date.parse(m.createdAt) || now,
       now,
       m.readSeq ?? 0,
+      m.readSeq ?? 0,
       m.peer?.id ?? null,
       m.peer?.username ?? null,
     );
-    this.dropReadUnread(m.roomId);
   }
 
-  /** Marks a room as left: it leaves the list and its unread set is dropped. */
+  /** Marks a room as left: it leaves the list and counts nothing. */
   markLeft(roomId: string): boolean {
-    const changed =
-      this.sql.exec("UPDATE rooms SET member = 0 WHERE room_id = ? AND member = 1", roomId).rowsWritten > 0;
-    this.sql.exec("DELETE FROM unread WHERE room_id = ?", roomId);
-    return changed;
+    return (
+      this.sql.exec("UPDATE rooms SET member = 0, unread = 0 WHERE room_id = ? AND member = 1", roomId).rowsWritten > 0
+    );
   }
 
-  /** Sets a room's facts from a delivery (member count) and its last activity. */
-  touch(roomId: string, memberCount: number): void {
-    this.sql.exec("UPDATE rooms SET member_count = ? WHERE room_id = ?", memberCount, roomId);
+  /** Writes a room's read state after a delivery (one row write per round). */
+  writeReadState(
+    roomId: string,
+    state: { readSeq: number; unread: number; countedSeq: number; memberCount: number },
+  ): void {
+    this.sql.exec(
+      `UPDATE rooms SET read_seq = max(read_seq, ?), unread = ?, counted_seq = max(counted_seq, ?),
+         last_seq = max(last_seq, ?), member_count = ? WHERE room_id = ?`,
+      state.readSeq,
+      Math.max(0, state.unread),
+      state.countedSeq,
+      state.countedSeq,
+      state.memberCount,
+      roomId,
+    );
+  }
+
+  /**
+   * Takes where the member stands from the room (a catch-up or a gap), unless the inbox has
+   * counted past it already. Returns whether it was taken.
+   */
+  applySummary(roomId: string, summary: MemberSummary): boolean {
+    const taken =
+      this.sql.exec(
+        `UPDATE rooms SET read_seq = max(read_seq, ?), unread = ?, counted_seq = ?, last_seq = max(last_seq, ?),
+           member_count = ? WHERE room_id = ? AND member = 1 AND counted_seq <= ?`,
+        summary.readSeq,
+        summary.unread,
+        summary.lastSeq,
+        summary.lastSeq,
+        summary.memberCount,
+        roomId,
+        summary.lastSeq,
+      ).rowsWritten > 0;
+    if (summary.lastMessage) this.setLastMessage(roomId, summary.lastMessage);
+    return taken;
   }
 
   /** Records a new last message if it is the newest seen. */
@@ -145,17 +209,12 @@ export class InboxStore {
     );
   }
 
-  /** Raises the highest entry seq known for the room. */
-  raiseLastSeq(roomId: string, seq: number): void {
-    this.sql.exec("UPDATE rooms SET last_seq = max(last_seq, ?) WHERE room_id = ?", seq, roomId);
-  }
-
   /** A page of rooms I belong to, by last activity (newest first). */
   page(limit: number, after: InboxCursor | undefined): { rooms: InboxRoom[]; next: InboxCursor | undefined } {
     const rows = after
       ? this.sql
           .exec<RoomRow>(
-            `SELECT *, ${UNREAD} AS unread FROM rooms WHERE member = 1 AND (activity_at < ? OR (activity_at = ? AND room_id < ?))
+            `SELECT * FROM rooms WHERE member = 1 AND (activity_at < ? OR (activity_at = ? AND room_id < ?))
              ORDER BY activity_at DESC, room_id DESC LIMIT ?`,
             after.activityAt,
             after.activityAt,
@@ -165,7 +224,7 @@ export class InboxStore {
           .toArray()
       : this.sql
           .exec<RoomRow>(
-            `SELECT *, ${UNREAD} AS unread FROM rooms WHERE member = 1 ORDER BY activity_at DESC, room_id DESC LIMIT ?`,
+            "SELECT * FROM rooms WHERE member = 1 ORDER BY activity_at DESC, room_id DESC LIMIT ?",
             limit + 1,
           )
           .toArray();
@@ -180,86 +239,57 @@ export class InboxStore {
   /** Every room I belong to: where each stands (the socket's welcome). */
   standings(limit: number): { roomId: string; unread: number; readSeq: number; lastSeq: number }[] {
     return this.sql
-      .exec<RoomRow>(
-        `SELECT *, ${UNREAD} AS unread FROM rooms WHERE member = 1 ORDER BY activity_at DESC LIMIT ?`,
-        limit,
-      )
+      .exec<RoomRow>("SELECT * FROM rooms WHERE member = 1 ORDER BY activity_at DESC LIMIT ?", limit)
       .toArray()
       .map((r) => ({ roomId: r.room_id, unread: r.unread, readSeq: r.read_seq, lastSeq: r.last_seq }));
   }
 
-  // ---------------------------------------------------------------- unread and idempotency
-
-  /** Records each (room, seq) as applied in one statement; returns the seqs not applied before. */
-  markSeenMany(roomId: string, seqs: readonly number[], now: number, seenFloor: number): Set<number> {
-    const fresh = seqs.filter((seq) => seq > seenFloor);
-    if (fresh.length === 0) return new Set();
-    const rows = this.sql.exec<{ seq: number }>(
-      "INSERT OR IGNORE INTO seen (room_id, seq, at) SELECT ?, value, ? FROM json_each(?) RETURNING seq",
-      roomId,
-      now,
-      JSON.stringify(fresh),
-    );
-    return new Set(rows.toArray().map((r) => r.seq));
-  }
-
-  /**
-   * Keeps the applied set of a room bounded: only the newest SEEN_WINDOW seqs are kept, and
-   * the floor moves in steps of at least PRUNE_STEP seqs (so most deliveries delete nothing).
-   */
-  pruneSeen(roomId: string, newestSeq: number, seenFloor: number): void {
-    const floor = newestSeq - SEEN_WINDOW;
-    if (floor < seenFloor + PRUNE_STEP) return;
-    this.sql.exec("DELETE FROM seen WHERE room_id = ? AND seq <= ?", roomId, floor);
-    this.sql.exec("UPDATE rooms SET seen_floor = ? WHERE room_id = ? AND seen_floor < ?", floor, roomId, floor);
-  }
+  // ---------------------------------------------------------------- read state
 
   /** True when the inbox has a row for the room (member or not). */
   hasRoom(roomId: string): boolean {
     return this.sql.exec("SELECT 1 FROM rooms WHERE room_id = ?", roomId).toArray().length > 0;
   }
 
-  /** When (room, seq) was applied, if it was (benchmarks). */
-  seenAt(roomId: string, seq: number): number | null {
-    return (
-      this.sql.exec<{ at: number }>("SELECT at FROM seen WHERE room_id = ? AND seq = ?", roomId, seq).toArray()[0]
-        ?.at ?? null
-    );
+  /** Ids of the rooms I belong to (a catch-up asks each), newest activity first. */
+  memberRoomIds(limit: number): string[] {
+    return this.sql
+      .exec<{ room_id: string }>("SELECT room_id FROM rooms WHERE member = 1 ORDER BY activity_at DESC LIMIT ?", limit)
+      .toArray()
+      .map((r) => r.room_id);
   }
 
-  /** Counts messages from someone else as unread (those after the read cursor), in one statement; returns how many rows it added. */
-  addUnreadMany(roomId: string, seqs: readonly number[], readSeq: number): number {
-    const after = seqs.filter((seq) => seq > readSeq);
-    if (after.length === 0) return 0;
-    return this.sql.exec(
-      "INSERT OR IGNORE INTO unread (room_id, seq) SELECT ?, value FROM json_each(?)",
-      roomId,
-      JSON.stringify(after),
-    ).rowsWritten;
-  }
-
-  /** A deleted message no longer counts, whichever of the two arrives first. */
-  markUnreadDeleted(roomId: string, seq: number, readSeq: number): void {
-    if (seq > readSeq)
-      this.sql.exec("INSERT OR REPLACE INTO unread (room_id, seq, deleted) VALUES (?, ?, 1)", roomId, seq);
-  }
-
-  /** Moves the read cursor forward (never back); returns the cursor and the unread count. */
-  applyRead(roomId: string, seq: number): { readSeq: number; unread: number; moved: boolean } | undefined {
-    const moved =
-      this.sql.exec("UPDATE rooms SET read_seq = ? WHERE room_id = ? AND read_seq < ?", seq, roomId, seq).rowsWritten >
-      0;
-    this.dropReadUnread(roomId);
+  /**
+   * Takes a read cursor the room has moved, with the count it left (exact as of `asOf`).
+   * "stale" when this inbox has counted entries past `asOf` already: the caller asks the room.
+   */
+  applyRead(
+    roomId: string,
+    standing: { readSeq: number; unread: number; asOf: number },
+  ): { readSeq: number; unread: number } | "stale" | undefined {
     const row = this.room(roomId);
-    return row ? { readSeq: row.read_seq, unread: row.unread, moved } : undefined;
+    if (!row) return undefined;
+    if (standing.asOf < row.counted_seq) {
+      // Nothing newer than the cursor: the count is known without the room.
+      if (standing.readSeq >= row.counted_seq) {
+        this.writeReadState(roomId, { ...this.stateOf(row), readSeq: standing.readSeq, unread: 0 });
+        return { readSeq: standing.readSeq, unread: 0 };
+      }
+      return "stale";
+    }
+    this.writeReadState(roomId, {
+      readSeq: standing.readSeq,
+      unread: standing.unread,
+      countedSeq: standing.asOf,
+      memberCount: row.member_count,
+    });
+    const after = this.room(roomId)!;
+    return { readSeq: after.read_seq, unread: after.unread };
   }
 
-  private dropReadUnread(roomId: string): void {
-    this.sql.exec(
-      "DELETE FROM unread WHERE room_id = ? AND seq <= (SELECT read_seq FROM rooms WHERE room_id = ?)",
-      roomId,
-      roomId,
-    );
+  /** A row's read state as `writeReadState` takes it. */
+  stateOf(row: RoomRow): { readSeq: number; unread: number; countedSeq: number; memberCount: number } {
+    return { readSeq: row.read_seq, unread: row.unread, countedSeq: row.counted_seq, memberCount: row.member_count };
   }
 
   // ---------------------------------------------------------------- state
@@ -272,13 +302,17 @@ export class InboxStore {
     this.sql.exec("UPDATE inbox_state SET built = 1 WHERE id = 1");
   }
 
-  /** Counts one delivery and what became of its entries. */
-  countDelivery(applied: number, duplicates: number): void {
-    this.sql.exec(
-      "UPDATE inbox_state SET deliveries = deliveries + 1, applied = applied + ?, duplicates = duplicates + ? WHERE id = 1",
-      applied,
-      duplicates,
-    );
+  /** Records whose inbox this is (the first call that names the user; objects do not know their name). */
+  rememberOwner(userId: string): void {
+    if (this.#owner === userId) return;
+    this.sql.exec("UPDATE inbox_state SET owner = ? WHERE id = 1", userId);
+    this.#owner = userId;
+  }
+
+  owner(): string | undefined {
+    this.#owner ??=
+      this.sql.exec<{ owner: string | null }>("SELECT owner FROM inbox_state WHERE id = 1").one().owner ?? undefined;
+    return this.#owner;
   }
 
   count(field: keyof InboxCounters, by = 1): void {

@@ -1,18 +1,21 @@
-// IM fan-out: once log entries are durable, the room hands them to every member's inbox.
-// Small rooms call the inboxes directly (bounded concurrency); rooms at or above
-// IM_FANOUT_QUEUE_THRESHOLD send chunks of members to the FANOUT queue in batches, so no
-// request loops over thousands of RPCs. `fanoutSeq` advances only once every member's inbox
-// (or the queue) has the entries, so an eviction or a failure loses nothing: the next round
-// sends them again, and inboxes apply each (room, seq) once. A busy room starts a round at
-// most every IM_FANOUT_INTERVAL_MS, so a stream of messages costs a few rounds a second, each
-// carrying many entries, instead of a round per message competing with the room's own work.
+// IM fan-out: once log entries are durable, the room hands them to the inboxes that listen
+// (a member with an inbox socket open, a recent room-list read, or push subscriptions;
+// docs/decisions/0071). Everyone else costs nothing per message: their inbox asks the room
+// where they stand when they come back. A round carries every entry after `fromSeq`, so an
+// inbox that missed one (an eviction, a lost or reordered queue message) sees the gap and asks
+// the room. Few listeners are called directly (bounded concurrency); IM_FANOUT_QUEUE_THRESHOLD
+// or more go through the FANOUT queue in chunks. A busy room starts a round at most every
+// IM_FANOUT_INTERVAL_MS, so a stream of messages costs a few rounds a second, each carrying
+// many entries: never one call per message per member. `fanoutSeq` advances only once every
+// listener (or the queue) has the round; inboxes skip what they have counted already.
 import type { Logger } from "../../src/lib/log";
 import type { DeliveryRoom, FanoutJob } from "../../src/protocol/inbox";
+import { countUsage } from "../../src/lib/usage";
 import { deliverToInboxes } from "../inbox/deliver";
 import type { ImSettings } from "../../src/config";
 import { entrySeq, type RoomEntry } from "../../src/protocol/protocol";
 import { liveSockets, readAttachment } from "./sockets";
-import type { RoomStore } from "./storage";
+import type { Listener, RoomStore } from "./storage";
 
 /** Which path a room's fan-out takes: by member count, or forced (benchmarks and tests). */
 export type FanoutPath = "auto" | "direct" | "queue";
@@ -35,6 +38,10 @@ export interface FanoutStats {
   directRpcs: number;
   queueMessages: number;
   lastPath: "direct" | "queue" | null;
+  /** Rounds that found no listener (nothing sent, nothing written). */
+  skipped: number;
+  /** Inboxes that listened in the last round. */
+  lastListeners: number;
 }
 
 export class RoomFanout {
@@ -42,7 +49,14 @@ export class RoomFanout {
   private path: FanoutPath | undefined;
   /** When the last round started (epoch ms). */
   private lastRoundAt = 0;
-  readonly stats: FanoutStats = { rounds: 0, directRpcs: 0, queueMessages: 0, lastPath: null };
+  readonly stats: FanoutStats = {
+    rounds: 0,
+    directRpcs: 0,
+    queueMessages: 0,
+    lastPath: null,
+    skipped: 0,
+    lastListeners: 0,
+  };
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -53,7 +67,7 @@ export class RoomFanout {
     private readonly onFailure: () => Promise<void>,
   ) {}
 
-  /** True while some durable entry has not reached every inbox yet. */
+  /** True while some durable entry has not reached the listening inboxes yet. */
   pending(): boolean {
     return this.store.state.fanoutSeq < this.store.state.lastSeq;
   }
@@ -88,10 +102,19 @@ export class RoomFanout {
       const wait = this.lastRoundAt + this.settings.fanoutIntervalMs - Date.now();
       if (wait > 0 && !backlog) await new Promise((resolve) => setTimeout(resolve, wait));
       this.lastRoundAt = Date.now();
+      if (this.store.state.roomId === null) return;
+      const listeners = this.store.listeners();
+      if (listeners.length === 0) {
+        // Nobody to tell: the entries wait in the log, where a returning inbox counts them.
+        this.store.skipFanout();
+        this.stats.skipped++;
+        return;
+      }
+      const fromSeq = this.store.state.fanoutSeq;
       const { entries, full } = this.nextEntries();
       const last = entries.at(-1);
-      if (!last || this.store.state.roomId === null) return;
-      const ok = await this.deliver(entries);
+      if (!last) return;
+      const ok = await this.deliver(fromSeq, entries, listeners);
       if (!ok) {
         await this.onFailure();
         return;
@@ -116,58 +139,68 @@ export class RoomFanout {
     return { entries, full: candidates.length === ENTRIES_PER_ROUND };
   }
 
-  private async deliver(entries: RoomEntry[]): Promise<boolean> {
-    const members = this.store.memberIds();
+  private async deliver(fromSeq: number, entries: RoomEntry[], listeners: Listener[]): Promise<boolean> {
     const watching = this.watchingSessions();
     const room: DeliveryRoom = {
       id: this.store.state.roomId ?? "",
       kind: this.store.state.kind ?? "group",
-      memberCount: members.length,
+      memberCount: this.store.memberCount(),
     };
     const useQueue =
-      this.path === "queue" || (this.path !== "direct" && members.length >= this.settings.queueThreshold);
+      this.path === "queue" || (this.path !== "direct" && listeners.length >= this.settings.queueThreshold);
     this.stats.lastPath = useQueue ? "queue" : "direct";
+    this.stats.lastListeners = listeners.length;
     return useQueue
-      ? this.enqueue(room, entries, members, watching)
-      : this.callInboxes(room, entries, members, watching);
+      ? this.enqueue(room, fromSeq, entries, listeners, watching)
+      : this.callInboxes(room, fromSeq, entries, listeners, watching);
   }
 
-  /** Direct path: one `deliver` RPC per member, retried for the members that failed. */
+  /**
+   * Direct path: one `deliver` RPC per listener, retried for those that failed. An inbox that
+   * answers that it stopped listening gets no more rounds until it attaches again.
+   */
   private async callInboxes(
     room: DeliveryRoom,
+    fromSeq: number,
     entries: RoomEntry[],
-    members: string[],
+    listeners: Listener[],
     watching: Watching,
   ): Promise<boolean> {
-    let remaining = members;
+    let remaining = listeners;
     for (let attempt = 0; attempt < DIRECT_ATTEMPTS && remaining.length > 0; attempt++) {
-      const jobs = remaining.map((userId) => ({
+      const jobs = remaining.map(({ userId, since }) => ({
         userId,
-        delivery: { room, entries, watching: watching.get(userId) ?? [] },
+        since,
+        delivery: { room, fromSeq, entries, watching: watching.get(userId) ?? [] },
       }));
       this.stats.directRpcs += jobs.length;
-      remaining = await deliverToInboxes(this.env.INBOX, jobs, this.settings.fanoutConcurrency);
+      const outcome = await deliverToInboxes(this.env.INBOX, jobs, this.settings.fanoutConcurrency);
+      for (const stopped of outcome.stopped) this.store.inboxStopped(stopped.userId, stopped.since);
+      const failed = new Set(outcome.failed);
+      remaining = remaining.filter((l) => failed.has(l.userId));
     }
     if (remaining.length > 0)
       this.log.warn("im fan-out: inboxes unreachable; retrying later", { roomId: room.id, members: remaining.length });
     return remaining.length === 0;
   }
 
-  /** Queue path: chunks of members, sent with `sendBatch` within the batch limits. */
+  /** Queue path: chunks of listeners, sent with `sendBatch` within the batch limits. */
   private async enqueue(
     room: DeliveryRoom,
+    fromSeq: number,
     entries: RoomEntry[],
-    members: string[],
+    listeners: Listener[],
     watching: Watching,
   ): Promise<boolean> {
     const jobs: FanoutJob[] = [];
-    for (let i = 0; i < members.length; i += this.settings.fanoutChunk) {
-      const chunk = members.slice(i, i + this.settings.fanoutChunk);
+    for (let i = 0; i < listeners.length; i += this.settings.fanoutChunk) {
+      const chunk = listeners.slice(i, i + this.settings.fanoutChunk);
       jobs.push({
         type: "im.fanout",
         room,
+        fromSeq,
         entries,
-        members: chunk.map((userId) => ({ userId, watching: watching.get(userId) ?? [] })),
+        members: chunk.map(({ userId, since }) => ({ userId, since, watching: watching.get(userId) ?? [] })),
       });
     }
     try {
@@ -177,13 +210,17 @@ export class RoomFanout {
         const size = encoder.encode(JSON.stringify(job)).byteLength;
         if (batch.length > 0 && (batch.length >= 100 || bytes + size > BATCH_BYTES)) {
           await this.env.FANOUT.sendBatch(batch);
+          countUsage("queueMessages", batch.length);
           batch = [];
           bytes = 0;
         }
         batch.push({ body: job, contentType: "json" });
         bytes += size;
       }
-      if (batch.length > 0) await this.env.FANOUT.sendBatch(batch);
+      if (batch.length > 0) {
+        await this.env.FANOUT.sendBatch(batch);
+        countUsage("queueMessages", batch.length);
+      }
       this.stats.queueMessages += jobs.length;
       return true;
     } catch (err) {

@@ -4,6 +4,7 @@
 import type { Message, RoomEntry } from "../../src/protocol/protocol";
 import type { ArchiveRow } from "../../src/protocol/room-events";
 import type { MemberRole, RoomKind, RoomMember, Sender } from "../../src/protocol/rooms";
+import { MeteredSql } from "../sql-meter";
 import { type MessageRow, toArchiveRow, toEntry, toMessage } from "./log-rows";
 
 interface StateRow extends Record<string, SqlStorageValue> {
@@ -32,7 +33,7 @@ export interface RoomState {
   lastSeq: number;
   archivedSeq: number;
   floorSeq: number;
-  /** Every entry with seq <= fanoutSeq has been handed to its members' inboxes (im). */
+  /** Every entry with seq <= fanoutSeq has been handed to the inboxes listening at the time (im). */
   fanoutSeq: number;
 }
 
@@ -46,7 +47,7 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS members (
     user_id TEXT PRIMARY KEY, role TEXT NOT NULL,
     read_seq INTEGER NOT NULL DEFAULT 0, read_synced INTEGER NOT NULL DEFAULT 1,
-    blocks_peer INTEGER NOT NULL DEFAULT 0)`,
+    blocks_peer INTEGER NOT NULL DEFAULT 0, inbox_since INTEGER NOT NULL DEFAULT 0)`,
   `CREATE TABLE IF NOT EXISTS room_state (
     id INTEGER PRIMARY KEY CHECK (id = 1), room_id TEXT, kind TEXT, epoch TEXT NOT NULL,
     last_seq INTEGER NOT NULL, archived_seq INTEGER NOT NULL, floor_seq INTEGER NOT NULL,
@@ -56,14 +57,27 @@ const SCHEMA = [
 /** clientMsgId prefix of edit/delete entries (a client's ids cannot collide: they are per sender and this one is the entry's id). */
 const CHANGE_ID_PREFIX = "change:";
 
+/** A member whose inbox wants this room's rounds, and the stamp of its last attach. */
+export interface Listener {
+  userId: string;
+  since: number;
+}
+
 export class RoomStore {
   #state: RoomState;
+  private readonly sql: MeteredSql;
 
   constructor(
     private readonly storage: DurableObjectStorage,
     newId: () => string,
   ) {
+    this.sql = new MeteredSql(storage.sql);
     for (const statement of SCHEMA) this.sql.exec(statement);
+    // Rooms made before read state (docs/decisions/0071): nobody listens until their inbox attaches.
+    const columns = this.sql.exec<{ name: string }>("PRAGMA table_info(members)").toArray();
+    if (!columns.some((c) => c.name === "inbox_since"))
+      this.sql.exec("ALTER TABLE members ADD COLUMN inbox_since INTEGER NOT NULL DEFAULT 0");
+    this.sql.exec("CREATE INDEX IF NOT EXISTS members_listening ON members (inbox_since) WHERE inbox_since > 0");
     // The state row, created with the room (seqs derived from the log, empty for a new room).
     this.sql.exec(
       `INSERT OR IGNORE INTO room_state (id, epoch, last_seq, archived_seq, floor_seq)
@@ -73,10 +87,6 @@ export class RoomStore {
     // Fan-out starts at the head the room has when the row is made.
     this.sql.exec("UPDATE room_state SET fanout_seq = last_seq WHERE fanout_seq IS NULL");
     this.#state = this.readState();
-  }
-
-  private get sql(): SqlStorage {
-    return this.storage.sql;
   }
 
   get state(): Readonly<RoomState> {
@@ -108,11 +118,13 @@ export class RoomStore {
    * Stores messages with the room's next seqs in one transaction (one commit for the whole
    * group), or returns the one a sender already stored under the same `clientMsgId` (also
    * within the group). Seqs come from the state row, never MAX(seq): trimmed rows would
-   * otherwise hand out old numbers again.
+   * otherwise hand out old numbers again. A sender has read the room up to their own newest
+   * message: one cursor update per sender per group.
    */
   appendMany(items: readonly NewMessage[], now: number, newId: () => string): { message: Message; created: boolean }[] {
     return this.storage.transactionSync(() => {
       let seq = this.#state.lastSeq;
+      const sentThrough = new Map<string, number>();
       const results = items.map(({ sender, clientMsgId, body }) => {
         const existing = this.sql
           .exec<MessageRow>(
@@ -148,8 +160,10 @@ export class RoomStore {
           row.body,
           row.created_at,
         );
+        sentThrough.set(sender.userId, seq);
         return { message: this.toMessage(row), created: true };
       });
+      for (const [userId, through] of sentThrough) this.markRead(userId, through);
       if (seq !== this.#state.lastSeq) {
         this.sql.exec("UPDATE room_state SET last_seq = ? WHERE id = 1", seq);
         this.#state = { ...this.#state, lastSeq: seq };
@@ -250,6 +264,15 @@ export class RoomStore {
     this.#state = { ...this.#state, fanoutSeq: seq };
   }
 
+  /**
+   * Moves the fan-out mark to the head in memory only: no inbox listened, so nothing was sent
+   * and nothing is written. After a restart the stored mark is older and the next round
+   * carries a few entries more than needed, which inboxes skip by their high-water mark.
+   */
+  skipFanout(): void {
+    this.#state = { ...this.#state, fanoutSeq: this.#state.lastSeq };
+  }
+
   /** Records that every message up to `seq` has been handed to the archive queue. */
   markArchived(seq: number): void {
     if (seq <= this.#state.archivedSeq) return;
@@ -340,17 +363,41 @@ export class RoomStore {
     return this.sql.exec("SELECT 1 FROM members WHERE user_id != ? AND blocks_peer = 1", userId).toArray().length > 0;
   }
 
-  /** Seqs of messages from others after `readSeq` that are not deleted, up to `limit`. */
-  unreadSeqs(userId: string, readSeq: number, limit: number): number[] {
+  /** How many messages from others after `readSeq` are not deleted (those this room still keeps). */
+  unreadCount(userId: string, readSeq: number): number {
     return this.sql
-      .exec<{ seq: number }>(
-        "SELECT seq FROM messages WHERE seq > ? AND kind = 'message' AND sender_id != ? AND deleted_at IS NULL ORDER BY seq LIMIT ?",
+      .exec<{ n: number }>(
+        "SELECT COUNT(*) AS n FROM messages WHERE seq > ? AND kind = 'message' AND sender_id != ? AND deleted_at IS NULL",
         readSeq,
         userId,
-        limit,
       )
+      .one().n;
+  }
+
+  // ---------------------------------------------------------------- listening inboxes
+
+  /** Members whose inbox wants rounds now. */
+  listeners(): Listener[] {
+    return this.sql
+      .exec<{ user_id: string; inbox_since: number }>("SELECT user_id, inbox_since FROM members WHERE inbox_since > 0")
       .toArray()
-      .map((r) => r.seq);
+      .map((r) => ({ userId: r.user_id, since: r.inbox_since }));
+  }
+
+  /**
+   * Marks member `userId`'s inbox as listening with a new stamp (always a new one, so a
+   * "stopped" answer to an older round cannot undo this attach); false for a non-member.
+   */
+  attachInbox(userId: string, now: number): boolean {
+    return (
+      this.sql.exec("UPDATE members SET inbox_since = max(inbox_since + 1, ?) WHERE user_id = ?", now, userId)
+        .rowsWritten > 0
+    );
+  }
+
+  /** The inbox answered that it stopped listening: no more rounds, unless it attached again since `since`. */
+  inboxStopped(userId: string, since: number): void {
+    this.sql.exec("UPDATE members SET inbox_since = 0 WHERE user_id = ? AND inbox_since = ?", userId, since);
   }
 
   /** Removes a member; returns whether they were one. */

@@ -4,7 +4,9 @@
 //
 // POST /__bench/im/group     {ownerId, memberIds?, synthetic}  -> {roomId, memberIds}
 // POST /__bench/im/path      {roomId, path: auto|direct|queue}  -> 204
-// POST /__bench/im/received  {roomId, seqs, userIds}            -> {appliedAt: (number|null)[][], deliveries, fanout}
+// POST /__bench/im/standings {roomId, userIds}                  -> {items: ({unread, readSeq, lastSeq} | null)[]}
+//      (each user's entry for the room in their room list, read as GET /v1/rooms reads it)
+// POST /__bench/im/stats     {roomId, userIds}                  -> {deliveries, roomCalls, fanout}
 import { z } from "zod";
 import { createDb } from "../db/client";
 import { mapLimit } from "../lib/concurrency";
@@ -17,9 +19,8 @@ const GroupSchema = z.object({
   synthetic: z.number().int().min(0).max(10_000),
 });
 const PathSchema = z.object({ roomId: z.string().min(1), path: z.enum(["auto", "direct", "queue"]) });
-const ReceivedSchema = z.object({
+const MembersSchema = z.object({
   roomId: z.string().min(1),
-  seqs: z.array(z.number().int()).max(1_000),
   userIds: z.array(z.string()).max(10_000),
 });
 /** D1 allows 100 bound parameters; drizzle binds 6 for a users row. */
@@ -56,16 +57,26 @@ export async function benchImRoute(request: Request, env: Env, pathname: string)
     await env.ROOM.get(env.ROOM.idFromName(input.roomId)).setFanoutPath(input.path);
     return new Response(null, { status: 204 });
   }
-  if (pathname === "/__bench/im/received") {
-    const input = ReceivedSchema.parse(body);
-    const inboxes = input.userIds.map((id) => env.INBOX.get(env.INBOX.idFromName(id)));
-    const appliedAt = await mapLimit(inboxes, CALLS_IN_FLIGHT, (inbox) => inbox.appliedAt(input.roomId, input.seqs));
-    const deliveries = (await mapLimit(inboxes, CALLS_IN_FLIGHT, (inbox) => inbox.stats())).reduce(
-      (sum, s) => sum + s.deliveries,
-      0,
+  if (pathname === "/__bench/im/standings") {
+    const input = MembersSchema.parse(body);
+    const items = await mapLimit(input.userIds, CALLS_IN_FLIGHT, async (userId) => {
+      const page = await env.INBOX.get(env.INBOX.idFromName(userId)).rooms(userId, 100);
+      const room = page.items.find((r) => r.id === input.roomId);
+      return room ? { unread: room.unread, readSeq: room.readSeq, lastSeq: room.lastSeq } : null;
+    });
+    return Response.json({ items });
+  }
+  if (pathname === "/__bench/im/stats") {
+    const input = MembersSchema.parse(body);
+    const stats = await mapLimit(input.userIds, CALLS_IN_FLIGHT, (id) =>
+      env.INBOX.get(env.INBOX.idFromName(id)).stats(),
     );
     const fanout = await env.ROOM.get(env.ROOM.idFromName(input.roomId)).fanoutStats();
-    return Response.json({ appliedAt, deliveries, fanout });
+    return Response.json({
+      deliveries: stats.reduce((sum, s) => sum + s.deliveries, 0),
+      roomCalls: stats.reduce((sum, s) => sum + s.roomCalls, 0),
+      fanout,
+    });
   }
   return undefined;
 }

@@ -12,9 +12,15 @@ export interface DeliveryRoom {
   memberCount: number;
 }
 
-/** New log entries of one room for one member; `watching`: that member's sessions connected to the room. */
+/**
+ * One round of a room for one member: the log entries after `fromSeq`, in order and without a
+ * gap (so an inbox that has counted less than `fromSeq` knows it missed some and asks the room);
+ * `watching`: that member's sessions connected to the room.
+ */
 export interface InboxDelivery {
   room: DeliveryRoom;
+  /** The round's entries follow this seq (absent in rounds queued before read state: taken from the first entry). */
+  fromSeq?: number | undefined;
   entries: RoomEntry[];
   watching: string[];
 }
@@ -23,6 +29,11 @@ export interface InboxDelivery {
 export interface DeliveryResult {
   applied: number;
   duplicates: number;
+  /**
+   * False when nobody needs this inbox to hear rounds now (no device, no recent room list, no
+   * push subscription): the room stops sending them until the inbox attaches again.
+   */
+  listening: boolean;
 }
 
 /** A room joined (or a role changed), as the Worker tells the member's inbox. */
@@ -60,14 +71,22 @@ export interface InboxCursor {
   roomId: string;
 }
 
-/** What a room tells a member's inbox when rebuilding it: where the member stands. */
+/** Where a member stands in a room, as the room computes it from its log (an inbox catching up). */
 export interface MemberSummary {
+  /** The room's head when this was computed: the counts below are exact as of this seq. */
   lastSeq: number;
   readSeq: number;
   memberCount: number;
-  /** Seqs of messages from others after the read cursor (still in the room's window), capped. */
-  unreadSeqs: number[];
+  /** Messages from others after the read cursor that are not deleted (those the room keeps). */
+  unread: number;
   lastMessage: Message | null;
+}
+
+/** A read cursor the room has moved, with the unread count it leaves (exact as of `asOf`). */
+export interface ReadStanding {
+  readSeq: number;
+  unread: number;
+  asOf: number;
 }
 
 // ---------------------------------------------------------------- FANOUT queue
@@ -90,9 +109,17 @@ export const FanoutJobSchema = z.object({
     kind: z.enum(["channel", "group", "direct"]),
     memberCount: z.number().int().min(0),
   }),
-  entries: z.array(RoomEntrySchema).min(1).max(100),
+  fromSeq: z.number().int().min(0).optional(),
+  entries: z.array(RoomEntrySchema).min(1).max(200),
   members: z
-    .array(z.object({ userId: z.string().min(1), watching: z.array(z.string()).max(100) }))
+    .array(
+      z.object({
+        userId: z.string().min(1),
+        watching: z.array(z.string()).max(100),
+        /** The listener's attach stamp: a "stopped" answer clears only this attach. */
+        since: z.number().int().min(0).optional(),
+      }),
+    )
     .min(1)
     .max(100),
 });

@@ -38,8 +38,8 @@ export async function sendMessage(env: Env, roomId: string, sender: Sender, clie
 export async function markRead(db: Db, env: Env, roomId: string, userId: string, seq: number): Promise<void> {
   const result = await roomStub(env, roomId).markRead(userId, seq);
   if (!result.ok) refusal(result);
-  // The inbox recounts unread and tells every device.
-  await inboxStub(env, userId).applyRead(roomId, result.readSeq);
+  // The inbox takes the room's count and tells every device.
+  await inboxStub(env, userId).applyRead(roomId, result);
   await saveReadCursor(db, roomId, userId, result.readSeq);
 }
 

@@ -1,18 +1,18 @@
-// Applying deliveries to an inbox's SQLite storage (the real object's storage): each (room,
-// seq) once, whatever the order; the last message follows edits in the same delivery; the
-// seen window is pruned in steps and never lets an old seq count twice.
+// Applying rounds to an inbox's read state (the real object's storage): entries past the
+// counted seq, once, in order; a round that starts past it is a gap; a delete takes a counted
+// message back off; my own message reads the room up to it (docs/decisions/0071).
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { applyDelivery } from "../../durable/inbox/apply";
+import { type Applied, applyDelivery, GAP } from "../../durable/inbox/apply";
 import { InboxStore } from "../../durable/inbox/store";
 import type { InboxDelivery } from "../../src/protocol/inbox";
 import type { Message, RoomEntry } from "../../src/protocol/protocol";
 
 const ROOM = "room-apply";
-const ME = "user-me";
+const ME = { id: "user-me", username: "me" };
 const OTHER = { id: "user-other", username: "other" };
 
-const message = (seq: number, body = `m${seq}`, sender = OTHER): Message => ({
+const message = (seq: number, sender = OTHER, body = `m${seq}`): Message => ({
   id: `id-${seq}`,
   roomId: ROOM,
   seq,
@@ -21,15 +21,31 @@ const message = (seq: number, body = `m${seq}`, sender = OTHER): Message => ({
   body,
   createdAt: new Date(1_700_000_000_000 + seq).toISOString(),
 });
-const sent = (seq: number): RoomEntry => ({ type: "message", message: message(seq) });
-const delivery = (entries: RoomEntry[]): InboxDelivery => ({
+const sent = (seq: number, sender = OTHER): RoomEntry => ({ type: "message", message: message(seq, sender) });
+const deleted = (seq: number, target: number, sender = OTHER): RoomEntry => ({
+  type: "deleted",
+  seq,
+  message: { ...message(target, sender, ""), deletedAt: new Date().toISOString() },
+});
+const edited = (seq: number, target: number, body: string): RoomEntry => ({
+  type: "edited",
+  seq,
+  message: { ...message(target, OTHER, body), editedAt: new Date().toISOString() },
+});
+const round = (fromSeq: number, entries: RoomEntry[]): InboxDelivery => ({
   room: { id: ROOM, kind: "group", memberCount: 2 },
+  fromSeq,
   entries,
   watching: [],
 });
+const applied = (result: Applied | typeof GAP): Applied => {
+  if (result === GAP) throw new Error("unexpected gap");
+  return result;
+};
+const seqs = (result: Applied) => result.entries.map((e) => (e.type === "message" ? e.message.seq : e.seq));
 
-/** Runs `work` on a fresh inbox object's storage with the room joined. */
-function withStore<T>(work: (store: InboxStore, sql: SqlStorage) => T): Promise<T> {
+/** Runs `work` on a fresh inbox object's storage with the room joined (nothing read yet). */
+function withStore<T>(work: (store: InboxStore) => T): Promise<T> {
   const stub = env.INBOX.get(env.INBOX.newUniqueId());
   return runInDurableObject(stub, (_, state) => {
     const store = new InboxStore(state.storage);
@@ -37,73 +53,93 @@ function withStore<T>(work: (store: InboxStore, sql: SqlStorage) => T): Promise<
       { roomId: ROOM, kind: "group", name: "g", role: "member", memberCount: 2, createdAt: new Date().toISOString() },
       0,
     );
-    return work(store, state.storage.sql);
+    return work(store);
   });
 }
 
-describe("inbox: applying deliveries", () => {
-  it("applies each seq once across out-of-order and repeated deliveries; unread and the last seq are exact", async () => {
+describe("inbox: applying rounds to the read state", () => {
+  it("counts each entry once across repeated and overlapping rounds; one row write per round", async () => {
     const result = await withStore((store) => {
-      const first = applyDelivery(store, ME, delivery([sent(3), sent(1), sent(2)]), 1);
-      const again = applyDelivery(store, ME, delivery([sent(2), sent(5), sent(4), sent(5)]), 2);
-      const late = applyDelivery(store, ME, delivery([sent(1)]), 3);
-      const row = store.room(ROOM)!;
-      return { first, again, late, row };
+      const first = applied(applyDelivery(store, ME.id, round(0, [sent(1), sent(2), sent(3)])));
+      const overlap = applied(applyDelivery(store, ME.id, round(1, [sent(2), sent(3), sent(4), sent(5)])));
+      const again = applied(applyDelivery(store, ME.id, round(0, [sent(1)])));
+      return { first, overlap, again, row: store.room(ROOM)! };
     });
-    expect(result.first.entries.map((e) => (e.type === "message" ? e.message.seq : e.seq))).toEqual([1, 2, 3]);
+    expect(seqs(result.first)).toEqual([1, 2, 3]);
     expect(result.first.unread).toEqual({ count: 3, readSeq: 0 });
-    expect(result.again.entries).toHaveLength(2);
-    expect(result.again.duplicates).toBe(2);
-    expect(result.late).toMatchObject({ entries: [], duplicates: 1, unread: undefined });
-    expect(result.row.unread).toBe(5);
-    expect(result.row.last_seq).toBe(5);
+    expect(seqs(result.overlap)).toEqual([4, 5]);
+    expect(result.overlap.duplicates).toBe(2);
+    expect(result.again).toMatchObject({ entries: [], duplicates: 1, unread: undefined });
+    expect(result.row).toMatchObject({ unread: 5, counted_seq: 5, last_seq: 5, read_seq: 0 });
     expect(JSON.parse(result.row.last_message!)).toMatchObject({ seq: 5, body: "m5" });
   });
 
-  it("the last message shows an edit or delete that comes in the same delivery, and a late older message never replaces it", async () => {
-    const edited: RoomEntry = {
-      type: "edited",
-      seq: 3,
-      message: { ...message(2, "m2 edited"), editedAt: new Date().toISOString() },
-    };
-    const deleted: RoomEntry = {
-      type: "deleted",
-      seq: 5,
-      message: { ...message(4, ""), deletedAt: new Date().toISOString() },
-    };
-    const rows = await withStore((store) => {
-      applyDelivery(store, ME, delivery([sent(2), edited]), 1);
-      const afterEdit = store.room(ROOM)!;
-      applyDelivery(store, ME, delivery([sent(4), deleted]), 2);
-      const afterDelete = store.room(ROOM)!;
-      // A message older than the stored last one, arriving late, changes the count only.
-      applyDelivery(store, ME, delivery([sent(1)]), 3);
-      return { afterEdit, afterDelete, final: store.room(ROOM)! };
+  it("a round that starts past the counted seq is a gap and changes nothing (the inbox asks the room)", async () => {
+    const result = await withStore((store) => {
+      applyDelivery(store, ME.id, round(0, [sent(1)]));
+      const ahead = applyDelivery(store, ME.id, round(3, [sent(4), sent(5)]));
+      // An old-style round without fromSeq: its first entry says where it starts.
+      const unmarked = applyDelivery(store, ME.id, { ...round(0, [sent(7)]), fromSeq: undefined });
+      return { ahead, unmarked, row: store.room(ROOM)! };
     });
-    expect(JSON.parse(rows.afterEdit.last_message!)).toMatchObject({ seq: 2, body: "m2 edited" });
-    expect(rows.afterEdit.last_seq).toBe(3);
-    expect(JSON.parse(rows.afterDelete.last_message!)).toMatchObject({ seq: 4, body: "" });
-    expect(rows.afterDelete.unread).toBe(1); // 2; 4 was deleted
-    expect(JSON.parse(rows.final.last_message!)).toMatchObject({ seq: 4 });
-    expect(rows.final.unread).toBe(2);
+    expect(result.ahead).toBe(GAP);
+    expect(result.unmarked).toBe(GAP);
+    expect(result.row).toMatchObject({ unread: 1, counted_seq: 1 });
   });
 
-  it("prunes the seen window in steps, and a seq below the window still counts as applied", async () => {
-    const result = await withStore((store, sql) => {
-      const seen = () => sql.exec("SELECT COUNT(*) AS n FROM seen WHERE room_id = ?", ROOM).one().n as number;
-      for (let start = 1; start < 2_500; start += 50) {
-        applyDelivery(store, ME, delivery(Array.from({ length: 50 }, (_, i) => sent(start + i))), start);
-      }
-      const row = store.room(ROOM)!;
-      const old = applyDelivery(store, ME, delivery([sent(10)]), 9_999);
-      return { floor: row.seen_floor, kept: seen(), unread: row.unread, old, unreadAfter: store.room(ROOM)!.unread };
+  it("a delete takes a counted message back off, once; whatever state the message arrived in", async () => {
+    const result = await withStore((store) => {
+      applyDelivery(store, ME.id, round(0, [sent(1), sent(2)]));
+      const afterDelete = applied(applyDelivery(store, ME.id, round(2, [deleted(3, 2)])));
+      // A message that arrives already deleted still counts until its delete entry, in the same round here.
+      applyDelivery(store, ME.id, round(3, [{ type: "message", message: { ...message(4), deletedAt: "x" } }]));
+      const between = store.room(ROOM)!.unread;
+      applyDelivery(store, ME.id, round(4, [deleted(5, 4)]));
+      // A redelivered delete changes nothing.
+      applyDelivery(store, ME.id, round(2, [deleted(3, 2), sent(4), deleted(5, 4)]));
+      return { afterDelete, between, row: store.room(ROOM)! };
     });
-    // 2,500 seqs applied; the floor trails the newest by 2,000 and moved in steps of >= 100.
-    expect(result.floor).toBeGreaterThanOrEqual(400);
-    expect(result.floor).toBeLessThanOrEqual(500);
-    expect(result.kept).toBe(2_500 - result.floor);
-    expect(result.unread).toBe(2_500);
-    expect(result.old).toMatchObject({ entries: [], duplicates: 1 });
-    expect(result.unreadAfter).toBe(2_500);
+    expect(result.afterDelete.unread).toEqual({ count: 1, readSeq: 0 });
+    expect(result.between).toBe(2);
+    expect(result.row).toMatchObject({ unread: 1, counted_seq: 5 });
+  });
+
+  it("my own message reads the room up to it; deleting my own or a read message counts nothing", async () => {
+    const result = await withStore((store) => {
+      applyDelivery(store, ME.id, round(0, [sent(1), sent(2)]));
+      const mine = applied(applyDelivery(store, ME.id, round(2, [sent(3, ME)])));
+      applyDelivery(store, ME.id, round(3, [sent(4), deleted(5, 3, ME), deleted(6, 1)]));
+      return { mine, row: store.room(ROOM)! };
+    });
+    expect(result.mine.unread).toEqual({ count: 0, readSeq: 3 });
+    expect(result.row).toMatchObject({ unread: 1, read_seq: 3, counted_seq: 6 });
+  });
+
+  it("the last message follows an edit or delete of the newest, in the same round or a later one", async () => {
+    const rows = await withStore((store) => {
+      applyDelivery(store, ME.id, round(0, [sent(1), sent(2), edited(3, 2, "m2 edited")]));
+      const afterEdit = store.room(ROOM)!;
+      applyDelivery(store, ME.id, round(3, [deleted(4, 2)]));
+      return { afterEdit, afterDelete: store.room(ROOM)! };
+    });
+    expect(JSON.parse(rows.afterEdit.last_message!)).toMatchObject({ seq: 2, body: "m2 edited" });
+    expect(rows.afterEdit).toMatchObject({ unread: 2, last_seq: 3 });
+    expect(JSON.parse(rows.afterDelete.last_message!)).toMatchObject({ seq: 2, body: "" });
+    expect(rows.afterDelete.unread).toBe(1);
+  });
+
+  it("a read the room answered takes its count; a stale one (the inbox counted further) is refused", async () => {
+    const result = await withStore((store) => {
+      applyDelivery(store, ME.id, round(0, [sent(1), sent(2), sent(3)]));
+      const fresh = store.applyRead(ROOM, { readSeq: 2, unread: 1, asOf: 3 });
+      applyDelivery(store, ME.id, round(3, [sent(4)]));
+      const stale = store.applyRead(ROOM, { readSeq: 3, unread: 0, asOf: 3 });
+      const through = store.applyRead(ROOM, { readSeq: 4, unread: 0, asOf: 3 });
+      return { fresh, stale, through, row: store.room(ROOM)! };
+    });
+    expect(result.fresh).toEqual({ readSeq: 2, unread: 1 });
+    expect(result.stale).toBe("stale");
+    expect(result.through).toEqual({ readSeq: 4, unread: 0 });
+    expect(result.row).toMatchObject({ unread: 0, read_seq: 4, counted_seq: 4 });
   });
 });
