@@ -1,131 +1,133 @@
-// `npm run bench:im`: instant messaging fan-out. Side by side in one run on one server:
-//   - a 1,000-member group, direct path (forced): the room calls 1,000 inboxes itself;
-//   - a 1,000-member group, queue path (forced): chunks of members through the FANOUT queue;
-//   - a 100-member group, direct path.
-// For each message: time from the send (before the HTTP POST) to the LAST member's inbox
-// applying it (each inbox records when it applied (room, seq); same machine, same clock),
-// members that never got it within the deadline (missed), and inbox `deliver` RPCs per
-// message. A sample of members also holds inbox sockets: their client-side receive latency.
-// Prints a table and a JSON document. Every loop is bounded in count and time.
+// `npm run bench:im`: instant messaging in big groups, read state (docs/decisions/0071).
+// Side by side in one run on one server:
+//   - a 1,000-member group with 10 members online (inbox sockets): the room sends its rounds
+//     to the 10 listening inboxes directly; the 990 others cost nothing per message;
+//   - a 1,000-member group with 100 online: 100 listeners reach IM_FANOUT_QUEUE_THRESHOLD, so
+//     rounds go through the FANOUT queue in chunks.
+// Per message: send (before the HTTP POST) -> the LAST online member's inbox socket frame
+// (client side, same clock), online members that never got it (missed), and the billable
+// units (GET /__bench/usage: Durable Object and D1 rows, RPCs, queue messages). Then every
+// offline member comes back: their room list (the same Inbox.rooms call GET /v1/rooms makes,
+// through /__bench/im/standings, plus a few real users over HTTP) must show the exact unread
+// and head. Prints a table and a JSON document. Every loop is bounded in count and time.
 //   npm run bench:im     # starts its own npm start (free port, fresh state, BENCH_ROUTES on)
 //   PLAZA_URL=... npm run bench:im   # or a running `npm start -- --var BENCH_ROUTES:on`
-// Tunables: BENCH_MESSAGES (10), BENCH_GAP_MS (2500; 250 for a backlog), BENCH_SAMPLE (20),
-// BENCH_WARMUP_MESSAGES (1, sent before measuring).
+// Tunables: BENCH_MESSAGES (10), BENCH_GAP_MS (1500).
 import { type BenchUser, call, ensureUser } from "./lib/plaza.ts";
 import { describeLoad, emitJson, machine, recordTable } from "./lib/report.ts";
 import { benchServer, LOAD_TEST_LIMITS } from "./lib/server.ts";
-import { closeAll, openSocket, type BenchSocket } from "./lib/sockets.ts";
+import { type BenchSocket, closeAll, openSocket } from "./lib/sockets.ts";
 import { mapLimit, sleep, summarize } from "./lib/stats.ts";
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 10);
-// Messages are spaced so each one's fan-out is measured on its own (BENCH_GAP_MS=250 for a backlog).
-const GAP_MS = Number(process.env.BENCH_GAP_MS ?? 2_500);
-const SAMPLE = Number(process.env.BENCH_SAMPLE ?? 20);
-const WARMUP = Number(process.env.BENCH_WARMUP_MESSAGES ?? 1);
+const GAP_MS = Number(process.env.BENCH_GAP_MS ?? 1_500);
 const DEADLINE_MS = 15_000;
+/** Offline members who come back through real HTTP (the rest through the bench route). */
+const HTTP_RETURNS = 5;
 
 interface Scenario {
   name: string;
   members: number;
-  path: "direct" | "queue";
+  online: number;
 }
 
 const SCENARIOS: Scenario[] = [
-  { name: "1000 direct", members: 1_000, path: "direct" },
-  { name: "1000 queue", members: 1_000, path: "queue" },
-  { name: "100 direct", members: 100, path: "direct" },
+  { name: "1000 members, 10 online", members: 1_000, online: 10 },
+  { name: "1000 members, 100 online", members: 1_000, online: 100 },
 ];
+
+interface Usage {
+  doRowsRead: number;
+  doRowsWritten: number;
+  d1RowsRead: number;
+  d1RowsWritten: number;
+  doRpcs: number;
+  queueMessages: number;
+}
 
 const post = <T>(base: string, path: string, body: unknown, token?: string) =>
   call<T>(base, path, { body, ...(token ? { token } : {}) });
+const usage = (base: string) => call<Usage>(base, "/__bench/usage");
+const perMessage = (a: Usage, b: Usage, n: number, key: keyof Usage) => Math.round(((b[key] - a[key]) / n) * 10) / 10;
 
-async function run(base: string, scenario: Scenario, owner: BenchUser, sample: BenchUser[]) {
+async function run(base: string, scenario: Scenario, owner: BenchUser, online: BenchUser[], away: BenchUser[]) {
   const group = await post<{ roomId: string; memberIds: string[] }>(base, "/__bench/im/group", {
     ownerId: owner.id,
-    memberIds: sample.map((u) => u.id),
-    synthetic: scenario.members - 1 - sample.length,
+    memberIds: [...online, ...away].map((u) => u.id),
+    synthetic: scenario.members - 1 - online.length - away.length,
   });
-  await post(base, "/__bench/im/path", { roomId: group.roomId, path: scenario.path });
-  // Unmeasured warm-up messages: the first fan-outs of a fresh server also pay for starting
-  // 1,000 inbox objects and the queue consumer.
-  for (let i = 0; i < WARMUP; i++) {
-    await post(
-      base,
-      `/v1/rooms/${group.roomId}/messages`,
-      { clientMsgId: `warmup-${i}`, body: `warm-up ${i}` },
-      owner.token,
-    );
-    await sleep(GAP_MS);
-  }
-  const before = await post<{ deliveries: number }>(base, "/__bench/im/received", {
-    roomId: group.roomId,
-    seqs: [],
-    userIds: group.memberIds,
-  });
-  // Sample members listen on their inbox sockets.
-  const sentAt = new Map<number, number>();
-  // By clientMsgId: on the direct path a frame can arrive before the POST has answered.
+  const offlineIds = group.memberIds.filter((id) => id !== owner.id && !online.some((u) => u.id === id));
+  // A warm-up message, unmeasured: the first round of a fresh room also starts its objects.
   const startedAt = new Map<string, number>();
-  const socketLatency: number[] = [];
-  const sockets: BenchSocket[] = await mapLimit(sample, 10, (u) =>
+  const received = new Map<string, number[]>();
+  const sockets: BenchSocket[] = await mapLimit(online, 10, (u) =>
     openSocket(`${base}/v1/inbox/ws`, {
       token: u.token,
       onMessage: (text) => {
         const frame = JSON.parse(text) as { type: string; message?: { roomId: string; clientMsgId: string } };
         if (frame.type !== "message" || frame.message?.roomId !== group.roomId) return;
         const t0 = startedAt.get(frame.message.clientMsgId);
-        if (t0 !== undefined) socketLatency.push(Date.now() - t0);
+        if (t0 === undefined) return;
+        const times = received.get(frame.message.clientMsgId) ?? [];
+        times.push(Date.now() - t0);
+        received.set(frame.message.clientMsgId, times);
       },
     }),
   );
-  const seqs: number[] = [];
+  await post(base, `/v1/rooms/${group.roomId}/messages`, { clientMsgId: "warmup", body: "warm-up" }, owner.token);
+  await sleep(GAP_MS);
+  const before = await usage(base);
   for (let i = 0; i < MESSAGES; i++) {
-    const t0 = Date.now();
-    startedAt.set(`bench-${i}`, t0);
-    const message = await post<{ seq: number }>(
-      base,
-      `/v1/rooms/${group.roomId}/messages`,
-      { clientMsgId: `bench-${i}`, body: `message ${i}` },
-      owner.token,
-    );
-    sentAt.set(message.seq, t0);
-    seqs.push(message.seq);
+    startedAt.set(`bench-${i}`, Date.now());
+    await post(base, `/v1/rooms/${group.roomId}/messages`, { clientMsgId: `bench-${i}`, body: `m ${i}` }, owner.token);
     await sleep(GAP_MS);
   }
-  // Wait (bounded) until every member applied the last message, then read every (member, seq).
   const deadline = Date.now() + DEADLINE_MS;
-  let report: { appliedAt: (number | null)[][]; deliveries: number; fanout: Record<string, number | string | null> };
-  for (;;) {
-    report = await post(base, "/__bench/im/received", { roomId: group.roomId, seqs, userIds: group.memberIds });
-    const lastDone = report.appliedAt.every((row) => row[row.length - 1] !== null);
-    if (lastDone || Date.now() > deadline) break;
-    await sleep(500);
-  }
+  const complete = () => [...startedAt.keys()].every((id) => (received.get(id)?.length ?? 0) >= online.length);
+  while (!complete() && Date.now() < deadline) await sleep(200);
+  const after = await usage(base);
   await closeAll(sockets);
-  const lastMember: number[] = [];
+  const lastOnline: number[] = [];
   let missed = 0;
-  seqs.forEach((seq, i) => {
-    const times = report.appliedAt.map((row) => row[i] ?? null);
-    missed += times.filter((t) => t === null).length;
-    const applied = times.filter((t): t is number => t !== null);
-    if (applied.length > 0) lastMember.push(Math.max(...applied) - sentAt.get(seq)!);
+  for (const id of startedAt.keys()) {
+    const times = received.get(id) ?? [];
+    missed += online.length - times.length;
+    if (times.length > 0) lastOnline.push(Math.max(...times));
+  }
+  // The offline members come back: exact unread (everything after joining, warm-up included) and head.
+  const sent = MESSAGES + 1;
+  const standings = await post<{ items: ({ unread: number; lastSeq: number } | null)[] }>(
+    base,
+    "/__bench/im/standings",
+    { roomId: group.roomId, userIds: offlineIds },
+  );
+  const httpReturns = await mapLimit(away.slice(0, HTTP_RETURNS), 5, async (u) => {
+    const page = await call<{ items: { id: string; unread: number; lastSeq: number }[] }>(base, "/v1/rooms", {
+      token: u.token,
+    });
+    return page.items.find((r) => r.id === group.roomId) ?? null;
   });
-  const latency = summarize(lastMember);
-  console.error(`[bench:im] ${scenario.name}: last member per message (ms): ${lastMember.join(" ")}`);
-  const rpcs = (report.deliveries - before.deliveries) / seqs.length;
+  const returns = [...standings.items, ...httpReturns];
+  const exact = returns.filter((r) => r !== null && r.unread === sent && r.lastSeq === sent).length;
+  const latency = summarize(lastOnline);
+  console.error(`[bench:im] ${scenario.name}: last online member per message (ms): ${lastOnline.join(" ")}`);
   return {
     scenario: scenario.name,
     members: group.memberIds.length,
-    path: scenario.path,
-    messages: seqs.length,
-    lastMemberP50Ms: latency.p50,
-    lastMemberP99Ms: latency.p99,
-    lastMemberMaxMs: latency.max,
-    missedMembers: missed,
-    inboxRpcsPerMessage: Math.round(rpcs * 10) / 10,
-    sampleSocketP50Ms: summarize(socketLatency).p50,
-    sampleSocketP99Ms: summarize(socketLatency).p99,
-    queueMessages: Number(report.fanout.queueMessages ?? 0),
+    online: online.length,
+    messages: MESSAGES,
+    lastOnlineP50Ms: latency.p50,
+    lastOnlineMaxMs: latency.max,
+    missed,
+    rowsWrittenPerMsg:
+      perMessage(before, after, MESSAGES, "doRowsWritten") + perMessage(before, after, MESSAGES, "d1RowsWritten"),
+    doRowsWrittenPerMsg: perMessage(before, after, MESSAGES, "doRowsWritten"),
+    d1RowsWrittenPerMsg: perMessage(before, after, MESSAGES, "d1RowsWritten"),
+    doRowsReadPerMsg: perMessage(before, after, MESSAGES, "doRowsRead"),
+    doRpcsPerMsg: perMessage(before, after, MESSAGES, "doRpcs"),
+    queueMsgsPerMsg: perMessage(before, after, MESSAGES, "queueMessages"),
+    offlineReturned: returns.length,
+    offlineExact: exact,
   };
 }
 
@@ -136,25 +138,22 @@ try {
   console.error(`[bench:im] ${base}; ${describeLoad(machineAtStart)}`);
   const tag = Date.now().toString(36);
   const owner = await ensureUser(base, `imb_${tag}_o`);
-  const sample = await mapLimit(
-    Array.from({ length: SAMPLE }, (_, i) => i),
+  const maxOnline = Math.max(...SCENARIOS.map((s) => s.online));
+  const users = await mapLimit(
+    Array.from({ length: maxOnline + HTTP_RETURNS * SCENARIOS.length }, (_, i) => i),
     5,
     (i) => ensureUser(base, `imb_${tag}_${i}`),
   );
   const results = [];
-  for (const scenario of SCENARIOS) {
+  for (const [i, scenario] of SCENARIOS.entries()) {
     console.error(`[bench:im] ${scenario.name}... (${describeLoad()})`);
-    results.push(await run(base, scenario, owner, sample));
+    const online = users.slice(0, scenario.online);
+    // Users who come back over HTTP, their own per scenario (a room-list read makes an inbox listen for a while).
+    const away = users.slice(maxOnline + i * HTTP_RETURNS, maxOnline + (i + 1) * HTTP_RETURNS);
+    results.push(await run(base, scenario, owner, online, away));
   }
   console.log(recordTable(results));
-  await emitJson("im", {
-    url: base,
-    server: server.kind,
-    messagesPerScenario: MESSAGES,
-    gapMs: GAP_MS,
-    results,
-    machine: machineAtStart,
-  });
+  await emitJson("im", { url: base, server: server.kind, gapMs: GAP_MS, results, machine: machineAtStart });
 } finally {
   await server.stop();
 }

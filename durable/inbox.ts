@@ -192,10 +192,21 @@ export class Inbox extends DurableObject<Env> {
     return { items: rooms, next };
   }
 
-  /** Adds a push subscription (or refreshes one with the same endpoint). */
-  async addPushSubscription(sub: { endpoint: string; p256dh: string; auth: string }): Promise<PushSubscriptionRow> {
+  /**
+   * Adds a push subscription (or refreshes one with the same endpoint). Pushes need rounds, so
+   * the inbox of `userId` (the caller) listens to all its rooms from now on.
+   */
+  async addPushSubscription(
+    sub: { endpoint: string; p256dh: string; auth: string },
+    userId?: string,
+  ): Promise<PushSubscriptionRow> {
+    const row = this.store.addSubscription({ id: crypto.randomUUID(), ...sub }, Date.now(), MAX_SUBSCRIPTIONS);
     this.hasSubscriptions = true;
-    return this.store.addSubscription({ id: crypto.randomUUID(), ...sub }, Date.now(), MAX_SUBSCRIPTIONS);
+    if (userId) {
+      await this.ensureBuilt(userId);
+      await this.ensureListening(userId);
+    }
+    return row;
   }
 
   async pushSubscriptions(): Promise<PushSubscriptionRow[]> {

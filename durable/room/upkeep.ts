@@ -1,6 +1,7 @@
 // The Room object's background work, all driven by its one alarm: flushing durable messages
 // and read cursors to the D1 archive through the EVENTS queue, trimming messages past the
 // retention window (only once D1 holds them), and closing sockets that went silent.
+import { countUsage } from "../../src/lib/usage";
 import { CloseCode } from "../../src/protocol/identity";
 import type { Logger } from "../../src/lib/log";
 import type { RoomLimits } from "../../src/config";
@@ -80,12 +81,16 @@ export class RoomUpkeep {
       const batch = this.store.archiveRowsAfter(this.store.state.archivedSeq, this.limits.archiveBatch);
       const last = batch.at(-1);
       if (!last) break;
-      for (const event of packArchive(roomId, batch)) await this.env.EVENTS.send(event, { contentType: "json" });
+      for (const event of packArchive(roomId, batch)) {
+        await this.env.EVENTS.send(event, { contentType: "json" });
+        countUsage("queueMessages");
+      }
       this.store.markArchived(last.seq);
     }
     const cursors = this.store.unsyncedReads(100);
     if (cursors.length > 0) {
       await this.env.EVENTS.send({ type: "room.read", roomId, cursors }, { contentType: "json" });
+      countUsage("queueMessages");
       this.store.markReadsSynced(cursors);
     }
   }

@@ -8,6 +8,7 @@ import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { roomMembers } from "../db/schema";
 import { describeError } from "../lib/log";
+import { countD1 } from "../lib/usage";
 import { ROOM_EVENT_TYPES, type RoomEvent, RoomEventSchema } from "../protocol/room-events";
 import { deadLetter } from "./dead-letter";
 import type { EventConsumer } from "./events";
@@ -84,13 +85,20 @@ function insertRows(d1: D1Database, event: Extract<RoomEvent, { type: "room.arch
 async function write(env: Env, db: Db, event: RoomEvent): Promise<void> {
   if (event.type === "room.read") {
     const [first, ...rest] = readStatements(db, event);
-    if (first) await db.batch([first, ...rest]);
+    if (first) for (const result of await db.batch([first, ...rest])) countD1(metaOf(result));
     return;
   }
-  await insertRows(env.DB, event).run();
+  countD1((await insertRows(env.DB, event).run()).meta);
   // Idempotent and order-independent, so it may run after the insert.
   const touched = event.messages.map((m) => m.refSeq ?? m.seq);
-  await reconcile(db, event.roomId, Math.min(...touched), Math.max(...touched));
+  countD1((await reconcile(db, event.roomId, Math.min(...touched), Math.max(...touched))).meta);
+}
+
+/** The D1 meta of a batch result, when it has one (the usage meter counts its rows). */
+function metaOf(result: unknown): { rows_read?: number; rows_written?: number } | undefined {
+  return typeof result === "object" && result !== null && "meta" in result
+    ? (result.meta as { rows_read?: number; rows_written?: number })
+    : undefined;
 }
 
 /** Writes each room event and settles its queue message. */

@@ -160,11 +160,10 @@ export const imRoutes = createRouter()
     const { endpoint, keys } = c.req.valid("json");
     const refusal = pushEndpointRefusal(endpoint, c.var.config.im.pushServiceHosts);
     if (refusal) throw errors.unprocessable(refusal.code, refusal.detail);
-    const sub = await inboxStub(c.env, c.var.auth.id).addPushSubscription({
-      endpoint,
-      p256dh: keys.p256dh,
-      auth: keys.auth,
-    });
+    const sub = await inboxStub(c.env, c.var.auth.id).addPushSubscription(
+      { endpoint, p256dh: keys.p256dh, auth: keys.auth },
+      c.var.auth.id,
+    );
     return c.json(sub, 201);
   })
   .openapi(subscriptionsRoute, async (c) => {

@@ -194,8 +194,9 @@ describe("room socket: presence and typing", () => {
   });
 
   it("keeps read cursors: welcome carries mine, and a cursor past the log is an error frame", async () => {
-    const { room, users } = await channelWith(1);
-    for (let i = 1; i <= 3; i++) await postMessage(room.id, users[0]!, `r${i}`, `r${i}`);
+    // Another member writes: a sender's own messages move their cursor (docs/decisions/0071).
+    const { room, users } = await channelWith(2);
+    for (let i = 1; i <= 3; i++) await postMessage(room.id, users[1]!, `r${i}`, `r${i}`);
     const a = await roomSocket(room.id, users[0]!);
     expect(a.welcome.readSeq).toBe(0);
     a.send({ type: "read", seq: 2 });

@@ -228,8 +228,8 @@ describe("history and read cursors", () => {
   it("lists my rooms with unread counts and the last message once archived; reading clears unread", async () => {
     const { room, users } = await channelWith(2);
     const [alice, bob] = users as [(typeof users)[0], (typeof users)[0]];
-    for (let i = 1; i <= 3; i++) await postMessage(room.id, alice!, `u${i}`, `unread ${i}`);
     await postMessage(room.id, bob!, "mine", "my own message");
+    for (let i = 2; i <= 4; i++) await postMessage(room.id, alice!, `u${i}`, `unread ${i}`);
     await runDurableObjectAlarm(roomObject(room.id));
     expect(await archivedCount(room.id, 4)).toBe(4);
     const mine = async () => {
@@ -240,11 +240,14 @@ describe("history and read cursors", () => {
     };
     const before = await mine();
     expect(before).toMatchObject({ unread: 3, role: "member", memberCount: 2 });
-    expect(before.lastMessage).toMatchObject({ seq: 4, body: "my own message", sender: { id: bob!.user.id } });
-    expect((await call(`/v1/rooms/${room.id}/read`, { token: bob!.accessToken, body: { seq: 2 } })).status).toBe(204);
+    expect(before.lastMessage).toMatchObject({ seq: 4, body: "unread 4", sender: { id: alice!.user.id } });
+    expect((await call(`/v1/rooms/${room.id}/read`, { token: bob!.accessToken, body: { seq: 3 } })).status).toBe(204);
     expect((await mine()).unread).toBe(1);
     expect((await call(`/v1/rooms/${room.id}/read`, { token: bob!.accessToken, body: { seq: 1 } })).status).toBe(204);
     expect((await mine()).unread).toBe(1);
+    // My own message reads the room up to it (docs/decisions/0071).
+    await postMessage(room.id, bob!, "mine-2", "caught up");
+    expect((await mine()).unread).toBe(0);
   });
 
   it("pages my rooms, most recently joined first", async () => {
