@@ -221,10 +221,14 @@ try {
     );
     console.log(usage.length > 0 ? recordTable(usage) : "(this server has no usage meter: GET /__bench/usage)");
   }
-  console.log("\nMemory (RSS the server adds for 1,000 idle connections; Node baselines: their own process)\n");
-  console.log(recordTable(memory));
-  console.log("\nTargets\n");
-  console.log(recordTable(checkRows));
+  if (memory.length > 0) {
+    console.log("\nMemory (RSS the server adds for 1,000 idle connections; Node baselines: their own process)\n");
+    console.log(recordTable(memory));
+  }
+  if (checkRows.length > 0) {
+    console.log("\nTargets\n");
+    console.log(recordTable(checkRows));
+  }
   await emitJson("rooms", {
     url: base,
     server: server.kind,
