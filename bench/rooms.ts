@@ -36,7 +36,10 @@ import { type UsageWindow, usageMeter } from "./lib/usage.ts";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const only = (name: string) => process.env[name]?.split(",").filter(Boolean);
-const TARGETS = (only("BENCH_TARGETS") ?? ["plaza", "echo", "party", "socketio", "ws"]) as TargetName[];
+const ALL_TARGETS: readonly TargetName[] = ["plaza", "echo", "party", "socketio", "ws"];
+const TARGETS = (only("BENCH_TARGETS") ?? ALL_TARGETS) as TargetName[];
+const unknownTarget = TARGETS.find((t) => !ALL_TARGETS.includes(t));
+if (unknownTarget) throw new Error(`BENCH_TARGETS: no target ${unknownTarget} (${ALL_TARGETS.join(", ")})`);
 const NODE_TARGETS = TARGETS.filter((t): t is NodeRoomKind => t === "socketio" || t === "ws");
 const ALL_LAYOUTS: Record<string, Layout> = {
   "1x100": { rooms: 1, clientsPerRoom: 100 },
