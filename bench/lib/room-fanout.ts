@@ -5,6 +5,8 @@
 //   20) with one message of its own in flight at a time (a closed loop: no backlog outlives
 //   the window);
 // - fixed: `publishers` x `ratePerPublisher` msg/s in total.
+// Optional hooks run once every client is connected and once every publisher's messages came
+// back (clients still connected): bench/rooms.ts reads Plaza's usage meter there (usage.ts).
 import type { Delivery, Layout, TargetRooms } from "./room-targets.ts";
 import { type BenchSocket, closeAll } from "./sockets.ts";
 import { mapLimit, nowMs, sleep, summarize, type Summary } from "./stats.ts";
@@ -22,9 +24,18 @@ export interface FanoutResult {
   /** Deliveries (messages received by a client) in the window. */
   delivered: number;
   perSecond: number;
+  /** Messages published over the whole run (warm-up and drain included). */
   sent: number;
+  /** Acks of those messages received (0 for targets that do not ack: echo, party). */
+  acked: number;
   errors: number;
   latency: Summary;
+}
+
+/** Work around the publishing: `beforePublish` once all clients are connected, `afterPublish` after the drain. */
+export interface FanoutHooks {
+  beforePublish?(): Promise<void>;
+  afterPublish?(): Promise<void>;
 }
 
 /** Connects one client per (room, index) of `layout`, 50 at a time. */
@@ -33,12 +44,15 @@ export function connectAll(
   layout: Layout,
   onDelivery: (d: Delivery, client: number) => void,
   onError: () => void,
+  onAck?: () => void,
 ): Promise<BenchSocket[]> {
   const slots = Array.from({ length: layout.rooms * layout.clientsPerRoom }, (_, i) => ({
     room: Math.floor(i / layout.clientsPerRoom),
     index: i % layout.clientsPerRoom,
   }));
-  return mapLimit(slots, 50, ({ room, index }, i) => rooms.connect(room, index, (d) => onDelivery(d, i), onError));
+  return mapLimit(slots, 50, ({ room, index }, i) =>
+    rooms.connect(room, index, (d) => onDelivery(d, i), onError, onAck),
+  );
 }
 
 /** Publishes with `mode` for `durationMs` (after a 1 s warm-up) and measures every delivery in that window. */
@@ -47,10 +61,12 @@ export async function measureFanout(
   layout: Layout,
   mode: FanoutMode,
   durationMs: number,
+  hooks: FanoutHooks = {},
 ): Promise<FanoutResult> {
   const latencies: number[] = [];
   let delivered = 0;
   let errors = 0;
+  let acked = 0;
   let measuring = false;
   // Publisher p is client publisherClient[p]; it has outstanding[p] messages it has not seen come back.
   const publisherClient: number[] = [];
@@ -66,8 +82,10 @@ export async function measureFanout(
       latencies.push(nowMs() - d.sentAt);
     },
     () => errors++,
+    () => acked++,
   );
   try {
+    await hooks.beforePublish?.();
     // Fixed load: publishers spread evenly over the clients (one per room when rooms are many).
     const stride = mode.kind === "saturate" ? 1 : Math.max(1, Math.floor(clients.length / mode.publishers));
     const publishers = clients
@@ -105,7 +123,15 @@ export async function measureFanout(
     await Promise.all(loops);
     for (let i = 0; i < 100 && outstanding.some((o) => o > 0); i++) await sleep(50); // drain, bounded
     await sleep(300);
-    return { delivered, perSecond: Math.round(delivered / elapsed), sent, errors, latency: summarize(latencies) };
+    await hooks.afterPublish?.();
+    return {
+      delivered,
+      perSecond: Math.round(delivered / elapsed),
+      sent,
+      acked,
+      errors,
+      latency: summarize(latencies),
+    };
   } finally {
     await closeAll(clients);
   }

@@ -1,6 +1,7 @@
-// The three rooms bench/rooms.ts compares, behind one interface: Plaza's Room (real users,
-// channels and tokens), a bare hibernating broadcast object, and the same room in
-// partyserver. The baselines receive frames shaped like Plaza's `message` frames, so every
+// The rooms bench/rooms.ts compares, behind one interface: Plaza's Room (real users,
+// channels and tokens), a bare hibernating broadcast object, the same room in partyserver,
+// and two Node servers outside workerd (a Socket.IO 4 room and a raw `ws` broadcast,
+// node-rooms/). Every baseline delivers frames shaped like Plaza's `message` frames, so every
 // client parses the same amount of JSON whichever room it listens to.
 import { PING_FRAME, PONG_FRAME } from "../../src/protocol/protocol.ts";
 import type { RampTarget } from "./idle-ramp.ts";
@@ -8,7 +9,7 @@ import { api, type BenchUser, ensureUser } from "./plaza.ts";
 import { type BenchSocket, openSocket } from "./sockets.ts";
 import { mapLimit, sleep } from "./stats.ts";
 
-export type TargetName = "plaza" | "echo" | "party";
+export type TargetName = "plaza" | "echo" | "party" | "socketio" | "ws";
 
 /** A delivered broadcast: which publisher, which of its messages, when it was sent. */
 export interface Delivery {
@@ -17,9 +18,18 @@ export interface Delivery {
   sentAt: number;
 }
 
-/** A target's rooms for one layout: connect a client and build the frame a publisher sends. */
+/**
+ * A target's rooms for one layout: connect a client and build the frame a publisher sends.
+ * `onAck` is called for each ack of this client's sends (targets that ack: plaza, socketio, ws).
+ */
 export interface TargetRooms {
-  connect(room: number, client: number, onDelivery: (d: Delivery) => void, onError: () => void): Promise<BenchSocket>;
+  connect(
+    room: number,
+    client: number,
+    onDelivery: (d: Delivery) => void,
+    onError: () => void,
+    onAck?: () => void,
+  ): Promise<BenchSocket>;
   frame(publisher: number, n: number, sentAt: number): string;
 }
 
@@ -38,20 +48,30 @@ export function benchUsers(base: string, count: number): Promise<BenchUser[]> {
 const userFor = (users: readonly BenchUser[], layout: Layout, room: number, client: number) =>
   users[(room * layout.clientsPerRoom + client) % users.length]!;
 
-function parseDelivery(text: string): Delivery | undefined {
-  if (!text.startsWith('{"type":"message"')) return undefined;
-  const frame = JSON.parse(text) as { message: { body: string } };
-  const [publisher, n, sentAt] = frame.message.body.split(":").map(Number);
+/** The delivery a message body `publisher:n:sentAt` (as every target's publisher writes it) stands for. */
+export function deliveryOfBody(body: string): Delivery | undefined {
+  const [publisher, n, sentAt] = body.split(":").map(Number);
   return publisher === undefined || n === undefined || sentAt === undefined ? undefined : { publisher, n, sentAt };
 }
 
-function listener(onDelivery: (d: Delivery) => void, onError: () => void) {
+function parseDelivery(text: string): Delivery | undefined {
+  if (!text.startsWith('{"type":"message"')) return undefined;
+  return deliveryOfBody((JSON.parse(text) as { message: { body: string } }).message.body);
+}
+
+/** A client's handler for Plaza's room frames (`message`, `ack`, `error`). */
+export function listener(onDelivery: (d: Delivery) => void, onError: () => void, onAck?: () => void) {
   return (text: string) => {
     const delivery = parseDelivery(text);
     if (delivery) onDelivery(delivery);
+    else if (text.startsWith('{"type":"ack"')) onAck?.();
     else if (text.startsWith('{"type":"error"')) onError();
   };
 }
+
+/** Plaza's `send` frame for publisher `publisher`'s `n`th message. */
+export const sendFrame = (publisher: number, n: number, sentAt: number) =>
+  JSON.stringify({ type: "send", clientMsgId: `${publisher}-${n}-${sentAt}`, body: `${publisher}:${n}:${sentAt}` });
 
 /**
  * Plaza: one channel per room, owned by one member, the others added at creation. A room may
@@ -74,11 +94,11 @@ export async function plazaRooms(base: string, users: readonly BenchUser[], layo
     },
   );
   return {
-    async connect(room, client, onDelivery, onError) {
+    async connect(room, client, onDelivery, onError, onAck) {
       const user = userFor(users, layout, room, client);
       let welcomed!: () => void;
       const welcome = new Promise<void>((r) => (welcomed = r));
-      const onFrame = listener(onDelivery, onError);
+      const onFrame = listener(onDelivery, onError, onAck);
       const socket = await openSocket(`${base}/v1/rooms/${roomIds[room]}/ws`, {
         token: user.token,
         onMessage: (text) => (text.startsWith('{"type":"welcome"') ? welcomed() : onFrame(text)),
@@ -89,8 +109,7 @@ export async function plazaRooms(base: string, users: readonly BenchUser[], layo
       ]);
       return socket;
     },
-    frame: (publisher, n, sentAt) =>
-      JSON.stringify({ type: "send", clientMsgId: `${publisher}-${n}-${sentAt}`, body: `${publisher}:${n}:${sentAt}` }),
+    frame: sendFrame,
   };
 }
 
