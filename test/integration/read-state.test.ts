@@ -224,12 +224,6 @@ describe("read state", () => {
 });
 
 describe("read state: a property over random interleavings", () => {
-  type Step =
-    | { kind: "send"; user: number }
-    | { kind: "delete"; user: number }
-    | { kind: "read"; user: number }
-    | { kind: "connect"; user: number }
-    | { kind: "disconnect"; user: number };
   const MEMBERS = 3;
   const step = fc.oneof(
     { weight: 4, arbitrary: fc.record({ kind: fc.constant("send" as const), user: fc.nat(MEMBERS - 1) }) },
