@@ -62,6 +62,12 @@ const WELCOME_ROOMS = 500;
 const MAX_SUBSCRIPTIONS = 10;
 /** Rooms a catch-up asks at most (the newest by activity; the room list's own cap). */
 const CATCH_UP_ROOMS = 1_000;
+/**
+ * Rounds stage their rooms' rows in memory; they are written at most this long after (any
+ * read of the list writes them first). An eviction before that loses nothing: the next round
+ * finds a gap and asks the room.
+ */
+const FLUSH_AFTER_MS = 5_000;
 
 /** Counts kept in memory for tests and benchmarks (since the object started). */
 export interface InboxStats extends InboxCounters {
@@ -85,6 +91,7 @@ export class Inbox extends DurableObject<Env> {
   private lingerUntil = 0;
   private hasSubscriptions: boolean | undefined;
   private readonly counts = { deliveries: 0, applied: 0, duplicates: 0, roomCalls: 0, gaps: 0 };
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -137,11 +144,12 @@ export class Inbox extends DurableObject<Env> {
       // Entries are missing before this round: the room says where the user stands, then the
       // round applies on top (what it repeats is skipped; what is new is shown).
       this.counts.gaps++;
-      const shownThrough = this.store.room(roomId)?.counted_seq ?? 0;
       await this.askRooms(userId, [roomId], "peek");
-      applied = applyDelivery(this.store, userId, delivery, shownThrough);
+      // The room sends an entry to a listener once: this round's entries are new to the devices.
+      applied = applyDelivery(this.store, userId, delivery, delivery.fromSeq);
       filled = true;
     }
+    this.scheduleFlush();
     if (applied === GAP) return { ...skipped, listening: true };
     this.counts.deliveries++;
     this.counts.applied += applied.entries.length;
@@ -280,6 +288,14 @@ export class Inbox extends DurableObject<Env> {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  private scheduleFlush(): void {
+    if (this.flushTimer !== undefined || this.store.stagedCount === 0) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      this.store.flush();
+    }, FLUSH_AFTER_MS);
+  }
 
   /** Whether rounds are wanted now: a device, a recent room-list read, or someone to push to. */
   private listening(now: number): boolean {

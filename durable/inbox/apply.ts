@@ -1,11 +1,12 @@
 // Applying a room's round to the inbox's read state: entries after the room's high-water mark
 // `counted_seq`, in seq order; anything at or below it was counted already (a redelivery or a
 // reordered round). A round that starts past the mark means the inbox missed entries: the
-// caller fills the gap from the room and applies the round again. Per round the room's row is
-// written once, whatever the number of entries (docs/decisions/0071).
+// caller fills the gap from the room and applies the round again. A round only stages the
+// room's new row (the store writes staged rows together, at most every few seconds), so a busy
+// room costs its listeners a row write per flush, not per message (docs/decisions/0071).
 import type { InboxDelivery } from "../../src/protocol/inbox";
 import { entrySeq, type Message, type RoomEntry } from "../../src/protocol/protocol";
-import type { InboxStore } from "./store";
+import type { InboxStore, RoomRow } from "./store";
 
 export interface Applied {
   /** Entries new to this inbox (past the mark it had before the round), in seq order: the devices' frames. */
@@ -50,15 +51,15 @@ export function applyDelivery(
     const shown = shownThrough ?? row.counted_seq;
     const entries: RoomEntry[] = [];
     let notable: Message | undefined;
-    let newest: Message | undefined;
+    let last: Pick<RoomRow, "last_message" | "activity_at"> = row;
     for (const entry of sorted) {
       const seq = entrySeq(entry);
       if (seq > shown && !entries.some((e) => entrySeq(e) === seq)) entries.push(entry);
       if (seq <= state.countedSeq) continue;
       state.countedSeq = seq;
       const message = entry.message;
+      last = entry.type === "message" ? newerLast(last, message) : changedLast(last, message);
       if (entry.type === "message") {
-        newest = message;
         if (message.sender.id === userId) {
           state.readSeq = Math.max(state.readSeq, message.seq);
           state.unread = 0;
@@ -68,21 +69,44 @@ export function applyDelivery(
         }
         continue;
       }
-      // An edit or delete: of the round's newest message, or of the one stored already.
-      if (newest?.seq === message.seq) newest = message;
-      else store.updateLastMessage(roomId, message);
       if (entry.type === "deleted" && message.sender.id !== userId && message.seq > state.readSeq) {
         state.unread = Math.max(0, state.unread - 1);
         if (notable?.seq === message.seq) notable = undefined;
       }
     }
-    state.memberCount = delivery.room.memberCount;
-    const changed =
-      state.unread !== row.unread || state.readSeq !== row.read_seq || state.countedSeq !== row.counted_seq;
-    if (changed || state.memberCount !== row.member_count) store.writeReadState(roomId, state);
-    if (newest) store.setLastMessage(roomId, newest);
+    store.stage({
+      ...row,
+      ...last,
+      read_seq: state.readSeq,
+      unread: state.unread,
+      counted_seq: state.countedSeq,
+      last_seq: Math.max(row.last_seq, state.countedSeq),
+      member_count: delivery.room.memberCount,
+    });
     // Devices hear of a changed count (my own message moves my cursor but, with nothing unread, changes nothing).
     const unread = state.unread !== row.unread ? { count: state.unread, readSeq: state.readSeq } : undefined;
     return { entries, duplicates: delivery.entries.length - entries.length, unread, notable };
   });
+}
+
+/** The room's last message after a new one: the newest by seq (a late older message changes nothing). */
+function newerLast(
+  last: Pick<RoomRow, "last_message" | "activity_at">,
+  message: Message,
+): Pick<RoomRow, "last_message" | "activity_at"> {
+  const current = last.last_message ? (JSON.parse(last.last_message) as Message) : undefined;
+  if (current && current.seq > message.seq) return last;
+  return {
+    last_message: JSON.stringify(message),
+    activity_at: Math.max(last.activity_at, Date.parse(message.createdAt) || 0),
+  };
+}
+
+/** The room's last message after an edit or delete: changed only when it is that message. */
+function changedLast(
+  last: Pick<RoomRow, "last_message" | "activity_at">,
+  message: Message,
+): Pick<RoomRow, "last_message" | "activity_at"> {
+  const current = last.last_message ? (JSON.parse(last.last_message) as Message) : undefined;
+  return current?.seq === message.seq ? { ...last, last_message: JSON.stringify(message) } : last;
 }

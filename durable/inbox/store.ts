@@ -61,6 +61,8 @@ const SCHEMA = [
 export class InboxStore {
   private readonly sql: MeteredSql;
   #owner: string | undefined;
+  /** Rooms' rows changed by rounds and not written yet (`flush` writes them in one transaction). */
+  readonly #staged = new Map<string, RoomRow>();
 
   constructor(private readonly storage: DurableObjectStorage) {
     this.sql = new MeteredSql(storage.sql);
@@ -107,9 +109,46 @@ export class InboxStore {
 
   // ---------------------------------------------------------------- rooms
 
-  /** The room's row (member or not), with its read state. */
+  /** The room's row (member or not), with its read state (staged changes included). */
   room(roomId: string): RoomRow | undefined {
-    return this.sql.exec<RoomRow>("SELECT * FROM rooms WHERE room_id = ?", roomId).toArray()[0];
+    return (
+      this.#staged.get(roomId) ?? this.sql.exec<RoomRow>("SELECT * FROM rooms WHERE room_id = ?", roomId).toArray()[0]
+    );
+  }
+
+  /**
+   * Keeps a round's new row in memory until `flush`. Losing it (an eviction) loses nothing:
+   * the stored mark is older, so the next round is a gap and the room says where things stand.
+   */
+  stage(row: RoomRow): void {
+    this.#staged.set(row.room_id, row);
+  }
+
+  /** Rows staged and not written yet. */
+  get stagedCount(): number {
+    return this.#staged.size;
+  }
+
+  /** Writes every staged row, one row write per room; every other write and read of the list flushes first. */
+  flush(): void {
+    if (this.#staged.size === 0) return;
+    const rows = [...this.#staged.values()];
+    this.#staged.clear();
+    this.storage.transactionSync(() => {
+      for (const r of rows)
+        this.sql.exec(
+          `UPDATE rooms SET read_seq = max(read_seq, ?), unread = ?, counted_seq = max(counted_seq, ?), last_seq = max(last_seq, ?),
+             member_count = ?, last_message = ?, activity_at = max(activity_at, ?) WHERE room_id = ? AND member = 1`,
+          r.read_seq,
+          r.unread,
+          r.counted_seq,
+          r.last_seq,
+          r.member_count,
+          r.last_message,
+          r.activity_at,
+          r.room_id,
+        );
+    });
   }
 
   /**
@@ -118,6 +157,7 @@ export class InboxStore {
    * member's read state is the room's to move, not a membership change's.
    */
   upsertMembership(m: InboxMembership, now: number): void {
+    this.flush();
     this.sql.exec(
       `INSERT INTO rooms (room_id, kind, name, role, member_count, created_at, activity_at, member, read_seq,
          counted_seq, peer_id, peer_username)
@@ -144,12 +184,13 @@ export class InboxStore {
 
   /** Marks a room as left: it leaves the list and counts nothing. */
   markLeft(roomId: string): boolean {
+    this.flush();
     return (
       this.sql.exec("UPDATE rooms SET member = 0, unread = 0 WHERE room_id = ? AND member = 1", roomId).rowsWritten > 0
     );
   }
 
-  /** Writes a room's read state after a delivery (one row write per round). */
+  /** Writes a room's read state (a read the room answered). */
   writeReadState(
     roomId: string,
     state: { readSeq: number; unread: number; countedSeq: number; memberCount: number },
@@ -171,6 +212,7 @@ export class InboxStore {
    * counted past it already. Returns whether it was taken.
    */
   applySummary(roomId: string, summary: MemberSummary): boolean {
+    this.flush();
     const taken =
       this.sql.exec(
         `UPDATE rooms SET read_seq = max(read_seq, ?), unread = ?, counted_seq = ?, last_seq = max(last_seq, ?),
@@ -211,6 +253,7 @@ export class InboxStore {
 
   /** A page of rooms I belong to, by last activity (newest first). */
   page(limit: number, after: InboxCursor | undefined): { rooms: InboxRoom[]; next: InboxCursor | undefined } {
+    this.flush();
     const rows = after
       ? this.sql
           .exec<RoomRow>(
@@ -238,6 +281,7 @@ export class InboxStore {
 
   /** Every room I belong to: where each stands (the socket's welcome). */
   standings(limit: number): { roomId: string; unread: number; readSeq: number; lastSeq: number }[] {
+    this.flush();
     return this.sql
       .exec<RoomRow>("SELECT * FROM rooms WHERE member = 1 ORDER BY activity_at DESC LIMIT ?", limit)
       .toArray()
@@ -253,6 +297,7 @@ export class InboxStore {
 
   /** Ids of the rooms I belong to (a catch-up asks each), newest activity first. */
   memberRoomIds(limit: number): string[] {
+    this.flush();
     return this.sql
       .exec<{ room_id: string }>("SELECT room_id FROM rooms WHERE member = 1 ORDER BY activity_at DESC LIMIT ?", limit)
       .toArray()
@@ -267,6 +312,7 @@ export class InboxStore {
     roomId: string,
     standing: { readSeq: number; unread: number; asOf: number },
   ): { readSeq: number; unread: number } | "stale" | undefined {
+    this.flush();
     const row = this.room(roomId);
     if (!row) return undefined;
     if (standing.asOf < row.counted_seq) {

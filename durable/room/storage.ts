@@ -65,6 +65,7 @@ export interface Listener {
 
 export class RoomStore {
   #state: RoomState;
+  #memberCount: number | undefined;
   private readonly sql: MeteredSql;
 
   constructor(
@@ -329,6 +330,7 @@ export class RoomStore {
    * everything so far read: joining does not make old messages unread.
    */
   upsertMembers(members: readonly RoomMember[]): void {
+    this.#memberCount = undefined;
     this.storage.transactionSync(() => {
       for (const m of members) {
         this.sql.exec(
@@ -349,8 +351,10 @@ export class RoomStore {
       .map((r) => r.user_id);
   }
 
+  /** How many members (counted once, then kept in step by the member writes: every round carries it). */
   memberCount(): number {
-    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM members").one().n;
+    this.#memberCount ??= this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM members").one().n;
+    return this.#memberCount;
   }
 
   /** Sets whether member `userId` blocks the other member of this (direct) room. */
@@ -402,6 +406,7 @@ export class RoomStore {
 
   /** Removes a member; returns whether they were one. */
   removeMember(userId: string): boolean {
+    this.#memberCount = undefined;
     return this.sql.exec("DELETE FROM members WHERE user_id = ?", userId).rowsWritten > 0;
   }
 

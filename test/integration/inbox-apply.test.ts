@@ -142,4 +142,27 @@ describe("inbox: applying rounds to the read state", () => {
     expect(result.through).toEqual({ readSeq: 4, unread: 0 });
     expect(result.row).toMatchObject({ unread: 0, read_seq: 4, counted_seq: 4 });
   });
+
+  it("stages rounds in memory until a flush; an inbox evicted before it sees a gap next, and loses nothing", async () => {
+    const stub = env.INBOX.get(env.INBOX.newUniqueId());
+    const result = await runInDurableObject(stub, (_, state) => {
+      const store = new InboxStore(state.storage);
+      store.upsertMembership(
+        { roomId: ROOM, kind: "group", name: "g", role: "member", memberCount: 2, createdAt: new Date().toISOString() },
+        0,
+      );
+      applyDelivery(store, ME.id, round(0, [sent(1), sent(2)]));
+      store.flush();
+      applyDelivery(store, ME.id, round(2, [sent(3)]));
+      const staged = store.room(ROOM)!.counted_seq;
+      // The object restarts: what was staged is gone, the stored row is the flushed one.
+      const restarted = new InboxStore(state.storage);
+      const stored = restarted.room(ROOM)!;
+      const next = applyDelivery(restarted, ME.id, round(3, [sent(4)]));
+      return { staged, stored, next };
+    });
+    expect(result.staged).toBe(3);
+    expect(result.stored).toMatchObject({ counted_seq: 2, unread: 2 });
+    expect(result.next).toBe(GAP);
+  });
 });
