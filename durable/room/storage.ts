@@ -164,7 +164,9 @@ export class RoomStore {
         sentThrough.set(sender.userId, seq);
         return { message: this.toMessage(row), created: true };
       });
-      for (const [userId, through] of sentThrough) this.markRead(userId, through);
+      // Not marked for the D1 copy: it follows explicit reads only (one row, not three, per send).
+      for (const [userId, through] of sentThrough)
+        this.sql.exec("UPDATE members SET read_seq = ? WHERE user_id = ? AND read_seq < ?", through, userId, through);
       if (seq !== this.#state.lastSeq) {
         this.sql.exec("UPDATE room_state SET last_seq = ? WHERE id = 1", seq);
         this.#state = { ...this.#state, lastSeq: seq };
