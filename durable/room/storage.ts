@@ -63,9 +63,14 @@ export interface Listener {
   since: number;
 }
 
+/** Roles kept in memory at most (a big channel's active writers). */
+const ROLE_CACHE_SIZE = 5_000;
+
 export class RoomStore {
   #state: RoomState;
   #memberCount: number | undefined;
+  readonly #roles = new Map<string, MemberRole | null>();
+  #listeners: Listener[] | undefined;
   private readonly sql: MeteredSql;
 
   constructor(
@@ -320,11 +325,24 @@ export class RoomStore {
 
   // ---------------------------------------------------------------- members
 
-  /** The member's role, or undefined for a non-member. */
+  /**
+   * The member's role, or undefined for a non-member. Every frame asks, so answers are kept in
+   * memory; every member write below clears them.
+   */
   role(userId: string): MemberRole | undefined {
-    return this.sql.exec<{ role: string }>("SELECT role FROM members WHERE user_id = ?", userId).toArray()[0]?.role as
-      | MemberRole
-      | undefined;
+    if (this.#roles.has(userId)) return this.#roles.get(userId) ?? undefined;
+    const role = this.sql.exec<{ role: string }>("SELECT role FROM members WHERE user_id = ?", userId).toArray()[0]
+      ?.role as MemberRole | undefined;
+    if (this.#roles.size >= ROLE_CACHE_SIZE) this.#roles.clear();
+    this.#roles.set(userId, role ?? null);
+    return role;
+  }
+
+  /** Forgets what memory holds about members (after any write to the member table). */
+  private membersChanged(): void {
+    this.#roles.clear();
+    this.#listeners = undefined;
+    this.#memberCount = undefined;
   }
 
   /**
@@ -332,7 +350,7 @@ export class RoomStore {
    * everything so far read: joining does not make old messages unread.
    */
   upsertMembers(members: readonly RoomMember[]): void {
-    this.#memberCount = undefined;
+    this.membersChanged();
     this.storage.transactionSync(() => {
       for (const m of members) {
         this.sql.exec(
@@ -384,10 +402,11 @@ export class RoomStore {
 
   /** Members whose inbox wants rounds now. */
   listeners(): Listener[] {
-    return this.sql
+    this.#listeners ??= this.sql
       .exec<{ user_id: string; inbox_since: number }>("SELECT user_id, inbox_since FROM members WHERE inbox_since > 0")
       .toArray()
       .map((r) => ({ userId: r.user_id, since: r.inbox_since }));
+    return this.#listeners;
   }
 
   /**
@@ -395,6 +414,7 @@ export class RoomStore {
    * "stopped" answer to an older round cannot undo this attach); false for a non-member.
    */
   attachInbox(userId: string, now: number): boolean {
+    this.#listeners = undefined;
     return (
       this.sql.exec("UPDATE members SET inbox_since = max(inbox_since + 1, ?) WHERE user_id = ?", now, userId)
         .rowsWritten > 0
@@ -403,12 +423,13 @@ export class RoomStore {
 
   /** The inbox answered that it stopped listening: no more rounds, unless it attached again since `since`. */
   inboxStopped(userId: string, since: number): void {
+    this.#listeners = undefined;
     this.sql.exec("UPDATE members SET inbox_since = 0 WHERE user_id = ? AND inbox_since = ?", userId, since);
   }
 
   /** Removes a member; returns whether they were one. */
   removeMember(userId: string): boolean {
-    this.#memberCount = undefined;
+    this.membersChanged();
     return this.sql.exec("DELETE FROM members WHERE user_id = ?", userId).rowsWritten > 0;
   }
 
