@@ -35,9 +35,9 @@ function buildApp() {
     "/v1/*",
     apiCors({
       origin: (origin, c) => (c.var.config.allowedOrigins.includes(origin) ? origin : null),
-      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
+      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id", "Plaza-Bookmark"],
       allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
-      exposeHeaders: ["X-Request-Id", "Retry-After", "X-Cache"],
+      exposeHeaders: ["X-Request-Id", "Retry-After", "X-Cache", "Plaza-Bookmark", "Plaza-D1-Queries"],
       maxAge: 600,
     }),
   );

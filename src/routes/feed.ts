@@ -2,6 +2,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { callerId, optionalAuth, requireAuth } from "../auth/middleware";
 import { bearerSecurity, createRouter, json, problems } from "../lib/openapi";
+import { bookmarks } from "../middleware/bookmarks";
 import { IdParamSchema, pageOf, PageQuerySchema } from "../schemas/common";
 import { HotListSchema, PostSchema } from "../schemas/posts";
 import { followingFeed, globalFeed, userPosts } from "../services/feed";
@@ -9,7 +10,7 @@ import { readHotList } from "../services/hot-list";
 import { feedContext } from "./feed-context";
 
 const tags = ["Feed"];
-const anyCaller = { security: [...bearerSecurity, {}], middleware: [optionalAuth()] };
+const anyCaller = { security: [...bearerSecurity, {}], middleware: [optionalAuth(), bookmarks()] };
 const PostPageSchema = pageOf(PostSchema).openapi("PostPage");
 
 const feedRoute = createRoute({
@@ -28,7 +29,7 @@ const followingRoute = createRoute({
   tags,
   summary: "Posts of the people I follow, newest first",
   security: bearerSecurity,
-  middleware: [requireAuth()] as const,
+  middleware: [requireAuth(), bookmarks()] as const,
   request: { query: PageQuerySchema },
   responses: { 200: json(PostPageSchema, "A page of posts"), ...problems(400, 401) },
 });

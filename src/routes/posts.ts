@@ -3,6 +3,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { callerId, optionalAuth, requireAuth } from "../auth/middleware";
 import { bearerSecurity, createRouter, json, jsonBody, problems } from "../lib/openapi";
+import { bookmarks } from "../middleware/bookmarks";
 import { limitWrites } from "../middleware/write-limit";
 import { IdempotencyHeaderSchema, IdParamSchema, pageOf, PageQuerySchema } from "../schemas/common";
 import {
@@ -19,8 +20,8 @@ import { createPost, deletePost, updatePost, viewPost } from "../services/posts"
 import { feedContext } from "./feed-context";
 
 const tags = ["Posts"];
-const anyCaller = { security: [...bearerSecurity, {}], middleware: [optionalAuth()] };
-const writer = { security: bearerSecurity, middleware: [requireAuth(), limitWrites()] };
+const anyCaller = { security: [...bearerSecurity, {}], middleware: [optionalAuth(), bookmarks()] };
+const writer = { security: bearerSecurity, middleware: [requireAuth(), limitWrites(), bookmarks()] };
 
 const createPostRoute = createRoute({
   method: "post",
