@@ -3,6 +3,7 @@
 // outbox and surface `resync`. Framework-free; usable from any TypeScript app (browser or Node 22).
 export type { components, paths } from "./api.gen";
 export { reconnectDelay, type BackoffOptions } from "./backoff";
+export { BOOKMARK_HEADER, BookmarkKeeper, bookmarkedFetch } from "./bookmark";
 export { PlazaClient, type PlazaClientOptions } from "./client";
 export type * from "./frames";
 export { TERMINAL_TASK_STATUSES } from "./frames";
