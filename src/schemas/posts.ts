@@ -83,3 +83,28 @@ export const MediaSchema = z
     bytes: z.number().int(),
   })
   .openapi("Media");
+
+/** `?ids=a,b,c`: the posts a client shows, 1-50 distinct ids, comma-separated. */
+export const LiveQuerySchema = z.object({
+  ids: z
+    .string()
+    .max(50 * 37)
+    .transform((value, ctx) => {
+      const ids = [...new Set(value.split(",").map((id) => id.trim()))];
+      const bad = ids.length === 0 || ids.length > 50 || ids.some((id) => !IdSchema.safeParse(id).success);
+      if (bad) {
+        ctx.addIssue({ code: "custom", message: "1-50 post ids, comma-separated" });
+        return z.NEVER;
+      }
+      return ids;
+    })
+    .openapi({
+      param: { name: "ids", in: "query", description: "1-50 post ids, comma-separated" },
+      type: "string",
+      example: "01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d",
+    }),
+});
+
+export const LiveFrameSchema = z
+  .object({ type: z.literal("post"), id: IdSchema, stats: PostStatsSchema })
+  .openapi("LivePostFrame", { description: "One `data:` line of the stream: a post's counters changed" });
