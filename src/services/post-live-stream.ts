@@ -4,7 +4,14 @@
 // none) and sends `{type:"post", id, stats}` for each post whose counters changed: at most one
 // update per post per second, and every stream in an isolate shares one cache (decision 0076).
 import type { FeedContext } from "./feed-context";
-import { liveRowsStatement, liveStatesOf, readLiveFromKv, recallLive, rememberLive, type CachedLive } from "./post-live";
+import {
+  liveRowsStatement,
+  liveStatesOf,
+  readLiveFromKv,
+  recallLive,
+  rememberLive,
+  type CachedLive,
+} from "./post-live";
 
 export const MAX_WATCHED_POSTS = 50;
 /** Updates are looked for this often (the coalescing window). */
@@ -34,7 +41,8 @@ export async function currentLiveStates(f: FeedContext, ids: readonly string[]):
   const fromDb = fromKv.filter((id) => !states.has(id));
   if (fromDb.length > 0) {
     const [result] = await f.db.$client.batch([liveRowsStatement(f.db, fromDb)]);
-    for (const [id, state] of liveStatesOf(fromDb, result, f.bookmark())) out.set(id, rememberLive(id, state, max, now));
+    for (const [id, state] of liveStatesOf(fromDb, result, f.bookmark()))
+      out.set(id, rememberLive(id, state, max, now));
   }
   return out;
 }

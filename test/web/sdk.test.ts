@@ -127,6 +127,23 @@ describe("SDK against npm start", () => {
     expect(liker.bookmarks.current! >= afterLike!).toBe(true);
   });
 
+  it("a PostWatcher gets a watched post's counters at once and again when they change", async () => {
+    const [author, liker] = await Promise.all([signUp(plaza.url), signUp(plaza.url)]);
+    const post = await unwrap(author.api.POST("/v1/posts", { body: { content: "watch me" } }));
+    const watcher = author.watchPosts();
+    const seen: number[] = [];
+    watcher.on("stats", (id, stats) => id === post.id && seen.push(stats.likes));
+    watcher.watch([post.id]);
+    try {
+      await until(() => seen.length > 0, "the first counters");
+      expect(seen[0]).toBe(0);
+      await unwrap(liker.api.POST("/v1/posts/{id}/like", { params: { path: { id: post.id } } }));
+      await until(() => seen.includes(1), "the like to arrive live", 15_000);
+    } finally {
+      watcher.close();
+    }
+  });
+
   it("on 401 refreshes once and retries; when the session is gone it signs out", async () => {
     const client = await signUp(plaza.url);
     const tokens = client.session.tokens!;

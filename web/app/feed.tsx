@@ -1,6 +1,6 @@
 // The feed: newest, following and hot tabs, a composer with image upload, infinite scroll.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { type Post, unwrap } from "../sdk";
+import { type Post, type PostStats, unwrap } from "../sdk";
 import { client, me } from "./live";
 import { PostCard } from "./post-card";
 import { href } from "./router";
@@ -36,6 +36,7 @@ export function FeedScreen({ tab }: { tab: Tab }) {
   const generation = useRef(0);
   const sentinel = useRef<HTMLDivElement>(null);
   const user = useStore(me);
+  const live = useLiveStats(posts);
 
   const more = async (reset = false) => {
     if (loading && !reset) return;
@@ -85,7 +86,7 @@ export function FeedScreen({ tab }: { tab: Tab }) {
       {tab === "hot" && <p class="muted">The hot list is scored every few minutes from likes, comments and views.</p>}
       <div class="posts" aria-busy={loading}>
         {posts.map((p) => (
-          <PostCard key={p.id} post={p} />
+          <PostCard key={p.id} post={p} live={live.get(p.id)} />
         ))}
       </div>
       <ErrorMessage error={error} />
@@ -104,6 +105,24 @@ export function FeedScreen({ tab }: { tab: Tab }) {
       {done && posts.length === 0 && !loading && <p class="muted">No posts here yet.</p>}
     </main>
   );
+}
+
+/** Live counters of the first 50 posts shown (GET /v1/feed/live through the SDK's PostWatcher). */
+function useLiveStats(posts: Post[]): Map<string, PostStats> {
+  const [stats, setStats] = useState<Map<string, PostStats>>(new Map());
+  const watcher = useRef<ReturnType<typeof client.watchPosts> | null>(null);
+  useEffect(() => {
+    const w = client.watchPosts();
+    watcher.current = w;
+    const off = w.on("stats", (id, s) => setStats((old) => new Map(old).set(id, s)));
+    return () => {
+      off();
+      w.close();
+      watcher.current = null;
+    };
+  }, []);
+  useEffect(() => watcher.current?.watch(posts.map((p) => p.id)), [posts]);
+  return stats;
 }
 
 /** Write a post, optionally with images (uploaded first, then referenced by URL). */

@@ -900,6 +900,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/feed/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Server-Sent Events: the counters of the posts you show (?ids=, at most 50), at once and then on each change, at most once a second per post */
+        get: {
+            parameters: {
+                query: {
+                    /** @description 1-50 post ids, comma-separated */
+                    ids: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description text/event-stream; each `data:` line is a LivePostFrame. The stream ends after 5 minutes. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": components["schemas"]["LivePostFrame"];
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/inbox/ws": {
         parameters: {
             query?: never;
@@ -4555,6 +4612,17 @@ export interface components {
             liked: boolean;
             /** @description The stored count with the caller's own change in it (others' within seconds) */
             likes: number;
+        };
+        /** @description One `data:` line of the stream: a post's counters changed */
+        LivePostFrame: {
+            /**
+             * Format: uuid
+             * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+             */
+            id: string;
+            stats: components["schemas"]["PostStats"];
+            /** @enum {string} */
+            type: "post";
         };
         LoginBody: {
             deviceId?: string;

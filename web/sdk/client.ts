@@ -6,6 +6,7 @@ import type { User } from "./frames";
 import { BookmarkKeeper, bookmarkedFetch } from "./bookmark";
 import { authedFetch, createApi, type PlazaApi, unwrap } from "./http";
 import { InboxConnection } from "./inbox-connection";
+import { PostWatcher } from "./post-watch";
 import { networkError, toPlazaError } from "./problem";
 import { RoomConnection } from "./room-connection";
 import { memoryTokenStore, Session, type TokenStore } from "./session";
@@ -58,6 +59,11 @@ export class PlazaClient extends Emitter<ClientHandlers> {
       this.wasSignedIn = now;
       this.emit(now ? "signedIn" : "signedOut");
     });
+  }
+
+  /** A watcher of live post counters (GET /v1/feed/live); `watch(ids)` then listen to `stats`. */
+  watchPosts(): PostWatcher {
+    return new PostWatcher(this.baseUrl, this.fetchFn);
   }
 
   get signedIn(): boolean {

@@ -10,6 +10,7 @@ export { TERMINAL_TASK_STATUSES } from "./frames";
 export { authedFetch, createApi, type PlazaApi, unwrap } from "./http";
 export { InboxConnection, type RoomStanding } from "./inbox-connection";
 export { type ConnectionState, FINAL_CLOSE_CODES, LiveSocket, PING_FRAME } from "./live-socket";
+export { MAX_WATCHED_POSTS, type PostStats, PostWatcher } from "./post-watch";
 export { describeError, type FieldError, PlazaError, type Problem, toPlazaError } from "./problem";
 export { MAX_BODY_CHARS, type PendingMessage, RoomConnection } from "./room-connection";
 export { localStorageTokenStore, memoryTokenStore, Session, type TokenStore, type Tokens } from "./session";
