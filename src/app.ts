@@ -18,6 +18,7 @@ import { imRoutes } from "./routes/im";
 import { inboxRoutes } from "./routes/inbox";
 import { roomRoutes } from "./routes/rooms";
 import { MEDIA_UPLOAD_PATH, mediaServeRoutes, mediaUploadRoutes } from "./routes/media";
+import { notificationRoutes } from "./routes/notifications";
 import { postRoutes } from "./routes/posts";
 import { userRoutes } from "./routes/users";
 import { adminRoutes } from "./routes/admin";
@@ -63,6 +64,7 @@ function buildApp() {
     .route("/v1/admin", adminRoutes)
     .route("/v1", postRoutes)
     .route("/v1", feedRoutes)
+    .route("/v1", notificationRoutes)
     .route("/v1", mediaUploadRoutes)
     .route("/", mediaServeRoutes);
 

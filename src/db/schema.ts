@@ -332,3 +332,32 @@ export const tasks = sqliteTable(
     uniqueIndex("tasks_user_idempotency_idx").on(t.userId, t.idempotencyKey),
   ],
 );
+
+// ---------------------------------------------------------------- notifications
+
+/**
+ * Grouped notifications (decision 0077): one row per (recipient, kind, subject) while unread.
+ * `actors`: up to 3 user ids, newest first; `count`: distinct actors since `since` (recounted
+ * from likes / comments / follows); a read group is never reopened.
+ */
+export const notifications = sqliteTable(
+  "notifications",
+  {
+    id: text("id").primaryKey(),
+    recipientId: text("recipient_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    kind: text("kind").notNull(),
+    subject: text("subject").notNull(),
+    groupKey: text("group_key").notNull(),
+    actors: text("actors").notNull().default("[]"),
+    count: integer("count").notNull().default(0),
+    since: integer("since").notNull().default(0),
+    latestAt: integer("latest_at").notNull(),
+    readAt: integer("read_at"),
+  },
+  (t) => [
+    uniqueIndex("notifications_open_group_idx").on(t.recipientId, t.groupKey).where(sql`read_at IS NULL`),
+    index("notifications_recipient_idx").on(t.recipientId, t.latestAt, t.id),
+  ],
+);

@@ -5,6 +5,7 @@
 import { describeError } from "../lib/log";
 import { openSession } from "../db/session";
 import { applyPostEvents, foldPostEvents, touchedPosts } from "../services/post-counters";
+import { applyNotifications } from "../services/notification-writes";
 import { liveStatesOf, publishLive } from "../services/post-live";
 import { POST_EVENT_TYPES, PostEventSchema, type PostEvent } from "../protocol/feed-events";
 import { deadLetter } from "./dead-letter";
@@ -24,8 +25,14 @@ export const postEventsConsumer: EventConsumer = {
     // A primary session, so the bookmark after the batch stamps the states it read (decision 0075).
     const session = openSession(env.DB, "first-primary");
     let liveRows: D1Result | undefined;
+    let notificationGroups = 0;
     try {
       liveRows = await applyPostEvents(session.db, folded);
+      // Before the ack: a failure retries the batch, and both writes are idempotent.
+      notificationGroups = await applyNotifications(
+        session.db,
+        accepted.map((a) => a.event),
+      );
     } catch (err) {
       log.error("post events not applied; retrying", { events: accepted.length, ...describeError(err) });
       for (const { message } of accepted) message.retry();
@@ -44,6 +51,7 @@ export const postEventsConsumer: EventConsumer = {
       views: folded.views.length,
       likedPosts: folded.likedPosts.length,
       commentedPosts: folded.commentedPosts.length,
+      notificationGroups,
     });
   },
 };

@@ -31,7 +31,7 @@ export function foldPostEvents(events: readonly PostEvent[]): FoldedEvents {
   for (const event of events) {
     if (event.type === "post.viewed") views.set(event.id, { e: event.id, p: event.postId, n: event.count ?? 1 });
     else if (event.type === "post.commented") commented.add(event.postId);
-    else liked.add(event.postId);
+    else if (event.type === "post.liked" || event.type === "post.unliked") liked.add(event.postId);
   }
   return { views: [...views.values()], likedPosts: [...liked], commentedPosts: [...commented] };
 }

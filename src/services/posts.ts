@@ -12,6 +12,7 @@ import { cachePost, evictPost, forgetPost, rememberPost, type CacheOutcome } fro
 import { publishLive, rememberLive, rememberViewerLike, tombstone, type CachedLive } from "./post-live";
 import { queryPosts, renderPost, type FullRow, type PostView, type StaticPost } from "./post-query";
 import { resolvePosts } from "./post-resolve";
+import { emitPostEvent, postEvent } from "./post-events";
 import { viewTally } from "./view-tally";
 
 export interface NewPost {
@@ -92,6 +93,8 @@ export async function createPost(
   if (author.followers >= f.config.hotAuthorFollowers) {
     f.defer(cachePost(f.cache, post, f.config.postCacheTtlSeconds), "cache hot author's post");
   }
+  // Mentions become notifications in the EVENTS consumer (decision 0077).
+  await emitPostEvent(f.events, postEvent("post.created", { postId: id }));
   const live = { version: 1, stats: { likes: 0, comments: 0, views: 0 }, likedByMe: false };
   const { isolateCacheEntries: max, postCacheTtlSeconds: ttl } = f.config;
   const asOf = f.bookmark();

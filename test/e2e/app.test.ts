@@ -220,6 +220,16 @@ describe("Plaza in the browser", () => {
 
     await ben.goto("/#/feed");
     const benPost = ben.locator("article.post", { hasText: text });
+    // Others see a new post within POST_LIVE_TTL_MS (feed pages are cached per isolate: decision 0075).
+    await expect
+      .poll(
+        async () => {
+          if ((await benPost.count()) === 0) await ben.reload();
+          return benPost.count();
+        },
+        { timeout: 15_000, interval: 1_000 },
+      )
+      .toBe(1);
     const like = benPost.getByRole("button", { name: /^Like/ });
     await like.click();
     await benPost.getByRole("button", { name: "Unlike (1 likes)" }).waitFor();
@@ -228,6 +238,25 @@ describe("Plaza in the browser", () => {
     // The author's open page shows the count as it changes, without a reload (GET /v1/feed/live):
     // the counters catch up within the batch delay (at most 5 s) plus POST_LIVE_TTL_MS.
     await expect.poll(() => annPost.locator(".like .count").textContent(), { timeout: 15_000 }).toBe("1");
+  });
+
+  it("the author's bell counts the like; the list says who, and opening it clears the count", async () => {
+    const badge = ann.locator("[data-unread-notifications]");
+    await expect
+      .poll(
+        async () => {
+          if ((await badge.count()) === 0) await ann.reload();
+          return badge.count();
+        },
+        { timeout: 30_000, interval: 2_000 },
+      )
+      .toBe(1);
+    await expect.poll(() => ann.title()).toMatch(/^\(\d+\) Plaza$/);
+    await ann.getByRole("link", { name: /Notifications/ }).click();
+    await ann.getByRole("list", { name: "Notifications" }).getByText(`${names.ben} liked your post`).waitFor();
+    await expect.poll(() => badge.count(), { timeout: 10_000 }).toBe(0);
+    expect(await ann.title()).toBe("Plaza");
+    await shot(ann, "08-notifications");
   });
 
   it("an llm.chat task streams its output, and a long one can be canceled", async () => {

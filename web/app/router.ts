@@ -9,7 +9,8 @@ export type Route =
   | { name: "room"; id: string }
   | { name: "tasks" }
   | { name: "task"; id: string }
-  | { name: "user"; id: string };
+  | { name: "user"; id: string }
+  | { name: "notifications" };
 
 /** Parses a location hash into a route (unknown hashes go to the feed). */
 export function parseRoute(hash: string): Route {
@@ -28,6 +29,8 @@ export function parseRoute(hash: string): Route {
       return arg ? { name: "user", id: arg } : { name: "feed", tab: "newest" };
     case "feed":
       return { name: "feed", tab: arg === "following" || arg === "hot" ? arg : "newest" };
+    case "notifications":
+      return { name: "notifications" };
     default:
       return { name: "feed", tab: "newest" };
   }

@@ -1158,6 +1158,137 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My notifications, grouped ("alice and 12 others liked your post"), newest first, with the unread count */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of notifications */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotificationPage"];
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark my notifications up to a time read */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description Marks every notification whose latestAt <= upTo read
+                         * @example 2026-11-22T09:30:00.000Z
+                         */
+                        upTo: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The unread count left */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotificationUnread"];
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported Content-Type (unsupported_media_type) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/posts": {
         parameters: {
             query?: never;
@@ -4687,6 +4818,47 @@ export interface components {
             /** @description My read cursor */
             readSeq: number;
             /** @description Messages from others after my read cursor (not deleted); exact, from my inbox */
+            unread: number;
+        };
+        Notification: {
+            /** @description Up to 3 people, most recent first */
+            actors: {
+                displayName: string;
+                /**
+                 * Format: uuid
+                 * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+                 */
+                id: string;
+                username: string;
+            }[];
+            /** @description How many people in all ("alice and 12 others": 13) */
+            count: number;
+            /**
+             * Format: uuid
+             * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+             */
+            id: string;
+            /** @enum {string} */
+            kind: "like" | "comment" | "follow" | "mention";
+            /**
+             * Format: date-time
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            latestAt: string;
+            read: boolean;
+            /**
+             * Format: uuid
+             * @description The post (like, comment, mention) or you (follow)
+             * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+             */
+            subject: string;
+        };
+        NotificationPage: {
+            items: components["schemas"]["Notification"][];
+            nextCursor: string | null;
+            unread: number;
+        };
+        NotificationUnread: {
             unread: number;
         };
         Post: {
