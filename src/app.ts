@@ -18,6 +18,7 @@ import { imRoutes } from "./routes/im";
 import { inboxRoutes } from "./routes/inbox";
 import { roomRoutes } from "./routes/rooms";
 import { MEDIA_UPLOAD_PATH, mediaServeRoutes, mediaUploadRoutes } from "./routes/media";
+import { discoveryRoutes } from "./routes/discovery";
 import { notificationRoutes } from "./routes/notifications";
 import { postRoutes } from "./routes/posts";
 import { userRoutes } from "./routes/users";
@@ -65,6 +66,7 @@ function buildApp() {
     .route("/v1", postRoutes)
     .route("/v1", feedRoutes)
     .route("/v1", notificationRoutes)
+    .route("/v1", discoveryRoutes)
     .route("/v1", mediaUploadRoutes)
     .route("/", mediaServeRoutes);
 

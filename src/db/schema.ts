@@ -361,3 +361,23 @@ export const notifications = sqliteTable(
     index("notifications_recipient_idx").on(t.recipientId, t.latestAt, t.id),
   ],
 );
+
+// ---------------------------------------------------------------- tags and search
+
+/** `#tag`s of live posts (lowercase, at most 10 per post), written with the post (migration 0007). */
+export const postTags = sqliteTable(
+  "post_tags",
+  {
+    tag: text("tag").notNull(),
+    postId: text("post_id")
+      .notNull()
+      .references(() => posts.id, { onDelete: "cascade" }),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tag, t.postId] }),
+    index("post_tags_post_idx").on(t.postId),
+    index("post_tags_created_idx").on(t.createdAt),
+  ],
+);
+// posts_fts (FTS5) and its triggers are in migrations/0007_notifications.sql: drizzle does not model virtual tables.

@@ -10,6 +10,7 @@ import type { FeedContext } from "./feed-context";
 import { coversBookmark } from "../lib/bookmark";
 import { queryPosts, type PostView } from "./post-query";
 import { absorbRows, resolvePosts } from "./post-resolve";
+import { taggedWith } from "./tags";
 import { requireUser } from "./users";
 
 export interface PageRequest {
@@ -123,4 +124,9 @@ export async function userPosts(
   return postPage(f, `user:${authorId}`, `user:${authorId}`, eq(posts.authorId, authorId), viewerId, page, () =>
     requireUser(f.db, authorId).then(() => undefined),
   );
+}
+
+/** Live posts carrying `#tag` (lowercase), newest first. */
+export function tagPosts(f: FeedContext, tag: string, viewerId: string | undefined, page: PageRequest) {
+  return postPage(f, `tag:${tag}`, `tag:${tag}`, taggedWith(tag), viewerId, page);
 }

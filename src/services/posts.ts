@@ -13,6 +13,7 @@ import { publishLive, rememberLive, rememberViewerLike, tombstone, type CachedLi
 import { queryPosts, renderPost, type FullRow, type PostView, type StaticPost } from "./post-query";
 import { resolvePosts } from "./post-resolve";
 import { emitPostEvent, postEvent } from "./post-events";
+import { tagStatements } from "./tags";
 import { viewTally } from "./view-tally";
 
 export interface NewPost {
@@ -73,6 +74,7 @@ export async function createPost(
         .values({ id, authorId, content: input.content, idempotencyKey, createdAt: now, updatedAt: now }),
       f.db.insert(postStats).values({ postId: id }),
       ...imageRows(f, id, imageKeys),
+      ...tagStatements(f.db, id, input.content, now.getTime(), false),
     ]);
   } catch (err) {
     // Two concurrent creates with one key: the unique index lets one win; the other replays it.
@@ -175,6 +177,7 @@ export async function updatePost(
     ...(imageKeys === undefined
       ? []
       : [f.db.delete(postImages).where(eq(postImages.postId, postId)), ...imageRows(f, postId, imageKeys)]),
+    ...(patch.content === undefined ? [] : tagStatements(f.db, postId, patch.content, Date.now(), true)),
   ]);
   const [fresh] = await queryPosts(f.db, eq(posts.id, postId), userId, 1);
   if (!fresh) {

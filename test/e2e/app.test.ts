@@ -253,7 +253,10 @@ describe("Plaza in the browser", () => {
       .toBe(1);
     await expect.poll(() => ann.title()).toMatch(/^\(\d+\) Plaza$/);
     await ann.getByRole("link", { name: /Notifications/ }).click();
-    await ann.getByRole("list", { name: "Notifications" }).getByText(`${names.ben.toUpperCase()} liked your post`).waitFor();
+    await ann
+      .getByRole("list", { name: "Notifications" })
+      .getByText(`${names.ben.toUpperCase()} liked your post`)
+      .waitFor();
     await expect.poll(() => badge.count(), { timeout: 10_000 }).toBe(0);
     expect(await ann.title()).toBe("Plaza");
     await shot(ann, "08-notifications");
