@@ -262,6 +262,23 @@ describe("Plaza in the browser", () => {
     await shot(ann, "08-notifications");
   });
 
+  it("a #tag is a link to the tag's posts, and the search box finds a post by its words", async () => {
+    const word = `kumquat${tag}`;
+    await ann.goto("/#/feed");
+    await ann.getByRole("textbox", { name: "What's happening?" }).fill(`Fresh ${word} today #fruit${tag}`);
+    await ann.getByRole("button", { name: "Post" }).click();
+    const post = ann.locator("article.post", { hasText: word });
+    await post.getByRole("link", { name: `#fruit${tag}` }).click();
+    await ann.getByRole("heading", { name: `#fruit${tag}` }).waitFor();
+    await ann.locator("article.post", { hasText: word }).waitFor();
+
+    await ann.getByRole("searchbox", { name: "Search posts" }).fill(word);
+    await ann.getByRole("searchbox", { name: "Search posts" }).press("Enter");
+    await ann.getByRole("heading", { name: `Search: ${word}` }).waitFor();
+    await ann.locator(".hit mark", { hasText: word }).waitFor();
+    await shot(ann, "09-search");
+  });
+
   it("an llm.chat task streams its output, and a long one can be canceled", async () => {
     await ann.goto("/#/tasks");
     await ann.getByLabel("Prompt").fill("Tell the e2e suite a story");

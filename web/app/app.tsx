@@ -3,6 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { describeError } from "../sdk";
 import { AuthScreen } from "./auth";
+import { SearchBox, SearchScreen, TagScreen } from "./discovery";
 import { FeedScreen } from "./feed";
 import { client, connection, me, rooms, startSession, stopSession } from "./live";
 import { NotificationBell, NotificationsScreen, startNotifications, stopNotifications } from "./notifications";
@@ -102,6 +103,7 @@ function Header({ route }: { route: Route }) {
         </a>
         <NotificationBell current={route.name === "notifications"} />
       </nav>
+      <SearchBox />
       <div class="me row">
         <ConnectionBadge state={state} />
         <a href={href({ name: "user", id: user!.id })} class="muted">
@@ -137,6 +139,10 @@ function Screen({ route }: { route: Route }) {
       return <FeedScreen tab={route.tab} />;
     case "notifications":
       return <NotificationsScreen />;
+    case "tag":
+      return <TagScreen tag={route.tag} />;
+    case "search":
+      return <SearchScreen q={route.q} />;
     default:
       return <FeedScreen tab="newest" />;
   }

@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { type Post, type PostStats, unwrap } from "../sdk";
 import { client, me } from "./live";
+import { TrendingTags } from "./discovery";
 import { PostCard } from "./post-card";
 import { href } from "./router";
 import { useStore } from "./store";
@@ -83,6 +84,7 @@ export function FeedScreen({ tab }: { tab: Tab }) {
         ))}
       </nav>
       {user && <Composer onPosted={(p) => setPosts((old) => [p, ...old])} />}
+      <TrendingTags />
       {tab === "hot" && <p class="muted">The hot list is scored every few minutes from likes, comments and views.</p>}
       <div class="posts" aria-busy={loading}>
         {posts.map((p) => (

@@ -1,6 +1,7 @@
 // One post: author, text, images, like (with its count), and comments on demand.
 import { useEffect, useState } from "preact/hooks";
 import { type Comment, type Post, type PostStats, unwrap } from "../sdk";
+import { PostText } from "./post-text";
 import { client, me } from "./live";
 import { href } from "./router";
 import { useStore } from "./store";
@@ -39,7 +40,9 @@ export function PostCard({ post: initial, live }: { post: Post; live?: PostStats
         </a>
         <TimeAgo iso={post.createdAt} />
       </header>
-      <p class="post-body">{post.content}</p>
+      <p class="post-body">
+        <PostText text={post.content} />
+      </p>
       {post.images.length > 0 && (
         <div class="images">
           {post.images.map((src, i) => (
