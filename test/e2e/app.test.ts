@@ -279,6 +279,22 @@ describe("Plaza in the browser", () => {
     await shot(ann, "09-search");
   });
 
+  it("a reader's feed offers others' new posts in a bar instead of inserting them", async () => {
+    await ben.goto("/#/feed");
+    await ben.locator("article.post").first().waitFor();
+    const text = `Breaking news from ${names.ann}`;
+    await ann.goto("/#/feed");
+    await ann.getByRole("textbox", { name: "What's happening?" }).fill(text);
+    await ann.getByRole("button", { name: "Post" }).click();
+    await ann.locator("article.post", { hasText: text }).waitFor();
+    const bar = ben.getByRole("button", { name: /^\d+ new posts?$/ });
+    await bar.waitFor({ timeout: 30_000 });
+    expect(await ben.locator("article.post", { hasText: text }).count()).toBe(0);
+    await bar.click();
+    await ben.locator("article.post", { hasText: text }).waitFor();
+    expect(await bar.count()).toBe(0);
+  });
+
   it("an llm.chat task streams its output, and a long one can be canceled", async () => {
     await ann.goto("/#/tasks");
     await ann.getByLabel("Prompt").fill("Tell the e2e suite a story");

@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { type Post, type PostStats, unwrap } from "../sdk";
 import { client, me } from "./live";
 import { TrendingTags } from "./discovery";
+import { useNewPosts } from "./new-posts";
 import { PostCard } from "./post-card";
 import { href } from "./router";
 import { useStore } from "./store";
@@ -38,6 +39,7 @@ export function FeedScreen({ tab }: { tab: Tab }) {
   const sentinel = useRef<HTMLDivElement>(null);
   const user = useStore(me);
   const live = useLiveStats(posts);
+  const fresh = useNewPosts(tab === "hot" ? null : tab, posts[0]?.id);
 
   const more = async (reset = false) => {
     if (loading && !reset) return;
@@ -85,6 +87,15 @@ export function FeedScreen({ tab }: { tab: Tab }) {
       </nav>
       {user && <Composer onPosted={(p) => setPosts((old) => [p, ...old])} />}
       <TrendingTags />
+      {fresh.length > 0 && (
+        <button
+          type="button"
+          class="new-posts"
+          onClick={() => setPosts((old) => [...fresh, ...old.filter((o) => !fresh.some((f) => f.id === o.id))])}
+        >
+          {fresh.length === 1 ? "1 new post" : `${fresh.length} new posts`}
+        </button>
+      )}
       {tab === "hot" && <p class="muted">The hot list is scored every few minutes from likes, comments and views.</p>}
       <div class="posts" aria-busy={loading}>
         {posts.map((p) => (
