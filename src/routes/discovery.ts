@@ -3,7 +3,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { callerId, optionalAuth } from "../auth/middleware";
 import { bearerSecurity, createRouter, json, problems } from "../lib/openapi";
 import { bookmarks } from "../middleware/bookmarks";
-import { pageOf, PageQuerySchema } from "../schemas/common";
+import { BookmarkHeaderSchema, pageOf, PageQuerySchema } from "../schemas/common";
 import {
   PostSchema,
   SearchQuerySchema,
@@ -25,7 +25,7 @@ const tagPostsRoute = createRoute({
   tags,
   summary: "Posts with #tag, newest first (the tag is compared lowercase)",
   ...anyCaller,
-  request: { params: TagParamSchema, query: PageQuerySchema },
+  request: { params: TagParamSchema, query: PageQuerySchema, headers: BookmarkHeaderSchema },
   responses: { 200: json(pageOf(PostSchema), "A page of posts"), ...problems(400, 401) },
 });
 
@@ -44,7 +44,7 @@ const searchRoute = createRoute({
   tags,
   summary: "Full-text search of live posts: every word must match (the last one as a prefix), best first",
   ...anyCaller,
-  request: { query: SearchQuerySchema },
+  request: { query: SearchQuerySchema, headers: BookmarkHeaderSchema },
   responses: { 200: json(SearchResultSchema, "Matching posts with snippets"), ...problems(400, 401) },
 });
 

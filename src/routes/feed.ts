@@ -3,7 +3,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { callerId, optionalAuth, requireAuth } from "../auth/middleware";
 import { bearerSecurity, createRouter, json, problems } from "../lib/openapi";
 import { bookmarks } from "../middleware/bookmarks";
-import { IdParamSchema, pageOf, PageQuerySchema } from "../schemas/common";
+import { BookmarkHeaderSchema, IdParamSchema, pageOf, PageQuerySchema } from "../schemas/common";
 import { HotListSchema, LiveFrameSchema, LiveQuerySchema, PostSchema } from "../schemas/posts";
 import { liveStream } from "../services/post-live-stream";
 import { followingFeed, globalFeed, userPosts } from "../services/feed";
@@ -20,7 +20,7 @@ const feedRoute = createRoute({
   tags,
   summary: "Everyone's posts, newest first",
   ...anyCaller,
-  request: { query: PageQuerySchema },
+  request: { query: PageQuerySchema, headers: BookmarkHeaderSchema },
   responses: { 200: json(PostPageSchema, "A page of posts"), ...problems(400, 401) },
 });
 
@@ -31,7 +31,7 @@ const followingRoute = createRoute({
   summary: "Posts of the people I follow, newest first",
   security: bearerSecurity,
   middleware: [requireAuth(), bookmarks()] as const,
-  request: { query: PageQuerySchema },
+  request: { query: PageQuerySchema, headers: BookmarkHeaderSchema },
   responses: { 200: json(PostPageSchema, "A page of posts"), ...problems(400, 401) },
 });
 
@@ -70,7 +70,7 @@ const userPostsRoute = createRoute({
   tags,
   summary: "One user's posts, newest first",
   ...anyCaller,
-  request: { params: IdParamSchema, query: PageQuerySchema },
+  request: { params: IdParamSchema, query: PageQuerySchema, headers: BookmarkHeaderSchema },
   responses: { 200: json(PostPageSchema, "A page of posts"), ...problems(400, 401, 404) },
 });
 

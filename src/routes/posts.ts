@@ -5,7 +5,13 @@ import { callerId, optionalAuth, requireAuth } from "../auth/middleware";
 import { bearerSecurity, createRouter, json, jsonBody, problems } from "../lib/openapi";
 import { bookmarks } from "../middleware/bookmarks";
 import { limitWrites } from "../middleware/write-limit";
-import { IdempotencyHeaderSchema, IdParamSchema, pageOf, PageQuerySchema } from "../schemas/common";
+import {
+  BookmarkHeaderSchema,
+  IdempotencyHeaderSchema,
+  IdParamSchema,
+  pageOf,
+  PageQuerySchema,
+} from "../schemas/common";
 import {
   CommentBodySchema,
   CommentSchema,
@@ -39,7 +45,7 @@ const getPostRoute = createRoute({
   tags,
   summary: "A post; counts a view. X-Cache: HIT|MISS tells whether the cache (KV or the isolate's copy) served it",
   ...anyCaller,
-  request: { params: IdParamSchema },
+  request: { params: IdParamSchema, headers: BookmarkHeaderSchema },
   responses: { 200: json(PostSchema, "The post"), ...problems(400, 401, 404) },
 });
 
@@ -93,7 +99,7 @@ const listCommentsRoute = createRoute({
   tags,
   summary: "A post's comments, oldest first",
   ...anyCaller,
-  request: { params: IdParamSchema, query: PageQuerySchema },
+  request: { params: IdParamSchema, query: PageQuerySchema, headers: BookmarkHeaderSchema },
   responses: { 200: json(pageOf(CommentSchema), "A page of comments"), ...problems(400, 401, 404) },
 });
 

@@ -755,7 +755,10 @@ export interface paths {
                     cursor?: string;
                     limit?: number;
                 };
-                header?: never;
+                header?: {
+                    /** @description The newest Plaza-Bookmark this client got (answers carry one): reads at least as new as it (read-your-writes) */
+                    "plaza-bookmark"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -812,7 +815,10 @@ export interface paths {
                     cursor?: string;
                     limit?: number;
                 };
-                header?: never;
+                header?: {
+                    /** @description The newest Plaza-Bookmark this client got (answers carry one): reads at least as new as it (read-your-writes) */
+                    "plaza-bookmark"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -1406,7 +1412,10 @@ export interface paths {
         get: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The newest Plaza-Bookmark this client got (answers carry one): reads at least as new as it (read-your-writes) */
+                    "plaza-bookmark"?: string;
+                };
                 path: {
                     id: string;
                 };
@@ -1637,7 +1646,10 @@ export interface paths {
                     cursor?: string;
                     limit?: number;
                 };
-                header?: never;
+                header?: {
+                    /** @description The newest Plaza-Bookmark this client got (answers carry one): reads at least as new as it (read-your-writes) */
+                    "plaza-bookmark"?: string;
+                };
                 path: {
                     id: string;
                 };
@@ -3471,7 +3483,10 @@ export interface paths {
                     limit?: number;
                     q: string;
                 };
-                header?: never;
+                header?: {
+                    /** @description The newest Plaza-Bookmark this client got (answers carry one): reads at least as new as it (read-your-writes) */
+                    "plaza-bookmark"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -3528,7 +3543,10 @@ export interface paths {
                     cursor?: string;
                     limit?: number;
                 };
-                header?: never;
+                header?: {
+                    /** @description The newest Plaza-Bookmark this client got (answers carry one): reads at least as new as it (read-your-writes) */
+                    "plaza-bookmark"?: string;
+                };
                 path: {
                     tag: string;
                 };
@@ -4665,7 +4683,10 @@ export interface paths {
                     cursor?: string;
                     limit?: number;
                 };
-                header?: never;
+                header?: {
+                    /** @description The newest Plaza-Bookmark this client got (answers carry one): reads at least as new as it (read-your-writes) */
+                    "plaza-bookmark"?: string;
+                };
                 path: {
                     id: string;
                 };
