@@ -18,6 +18,8 @@ import { imRoutes } from "./routes/im";
 import { inboxRoutes } from "./routes/inbox";
 import { roomRoutes } from "./routes/rooms";
 import { MEDIA_UPLOAD_PATH, mediaServeRoutes, mediaUploadRoutes } from "./routes/media";
+import { discoveryRoutes } from "./routes/discovery";
+import { notificationRoutes } from "./routes/notifications";
 import { postRoutes } from "./routes/posts";
 import { userRoutes } from "./routes/users";
 import { adminRoutes } from "./routes/admin";
@@ -35,9 +37,9 @@ function buildApp() {
     "/v1/*",
     apiCors({
       origin: (origin, c) => (c.var.config.allowedOrigins.includes(origin) ? origin : null),
-      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
+      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id", "Plaza-Bookmark"],
       allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
-      exposeHeaders: ["X-Request-Id", "Retry-After", "X-Cache"],
+      exposeHeaders: ["X-Request-Id", "Retry-After", "X-Cache", "Plaza-Bookmark", "Plaza-D1-Queries"],
       maxAge: 600,
     }),
   );
@@ -63,6 +65,8 @@ function buildApp() {
     .route("/v1/admin", adminRoutes)
     .route("/v1", postRoutes)
     .route("/v1", feedRoutes)
+    .route("/v1", notificationRoutes)
+    .route("/v1", discoveryRoutes)
     .route("/v1", mediaUploadRoutes)
     .route("/", mediaServeRoutes);
 

@@ -118,6 +118,7 @@ const ConfigSchema = z
     // KV's smallest expirationTtl is 60 seconds.
     POST_CACHE_TTL_SECONDS: int(300, 60, 86_400),
     POST_ISOLATE_CACHE_ENTRIES: int(1_000, 0, 100_000),
+    POST_LIVE_TTL_MS: int(2_000, 0, 60_000),
     VIEW_TALLY_MS: int(1_000, 0, 10_000),
     HOT_AUTHOR_FOLLOWERS: int(1_000, 1, 100_000_000),
     HOT_LIST_SIZE: int(100, 1, 500),
@@ -235,6 +236,8 @@ export interface FeedConfig {
   postCacheTtlSeconds: number;
   /** Most posts an isolate keeps its own copy of (0: none; every hit reads KV). */
   isolateCacheEntries: number;
+  /** An isolate re-reads a post's cached live state (version, counters) at most this often (0: every read). */
+  liveTtlMs: number;
   /** An isolate sends its tallied views at most this often (0: one event per view). */
   viewTallyMs: number;
   /** Authors with at least this many followers have new posts written to KV at once. */
@@ -354,6 +357,7 @@ export function loadConfig(env: Env): Config {
       maxPostImages: raw.MAX_POST_IMAGES,
       postCacheTtlSeconds: raw.POST_CACHE_TTL_SECONDS,
       isolateCacheEntries: raw.POST_ISOLATE_CACHE_ENTRIES,
+      liveTtlMs: raw.POST_LIVE_TTL_MS,
       viewTallyMs: raw.VIEW_TALLY_MS,
       hotAuthorFollowers: raw.HOT_AUTHOR_FOLLOWERS,
       hotListSize: raw.HOT_LIST_SIZE,

@@ -48,6 +48,8 @@ export const errors = {
     new AppError(400, "invalid_encoding", "Invalid encoding", "The request body is not valid UTF-8."),
   invalidCursor: () =>
     new AppError(400, "invalid_cursor", "Invalid cursor", "The cursor is not one this server issued."),
+  invalidBookmark: () =>
+    new AppError(400, "invalid_bookmark", "Invalid bookmark", "Plaza-Bookmark is not a bookmark this server gave."),
   unauthorized: (detail = "Missing or invalid credentials.") =>
     new AppError(401, "unauthorized", "Unauthorized", detail, {}, { "WWW-Authenticate": "Bearer" }),
   invalidCredentials: () =>

@@ -7,6 +7,7 @@ import { reconcileCounters } from "./counters";
 import { sweepFeedRetention } from "./feed-retention";
 import { sweepHotList } from "./hot-list";
 import { sweepSessions } from "./sessions";
+import { sweepTrendingTags } from "../services/tags";
 
 /** The Worker's `scheduled` handler. */
 export async function runScheduled(controller: ScheduledController, env: Env, _ctx: ExecutionContext): Promise<void> {
@@ -17,6 +18,7 @@ export async function runScheduled(controller: ScheduledController, env: Env, _c
   const sweeps: Record<string, () => Promise<Record<string, unknown>>> = {
     sessions: () => sweepSessions(db, now),
     hotList: () => sweepHotList(db, env.CACHE, config.feed, now),
+    trendingTags: () => sweepTrendingTags(db, env.CACHE, config.feed, now),
     feedRetention: () => sweepFeedRetention(db, env.MEDIA, config.feed, now),
     counters: async () => ({ ...(await reconcileCounters(db, log, now)) }),
   };

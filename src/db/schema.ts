@@ -332,3 +332,52 @@ export const tasks = sqliteTable(
     uniqueIndex("tasks_user_idempotency_idx").on(t.userId, t.idempotencyKey),
   ],
 );
+
+// ---------------------------------------------------------------- notifications
+
+/**
+ * Grouped notifications (decision 0077): one row per (recipient, kind, subject) while unread.
+ * `actors`: up to 3 user ids, newest first; `count`: distinct actors since `since` (recounted
+ * from likes / comments / follows); a read group is never reopened.
+ */
+export const notifications = sqliteTable(
+  "notifications",
+  {
+    id: text("id").primaryKey(),
+    recipientId: text("recipient_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    kind: text("kind").notNull(),
+    subject: text("subject").notNull(),
+    groupKey: text("group_key").notNull(),
+    actors: text("actors").notNull().default("[]"),
+    count: integer("count").notNull().default(0),
+    since: integer("since").notNull().default(0),
+    latestAt: integer("latest_at").notNull(),
+    readAt: integer("read_at"),
+  },
+  (t) => [
+    uniqueIndex("notifications_open_group_idx").on(t.recipientId, t.groupKey).where(sql`read_at IS NULL`),
+    index("notifications_recipient_idx").on(t.recipientId, t.latestAt, t.id),
+  ],
+);
+
+// ---------------------------------------------------------------- tags and search
+
+/** `#tag`s of live posts (lowercase, at most 10 per post), written with the post (migration 0007). */
+export const postTags = sqliteTable(
+  "post_tags",
+  {
+    tag: text("tag").notNull(),
+    postId: text("post_id")
+      .notNull()
+      .references(() => posts.id, { onDelete: "cascade" }),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tag, t.postId] }),
+    index("post_tags_post_idx").on(t.postId),
+    index("post_tags_created_idx").on(t.createdAt),
+  ],
+);
+// posts_fts (FTS5) and its triggers are in migrations/0007_notifications.sql: drizzle does not model virtual tables.

@@ -1,8 +1,9 @@
 // Per-request context: configuration, a logger carrying the request id, the database
-// client, and one structured log line per request when it ends.
+// client (counting the request's D1 statements), and one structured log line per request.
 import { createMiddleware } from "hono/factory";
 import { loadConfig } from "../config";
 import { createDb } from "../db/client";
+import { countingD1, withQueryCount } from "../db/query-count";
 import type { AppEnv } from "../env";
 import { createLogger } from "../lib/log";
 
@@ -13,9 +14,17 @@ export function requestContext() {
     const log = createLogger(config.logLevel, { requestId: c.get("requestId") });
     c.set("config", config);
     c.set("log", log);
-    c.set("db", createDb(c.env.DB));
+    c.set("db", createDb(countingD1(c.env.DB)));
     const started = Date.now();
-    await next();
+    // Plaza-D1-Queries: how many D1 statements answering this request ran (docs/API.md).
+    await withQueryCount(async (count) => {
+      await next();
+      try {
+        c.res.headers.set("Plaza-D1-Queries", String(count()));
+      } catch {
+        // A response passed through from elsewhere (a socket upgrade, a stream) has immutable headers.
+      }
+    });
     const status = c.res.status;
     const auth = c.get("auth");
     // Paths only: query strings can carry cursors and are not needed to debug a request.

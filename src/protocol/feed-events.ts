@@ -1,4 +1,5 @@
-// EVENTS queue messages of the feed (`post.*`): a view, like, unlike or comment, each with
+// EVENTS queue messages of the feed (`post.*`, `user.followed`): a view, like, unlike, comment,
+// new post or follow, each with
 // a unique event id. Delivery is at-least-once; the consumer is idempotent (see
 // src/queues/post-events.ts). Imports only zod.
 import { z } from "zod";
@@ -21,6 +22,16 @@ export const PostEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("post.liked"), ...base, userId: z.string().min(1).max(64) }),
   z.object({ type: z.literal("post.unliked"), ...base, userId: z.string().min(1).max(64) }),
   z.object({ type: z.literal("post.commented"), ...base, commentId: z.string().min(1).max(64) }),
+  /** A new post (its mentions become notifications). */
+  z.object({ type: z.literal("post.created"), ...base }),
+  /** A follow (a notification for the followee). */
+  z.object({
+    type: z.literal("user.followed"),
+    id: base.id,
+    at: base.at,
+    followerId: z.string().min(1).max(64),
+    followeeId: z.string().min(1).max(64),
+  }),
 ]);
 export type PostEvent = z.infer<typeof PostEventSchema>;
 export type PostEventType = PostEvent["type"];
@@ -31,4 +42,6 @@ export const POST_EVENT_TYPES = [
   "post.liked",
   "post.unliked",
   "post.commented",
+  "post.created",
+  "user.followed",
 ] as const satisfies readonly PostEventType[];

@@ -3,8 +3,15 @@
 import { createRoute } from "@hono/zod-openapi";
 import { callerId, optionalAuth, requireAuth } from "../auth/middleware";
 import { bearerSecurity, createRouter, json, jsonBody, problems } from "../lib/openapi";
+import { bookmarks } from "../middleware/bookmarks";
 import { limitWrites } from "../middleware/write-limit";
-import { IdempotencyHeaderSchema, IdParamSchema, pageOf, PageQuerySchema } from "../schemas/common";
+import {
+  BookmarkHeaderSchema,
+  IdempotencyHeaderSchema,
+  IdParamSchema,
+  pageOf,
+  PageQuerySchema,
+} from "../schemas/common";
 import {
   CommentBodySchema,
   CommentSchema,
@@ -19,8 +26,8 @@ import { createPost, deletePost, updatePost, viewPost } from "../services/posts"
 import { feedContext } from "./feed-context";
 
 const tags = ["Posts"];
-const anyCaller = { security: [...bearerSecurity, {}], middleware: [optionalAuth()] };
-const writer = { security: bearerSecurity, middleware: [requireAuth(), limitWrites()] };
+const anyCaller = { security: [...bearerSecurity, {}], middleware: [optionalAuth(), bookmarks()] };
+const writer = { security: bearerSecurity, middleware: [requireAuth(), limitWrites(), bookmarks()] };
 
 const createPostRoute = createRoute({
   method: "post",
@@ -38,7 +45,7 @@ const getPostRoute = createRoute({
   tags,
   summary: "A post; counts a view. X-Cache: HIT|MISS tells whether the cache (KV or the isolate's copy) served it",
   ...anyCaller,
-  request: { params: IdParamSchema },
+  request: { params: IdParamSchema, headers: BookmarkHeaderSchema },
   responses: { 200: json(PostSchema, "The post"), ...problems(400, 401, 404) },
 });
 
@@ -92,7 +99,7 @@ const listCommentsRoute = createRoute({
   tags,
   summary: "A post's comments, oldest first",
   ...anyCaller,
-  request: { params: IdParamSchema, query: PageQuerySchema },
+  request: { params: IdParamSchema, query: PageQuerySchema, headers: BookmarkHeaderSchema },
   responses: { 200: json(pageOf(CommentSchema), "A page of comments"), ...problems(400, 401, 404) },
 });
 

@@ -93,7 +93,7 @@ export const userRoutes = createRouter()
     return c.json({ ...profile, followedByMe }, 200);
   })
   .openapi(followRoute, async (c) => {
-    await follow(c.var.db, c.var.auth.id, c.req.valid("param").id);
+    await follow(c.var.db, c.env.EVENTS, c.var.auth.id, c.req.valid("param").id);
     return c.body(null, 204);
   })
   .openapi(unfollowRoute, async (c) => {

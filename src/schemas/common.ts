@@ -49,3 +49,21 @@ export const PageQuerySchema = z.object({
 export function pageOf<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 }
+
+/**
+ * `Plaza-Bookmark`: the newest bookmark the client was given (decision 0075). Checked by the
+ * bookmarks() middleware (a malformed one is 400 invalid_bookmark); declared here for the document.
+ */
+export const BookmarkHeaderSchema = z.object({
+  "plaza-bookmark": z
+    .string()
+    .optional()
+    .openapi({
+      param: {
+        name: "plaza-bookmark",
+        in: "header",
+        description:
+          "The newest Plaza-Bookmark this client got (answers carry one): reads at least as new as it (read-your-writes)",
+      },
+    }),
+});

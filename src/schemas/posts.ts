@@ -1,5 +1,6 @@
 // Post, comment, like and media schemas (API.md "Posts and feed").
 import { z } from "@hono/zod-openapi";
+import { TAG_PATTERN } from "../lib/tags";
 import { IdSchema, TimestampSchema } from "./common";
 
 /** Text of `min`-`max` characters (Unicode code points, not UTF-16 units), trimmed. */
@@ -83,3 +84,69 @@ export const MediaSchema = z
     bytes: z.number().int(),
   })
   .openapi("Media");
+
+/** `?ids=a,b,c`: the posts a client shows, 1-50 distinct ids, comma-separated. */
+export const LiveQuerySchema = z.object({
+  ids: z
+    .string()
+    .max(50 * 37)
+    .transform((value, ctx) => {
+      const ids = [...new Set(value.split(",").map((id) => id.trim()))];
+      const bad = ids.length === 0 || ids.length > 50 || ids.some((id) => !IdSchema.safeParse(id).success);
+      if (bad) {
+        ctx.addIssue({ code: "custom", message: "1-50 post ids, comma-separated" });
+        return z.NEVER;
+      }
+      return ids;
+    })
+    .openapi({
+      param: { name: "ids", in: "query", description: "1-50 post ids, comma-separated" },
+      type: "string",
+      example: "01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d",
+    }),
+});
+
+export const LiveFrameSchema = z
+  .object({ type: z.literal("post"), id: IdSchema, stats: PostStatsSchema })
+  .openapi("LivePostFrame", { description: "One `data:` line of the stream: a post's counters changed" });
+
+export const TagParamSchema = z.object({
+  tag: z
+    .string()
+    .regex(TAG_PATTERN, "1-50 letters, digits or _")
+    .transform((t) => t.toLowerCase())
+    .openapi({ param: { name: "tag", in: "path" }, example: "plaza", type: "string" }),
+});
+
+export const TrendingTagsSchema = z
+  .object({
+    items: z.array(
+      z.object({
+        tag: z.string(),
+        score: z.number().openapi({ description: "Recent uses, each weighted down by age like the hot list" }),
+        posts: z.number().int().openapi({ description: "Posts of the last day with the tag" }),
+      }),
+    ),
+    refreshedAt: TimestampSchema,
+  })
+  .openapi("TrendingTags");
+
+export const SearchQuerySchema = z.object({
+  q: z.string().trim().min(1).max(200).openapi({ example: "plaza launch" }),
+  limit: z.coerce.number().int().min(1).max(50).default(20).openapi({ example: 20 }),
+  cursor: z.string().min(1).max(512).optional(),
+});
+
+export const SearchResultSchema = z
+  .object({
+    items: z.array(
+      z.object({
+        post: PostSchema,
+        snippet: z
+          .array(z.object({ text: z.string(), match: z.boolean() }))
+          .openapi({ description: "The text around the match, in parts; `match` parts are what was searched for" }),
+      }),
+    ),
+    nextCursor: z.string().nullable(),
+  })
+  .openapi("PostSearchResult");

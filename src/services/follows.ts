@@ -4,6 +4,8 @@ import { and, count, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { follows, users } from "../db/schema";
 import { errors } from "../errors";
+import { newId } from "../lib/ids";
+import { emitPostEvent } from "./post-events";
 import { forgetProfiles } from "./profile-cache";
 import { requireUser } from "./users";
 
@@ -20,15 +22,21 @@ function recountStatements(db: Db, followerId: string, followeeId: string) {
   ] as const;
 }
 
-/** `followerId` follows `followeeId`; idempotent. Following yourself is a 422. */
-export async function follow(db: Db, followerId: string, followeeId: string): Promise<void> {
+/**
+ * `followerId` follows `followeeId`; idempotent. Following yourself is a 422. A new follow
+ * sends `user.followed` to `events` (the followee's notification, decision 0077).
+ */
+export async function follow(db: Db, events: Queue, followerId: string, followeeId: string): Promise<void> {
   if (followerId === followeeId) throw errors.unprocessable("cannot_follow_self", "You cannot follow yourself.");
   await requireUser(db, followeeId);
-  await db.batch([
+  const [inserted] = await db.batch([
     db.insert(follows).values({ followerId, followeeId }).onConflictDoNothing(),
     ...recountStatements(db, followerId, followeeId),
   ]);
   forgetProfiles(followerId, followeeId);
+  if (inserted.meta.changes > 0) {
+    await emitPostEvent(events, { type: "user.followed", id: newId(), at: Date.now(), followerId, followeeId });
+  }
 }
 
 /** `followerId` stops following `followeeId`; idempotent. */

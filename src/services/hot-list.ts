@@ -1,5 +1,5 @@
 // The hot list: the cron scores recent posts (src/lib/hot-score.ts) and writes the top
-// HOT_LIST_SIZE to KV; readers serve it from KV with live counters from D1.
+// HOT_LIST_SIZE to KV; readers serve it from KV with live counters from the caches (0075).
 import { and, asc, eq, gte, isNull, sql } from "drizzle-orm";
 import type { FeedConfig } from "../config";
 import type { Db } from "../db/client";
@@ -7,7 +7,8 @@ import { posts, postStats } from "../db/schema";
 import { hotScore, TopK, type Scored } from "../lib/hot-score";
 import type { FeedContext } from "./feed-context";
 import { cachePost, evictPost } from "./post-cache";
-import { queryLiveStates, queryPostsByIds, renderPost, type PostView, type StaticPost } from "./post-query";
+import { queryPostsByIds, type PostView, type StaticPost } from "./post-query";
+import { resolvePosts } from "./post-resolve";
 
 const HOT_KEY = "hot:list";
 /** The cron's period: every 5 minutes (wrangler.toml [triggers]). */
@@ -97,7 +98,7 @@ export async function refreshHotList(
   return { list, scanned, evicted: cold.length };
 }
 
-/** The hot list with live counters; deleted posts are left out and edited ones re-read. */
+/** The hot list with live counters (through the caches: decision 0075); deleted posts are left out. */
 export async function readHotList(
   f: FeedContext,
   viewerId: string | undefined,
@@ -109,22 +110,6 @@ export async function readHotList(
     list = (await refreshHotList(f.db, f.cache, f.config, now)).list;
   }
   const ids = list.items.map((i) => i.post.id);
-  const states = await queryLiveStates(f.db, ids, viewerId);
-  const edited = list.items.filter((i) => states.get(i.post.id) && states.get(i.post.id)?.version !== i.post.version);
-  const fresh = new Map(
-    (
-      await queryPostsByIds(
-        f.db,
-        edited.map((i) => i.post.id),
-        viewerId,
-      )
-    ).map((r) => [r.post.id, r]),
-  );
-  const items = list.items.flatMap((item) => {
-    const refreshed = fresh.get(item.post.id);
-    if (refreshed) return [renderPost(refreshed.post, refreshed.live, f.origin)];
-    const live = states.get(item.post.id);
-    return live && live.version === item.post.version ? [renderPost(item.post, live, f.origin)] : [];
-  });
-  return { items, refreshedAt: list.refreshedAt };
+  const { views } = await resolvePosts(f, ids, viewerId);
+  return { items: ids.flatMap((id) => views.get(id) ?? []), refreshedAt: list.refreshedAt };
 }

@@ -6,6 +6,7 @@ import { runBatch, statement } from "../db/statements";
 import { errors } from "../errors";
 import type { FeedContext } from "./feed-context";
 import { emitPostEvent, postEvent } from "./post-events";
+import { rememberViewerLike } from "./post-live";
 import { livePostSql } from "./post-query";
 
 export interface LikeState {
@@ -49,6 +50,15 @@ export async function setLike(f: FeedContext, userId: string, postId: string, li
   // The recount stamps likes_counted_at: a like written after it is not in `likes` yet, and
   // a like deleted now that was written before it still is.
   const unlikedAt = (change?.results[0] as { created_at?: number } | undefined)?.created_at;
+  // This isolate knows the caller's like at once; other isolates read through on the bookmark.
+  rememberViewerLike(
+    userId,
+    postId,
+    liked
+      ? { liked, likedAt: count.liked_at, asOf: f.bookmark() }
+      : { liked, likedAt: unlikedAt ?? null, changedAt: Date.now(), asOf: f.bookmark() },
+    f.config.isolateCacheEntries,
+  );
   const own = liked
     ? count.liked_at !== null && count.liked_at > count.likes_counted_at
       ? 1

@@ -1,7 +1,7 @@
-// The KV cache of posts (cache-aside). An entry holds a post's static part and the version
-// it was read at; readers accept it only when that equals the live version in D1, so a
-// stale or late-written entry can cost a miss but can never show an older edit
-// (docs/decisions/0010-post-cache-versioned-entries.md).
+// The KV cache of posts' static parts. An entry holds a post's static part and the version it
+// was read at; readers accept it only when that equals the live version they serve, so a stale
+// or late-written entry can cost a miss but never pairs old text with a newer version
+// (docs/decisions/0075-edge-read-path.md, which supersedes 0010).
 import type { StaticPost } from "./post-query";
 
 const key = (postId: string) => `post:${postId}`;
@@ -60,4 +60,9 @@ export function rememberPost(post: StaticPost, ttlSeconds: number, maxEntries: n
 /** Drops this isolate's copy of `postId`. */
 export function forgetPost(postId: string): void {
   copies.delete(postId);
+}
+
+/** Drops every copy this isolate holds (tests: a fresh isolate). */
+export function forgetAllPosts(): void {
+  copies.clear();
 }

@@ -11,6 +11,7 @@ import type { Db } from "../db/client";
 import { runBatch, statement } from "../db/statements";
 import { newId } from "../lib/ids";
 import type { PostEvent } from "../protocol/feed-events";
+import { liveRowsStatement } from "./post-live";
 
 /** The work one batch of events amounts to. */
 export interface FoldedEvents {
@@ -30,13 +31,22 @@ export function foldPostEvents(events: readonly PostEvent[]): FoldedEvents {
   for (const event of events) {
     if (event.type === "post.viewed") views.set(event.id, { e: event.id, p: event.postId, n: event.count ?? 1 });
     else if (event.type === "post.commented") commented.add(event.postId);
-    else liked.add(event.postId);
+    else if (event.type === "post.liked" || event.type === "post.unliked") liked.add(event.postId);
   }
   return { views: [...views.values()], likedPosts: [...liked], commentedPosts: [...commented] };
 }
 
-/** Applies folded events to post_stats in one D1 batch. Throws (and changes nothing) on failure. */
-export async function applyPostEvents(db: Db, folded: FoldedEvents): Promise<void> {
+/** Every post a folded batch touches. */
+export function touchedPosts(folded: FoldedEvents): string[] {
+  return [...new Set([...folded.views.map((v) => v.p), ...folded.likedPosts, ...folded.commentedPosts])];
+}
+
+/**
+ * Applies folded events to post_stats in one D1 batch. Throws (and changes nothing) on failure.
+ * The batch ends by reading the touched posts' live state (one transaction: the state as
+ * applied), which it returns for the caches (liveStatesOf).
+ */
+export async function applyPostEvents(db: Db, folded: FoldedEvents): Promise<D1Result | undefined> {
   const statements: D1PreparedStatement[] = [];
   if (folded.views.length > 0) {
     const batchId = newId();
@@ -77,5 +87,8 @@ export async function applyPostEvents(db: Db, folded: FoldedEvents): Promise<voi
       ),
     );
   }
-  if (statements.length > 0) await runBatch(db, statements);
+  if (statements.length === 0) return undefined;
+  statements.push(liveRowsStatement(db, touchedPosts(folded)));
+  const results = await runBatch(db, statements);
+  return results.at(-1);
 }

@@ -6,7 +6,7 @@ type EventFields<T extends PostEvent["type"]> = Omit<Extract<PostEvent, { type: 
 
 /** A new event of `type` with a fresh unique id. */
 export function postEvent<T extends PostEvent["type"]>(type: T, fields: EventFields<T>): PostEvent {
-  return { type, id: newId(), at: Date.now(), ...fields } as PostEvent;
+  return { type, id: newId(), at: Date.now(), ...fields } as unknown as PostEvent;
 }
 
 /** Sends one event; resolves once the queue has accepted it. */

@@ -18,7 +18,22 @@ export interface StaticPost {
   version: number;
 }
 
-/** What every read takes from D1. */
+/** A post's live part as D1 holds it: the same for every reader. */
+export interface SharedLive {
+  version: number;
+  stats: { likes: number; comments: number; views: number };
+  /** When the consumer last recounted likes (ms): a like row written later is not in `stats.likes` yet. */
+  likesCountedAt: number;
+}
+
+/** The caller's own like of a post, as D1 holds it. */
+export interface ViewerLike {
+  liked: boolean;
+  /** When the caller's like row was written (ms); null when there is none. */
+  likedAt: number | null;
+}
+
+/** The live part of a post as one caller sees it. */
 export interface LiveState {
   version: number;
   stats: { likes: number; comments: number; views: number };
@@ -54,6 +69,13 @@ const likedBy = (viewerId: Viewer) =>
         number | null
       >`EXISTS (SELECT 1 FROM likes WHERE likes.post_id = ${posts.id} AND likes.user_id = ${viewerId})`;
 
+const likedAtBy = (viewerId: Viewer) =>
+  viewerId === undefined
+    ? sql<number | null>`NULL`
+    : sql<
+        number | null
+      >`(SELECT likes.created_at FROM likes WHERE likes.post_id = ${posts.id} AND likes.user_id = ${viewerId})`;
+
 const liveColumns = (viewerId: Viewer) => ({
   id: posts.id,
   version: posts.version,
@@ -62,6 +84,16 @@ const liveColumns = (viewerId: Viewer) => ({
   views: postStats.views,
   likedByMe: likedBy(viewerId),
 });
+
+/** A full row: the static part, the shared live part, the deleted flag and the caller's like time. */
+export interface FullRow {
+  post: StaticPost;
+  live: LiveState;
+  shared: SharedLive;
+  deleted: boolean;
+  /** Undefined for anonymous callers. */
+  viewer: ViewerLike | undefined;
+}
 
 function toLive(row: {
   version: number;
@@ -78,15 +110,28 @@ function toLive(row: {
 }
 
 /** A page or set of live posts (not deleted) matching `where`, newest first, with their live state. */
-export async function queryPosts(
+export function queryPosts(
   db: Db,
   where: SQL | undefined,
   viewerId: string | undefined,
   limit: number,
-): Promise<{ post: StaticPost; live: LiveState }[]> {
+): Promise<FullRow[]> {
+  return queryFullRows(db, and(isNull(posts.deletedAt), where), viewerId, limit);
+}
+
+/** Rows matching `where` (deleted ones too: `deleted` says), newest first. */
+export async function queryFullRows(
+  db: Db,
+  where: SQL | undefined,
+  viewerId: string | undefined,
+  limit: number,
+): Promise<FullRow[]> {
   const rows = await db
     .select({
       ...liveColumns(viewerId),
+      likedAt: likedAtBy(viewerId),
+      likesCountedAt: postStats.likesCountedAt,
+      deleted: sql<number>`${posts.deletedAt} IS NOT NULL`,
       content: posts.content,
       createdAt: posts.createdAt,
       updatedAt: posts.updatedAt,
@@ -98,7 +143,7 @@ export async function queryPosts(
     .from(posts)
     .innerJoin(users, eq(users.id, posts.authorId))
     .innerJoin(postStats, eq(postStats.postId, posts.id))
-    .where(and(isNull(posts.deletedAt), where))
+    .where(where)
     .orderBy(desc(posts.id))
     .limit(limit);
   return rows.map((row) => ({
@@ -112,7 +157,24 @@ export async function queryPosts(
       version: row.version,
     },
     live: toLive(row),
+    shared: {
+      version: row.version,
+      stats: { likes: row.likes, comments: row.comments, views: row.views },
+      likesCountedAt: row.likesCountedAt,
+    },
+    deleted: row.deleted === 1,
+    viewer: viewerId === undefined ? undefined : { liked: row.likedAt !== null, likedAt: row.likedAt },
   }));
+}
+
+/** Rows with these ids, deleted ones too (any order; missing ones are left out). */
+export async function queryFullRowsByIds(db: Db, ids: readonly string[], viewerId: string | undefined) {
+  const chunks = [];
+  for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
+    const chunk = ids.slice(i, i + IDS_PER_QUERY);
+    chunks.push(queryFullRows(db, inArray(posts.id, chunk), viewerId, chunk.length));
+  }
+  return (await Promise.all(chunks)).flat();
 }
 
 /** Live posts with these ids (any order; missing and deleted ones are left out). */
@@ -123,53 +185,6 @@ export async function queryPostsByIds(db: Db, ids: readonly string[], viewerId: 
     chunks.push(queryPosts(db, inArray(posts.id, chunk), viewerId, chunk.length));
   }
   return (await Promise.all(chunks)).flat();
-}
-
-/** The live state of each live post in `ids`; deleted and missing posts are absent. */
-export async function queryLiveStates(
-  db: Db,
-  ids: readonly string[],
-  viewerId: string | undefined,
-): Promise<Map<string, LiveState>> {
-  const out = new Map<string, LiveState>();
-  for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
-    const rows = await db
-      .select(liveColumns(viewerId))
-      .from(posts)
-      .innerJoin(postStats, eq(postStats.postId, posts.id))
-      .where(and(inArray(posts.id, ids.slice(i, i + IDS_PER_QUERY)), isNull(posts.deletedAt)));
-    for (const row of rows) out.set(row.id, toLive(row));
-  }
-  return out;
-}
-
-// One post's live state is read on every GET /v1/posts/:id, so its statements are built once
-// per database client (prepared, with placeholders) instead of once per request.
-const liveStateStatements = new WeakMap<Db, ReturnType<typeof prepareLiveState>>();
-
-function prepareLiveState(db: Db) {
-  const select = (viewer: Viewer) =>
-    db
-      .select(liveColumns(viewer))
-      .from(posts)
-      .innerJoin(postStats, eq(postStats.postId, posts.id))
-      .where(and(eq(posts.id, sql.placeholder("id")), isNull(posts.deletedAt)))
-      .prepare();
-  return { anonymous: select(undefined), viewer: select(sql.placeholder("viewer")) };
-}
-
-/** The live state of one live post; undefined when it is deleted or missing. */
-export async function queryLiveState(db: Db, id: string, viewerId: string | undefined): Promise<LiveState | undefined> {
-  let statements = liveStateStatements.get(db);
-  if (!statements) {
-    statements = prepareLiveState(db);
-    liveStateStatements.set(db, statements);
-  }
-  const row =
-    viewerId === undefined
-      ? await statements.anonymous.get({ id })
-      : await statements.viewer.get({ id, viewer: viewerId });
-  return row ? toLive(row) : undefined;
 }
 
 /** The API shape of a post; image keys become URLs under `origin`. */

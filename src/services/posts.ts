@@ -1,23 +1,20 @@
-// Posts: create (idempotent per Idempotency-Key), read through the KV cache, edit and
-// delete (author only). Writes go to D1 first; the cache entry is dropped afterwards and
-// readers validate entries against the live version, so an edit is never undone.
+// Posts: create (idempotent per Idempotency-Key), read through the caches, edit and delete
+// (author only). Writes go to D1 first, in the request's primary session; this isolate's copies
+// and KV's live state follow at once, and the write's bookmark lets its client read through
+// anywhere else (docs/decisions/0075-edge-read-path.md).
 import { and, eq, isNull, sql } from "drizzle-orm";
 import { posts, postImages, postStats, users } from "../db/schema";
 import { errors } from "../errors";
 import { newId } from "../lib/ids";
 import type { FeedContext } from "./feed-context";
 import { resolveOwnImages } from "./media";
-import {
-  cachePost,
-  evictPost,
-  forgetPost,
-  readCachedPost,
-  recallPost,
-  rememberPost,
-  type CacheOutcome,
-} from "./post-cache";
+import { cachePost, evictPost, forgetPost, rememberPost, type CacheOutcome } from "./post-cache";
+import { publishLive, rememberLive, rememberViewerLike, tombstone, type CachedLive } from "./post-live";
+import { queryPosts, renderPost, type FullRow, type PostView, type StaticPost } from "./post-query";
+import { resolvePosts } from "./post-resolve";
+import { emitPostEvent, postEvent } from "./post-events";
+import { tagStatements } from "./tags";
 import { viewTally } from "./view-tally";
-import { queryLiveState, queryPosts, renderPost, type PostView, type StaticPost } from "./post-query";
 
 export interface NewPost {
   content: string;
@@ -77,6 +74,7 @@ export async function createPost(
         .values({ id, authorId, content: input.content, idempotencyKey, createdAt: now, updatedAt: now }),
       f.db.insert(postStats).values({ postId: id }),
       ...imageRows(f, id, imageKeys),
+      ...tagStatements(f.db, id, input.content, now.getTime(), false),
     ]);
   } catch (err) {
     // Two concurrent creates with one key: the unique index lets one win; the other replays it.
@@ -97,41 +95,49 @@ export async function createPost(
   if (author.followers >= f.config.hotAuthorFollowers) {
     f.defer(cachePost(f.cache, post, f.config.postCacheTtlSeconds), "cache hot author's post");
   }
+  // Mentions become notifications in the EVENTS consumer (decision 0077).
+  await emitPostEvent(f.events, postEvent("post.created", { postId: id }));
   const live = { version: 1, stats: { likes: 0, comments: 0, views: 0 }, likedByMe: false };
+  const { isolateCacheEntries: max, postCacheTtlSeconds: ttl } = f.config;
+  const asOf = f.bookmark();
+  rememberPost(post, ttl, max);
+  rememberLive(id, { version: 1, deleted: false, stats: live.stats, likesCountedAt: 0, asOf }, max);
+  rememberViewerLike(authorId, id, { liked: false, likedAt: null, asOf }, max);
   return { post: renderPost(post, live, f.origin), replayed: false };
 }
 
 /**
- * Reads a post: the live state from D1 and the cached static part from KV, in parallel.
- * A cached copy of another version is a miss; a miss reads D1 and refills KV. Counts a view.
+ * Reads a post through the caches (isolate copy, KV, then D1: src/services/post-resolve.ts).
+ * X-Cache says whether the static part came from a cache. Counts a view.
  */
 export async function viewPost(
   f: FeedContext,
   postId: string,
   viewerId: string | undefined,
 ): Promise<{ post: PostView; cache: CacheOutcome }> {
-  const { postCacheTtlSeconds: ttl, isolateCacheEntries } = f.config;
-  const remembered = recallPost(postId);
-  const [cached, live] = await Promise.all([
-    remembered ?? readCachedPost(f.cache, postId),
-    queryLiveState(f.db, postId, viewerId),
-  ]);
-  if (!live) {
-    forgetPost(postId);
-    throw errors.notFound("post");
-  }
+  const { views, cache } = await resolvePosts(f, [postId], viewerId);
+  const post = views.get(postId);
+  if (!post) throw errors.notFound("post");
   const sending = viewTally.add(f.events, postId, f.config.viewTallyMs);
   if (sending) f.defer(sending, "send post views");
-  if (cached && cached.version === live.version) {
-    if (!remembered) rememberPost(cached, ttl, isolateCacheEntries);
-    return { post: renderPost(cached, live, f.origin), cache: "HIT" };
-  }
-  const [fresh] = await queryPosts(f.db, eq(posts.id, postId), viewerId, 1);
-  if (!fresh) throw errors.notFound("post");
-  f.defer(cachePost(f.cache, fresh.post, ttl), "fill post cache");
-  rememberPost(fresh.post, ttl, isolateCacheEntries);
-  return { post: renderPost(fresh.post, fresh.live, f.origin), cache: "MISS" };
+  return { post, cache };
 }
+
+/** After an edit or delete: this isolate's copies and KV's live state hold the new state at once. */
+function publishChange(f: FeedContext, postId: string, state: CachedLive, post: StaticPost | undefined): void {
+  const { isolateCacheEntries: max, postCacheTtlSeconds: ttl } = f.config;
+  rememberLive(postId, state, max);
+  if (post) {
+    rememberPost(post, ttl, max);
+    f.defer(cachePost(f.cache, post, ttl), "cache edited post");
+  } else {
+    forgetPost(postId);
+    f.defer(evictPost(f.cache, postId), "evict deleted post");
+  }
+  f.defer(publishLive(f.cache, new Map([[postId, state]])), "publish post live state");
+}
+
+const liveOf = (row: FullRow, asOf: string | null): CachedLive => ({ ...row.shared, deleted: false, asOf });
 
 /** The live post `postId` if `userId` wrote it: 404 when missing or deleted, 403 for anyone else. */
 async function requireOwnPost(f: FeedContext, postId: string, userId: string): Promise<void> {
@@ -171,11 +177,14 @@ export async function updatePost(
     ...(imageKeys === undefined
       ? []
       : [f.db.delete(postImages).where(eq(postImages.postId, postId)), ...imageRows(f, postId, imageKeys)]),
+    ...(patch.content === undefined ? [] : tagStatements(f.db, postId, patch.content, Date.now(), true)),
   ]);
-  forgetPost(postId);
-  f.defer(evictPost(f.cache, postId), "evict edited post");
   const [fresh] = await queryPosts(f.db, eq(posts.id, postId), userId, 1);
-  if (!fresh) throw errors.notFound("post");
+  if (!fresh) {
+    forgetPost(postId);
+    throw errors.notFound("post");
+  }
+  publishChange(f, postId, liveOf(fresh, f.bookmark()), fresh.post);
   return renderPost(fresh.post, fresh.live, f.origin);
 }
 
@@ -183,10 +192,10 @@ export async function updatePost(
 export async function deletePost(f: FeedContext, userId: string, postId: string): Promise<void> {
   await requireOwnPost(f, postId, userId);
   const now = new Date();
-  await f.db
+  const [gone] = await f.db
     .update(posts)
     .set({ deletedAt: now, updatedAt: now, version: sql`${posts.version} + 1` })
-    .where(ownLivePost(postId, userId));
-  forgetPost(postId);
-  f.defer(evictPost(f.cache, postId), "evict deleted post");
+    .where(ownLivePost(postId, userId))
+    .returning({ version: posts.version });
+  publishChange(f, postId, tombstone(f.bookmark(), gone?.version ?? 0), undefined);
 }

@@ -220,21 +220,79 @@ describe("Plaza in the browser", () => {
 
     await ben.goto("/#/feed");
     const benPost = ben.locator("article.post", { hasText: text });
+    // Others see a new post within POST_LIVE_TTL_MS (feed pages are cached per isolate: decision 0075).
+    await expect
+      .poll(
+        async () => {
+          if ((await benPost.count()) === 0) await ben.reload();
+          return benPost.count();
+        },
+        { timeout: 15_000, interval: 1_000 },
+      )
+      .toBe(1);
     const like = benPost.getByRole("button", { name: /^Like/ });
     await like.click();
     await benPost.getByRole("button", { name: "Unlike (1 likes)" }).waitFor();
     expect(await benPost.locator(".like").getAttribute("aria-pressed")).toBe("true");
     await shot(ben, "07-post-liked");
-    // The author sees the count once the counters catch up (API.md: within 10 s).
+    // The author's open page shows the count as it changes, without a reload (GET /v1/feed/live):
+    // the counters catch up within the batch delay (at most 5 s) plus POST_LIVE_TTL_MS.
+    await expect.poll(() => annPost.locator(".like .count").textContent(), { timeout: 15_000 }).toBe("1");
+  });
+
+  it("the author's bell counts the like; the list says who, and opening it clears the count", async () => {
+    const badge = ann.locator("[data-unread-notifications]");
     await expect
       .poll(
         async () => {
-          await ann.reload();
-          return annPost.locator(".like .count").textContent({ timeout: 10_000 });
+          if ((await badge.count()) === 0) await ann.reload();
+          return badge.count();
         },
-        { timeout: 30_000, interval: 1_000 },
+        { timeout: 30_000, interval: 2_000 },
       )
-      .toBe("1");
+      .toBe(1);
+    await expect.poll(() => ann.title()).toMatch(/^\(\d+\) Plaza$/);
+    await ann.getByRole("link", { name: /Notifications/ }).click();
+    await ann
+      .getByRole("list", { name: "Notifications" })
+      .getByText(`${names.ben.toUpperCase()} liked your post`)
+      .waitFor();
+    await expect.poll(() => badge.count(), { timeout: 10_000 }).toBe(0);
+    expect(await ann.title()).toBe("Plaza");
+    await shot(ann, "08-notifications");
+  });
+
+  it("a #tag is a link to the tag's posts, and the search box finds a post by its words", async () => {
+    const word = `kumquat${tag}`;
+    await ann.goto("/#/feed");
+    await ann.getByRole("textbox", { name: "What's happening?" }).fill(`Fresh ${word} today #fruit${tag}`);
+    await ann.getByRole("button", { name: "Post" }).click();
+    const post = ann.locator("article.post", { hasText: word });
+    await post.getByRole("link", { name: `#fruit${tag}` }).click();
+    await ann.getByRole("heading", { name: `#fruit${tag}` }).waitFor();
+    await ann.locator("article.post", { hasText: word }).waitFor();
+
+    await ann.getByRole("searchbox", { name: "Search posts" }).fill(word);
+    await ann.getByRole("searchbox", { name: "Search posts" }).press("Enter");
+    await ann.getByRole("heading", { name: `Search: ${word}` }).waitFor();
+    await ann.locator(".hit mark", { hasText: word }).waitFor();
+    await shot(ann, "09-search");
+  });
+
+  it("a reader's feed offers others' new posts in a bar instead of inserting them", async () => {
+    await ben.goto("/#/feed");
+    await ben.locator("article.post").first().waitFor();
+    const text = `Breaking news from ${names.ann}`;
+    await ann.goto("/#/feed");
+    await ann.getByRole("textbox", { name: "What's happening?" }).fill(text);
+    await ann.getByRole("button", { name: "Post" }).click();
+    await ann.locator("article.post", { hasText: text }).waitFor();
+    const bar = ben.getByRole("button", { name: /^\d+ new posts?$/ });
+    await bar.waitFor({ timeout: 30_000 });
+    expect(await ben.locator("article.post", { hasText: text }).count()).toBe(0);
+    await bar.click();
+    await ben.locator("article.post", { hasText: text }).waitFor();
+    expect(await bar.count()).toBe(0);
   });
 
   it("an llm.chat task streams its output, and a long one can be canceled", async () => {

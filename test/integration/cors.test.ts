@@ -17,7 +17,9 @@ describe("CORS", () => {
     expect(answers.map((res) => res.status)).toEqual([200, 401, 404]);
     for (const res of answers) {
       expect(res.headers.get("Access-Control-Allow-Origin")).toBe(ALLOWED);
-      expect(res.headers.get("Access-Control-Expose-Headers")).toBe("X-Request-Id,Retry-After,X-Cache");
+      expect(res.headers.get("Access-Control-Expose-Headers")).toBe(
+        "X-Request-Id,Retry-After,X-Cache,Plaza-Bookmark,Plaza-D1-Queries",
+      );
       expect(res.headers.get("Vary")).toContain("Origin");
       // The other middleware's headers survive on the same answer.
       expect(res.headers.get("X-Request-Id")).toBeTruthy();
@@ -58,7 +60,7 @@ describe("CORS", () => {
     expect(res.headers.get("Access-Control-Allow-Origin")).toBe(ALLOWED);
     expect(res.headers.get("Access-Control-Allow-Methods")).toBe("GET,POST,PATCH,DELETE,OPTIONS");
     expect(res.headers.get("Access-Control-Allow-Headers")).toBe(
-      "Authorization,Content-Type,Idempotency-Key,X-Request-Id",
+      "Authorization,Content-Type,Idempotency-Key,X-Request-Id,Plaza-Bookmark",
     );
     expect(res.headers.get("Access-Control-Max-Age")).toBe("600");
     const refused = await call("/v1/posts", {

@@ -66,3 +66,18 @@ export async function uploadImage(
   expect(res.status, await res.clone().text()).toBe(201);
   return (await json<{ url: string }>(res)).url;
 }
+
+/**
+ * Makes the next requests run as in a fresh isolate at the same location: this isolate's
+ * copies of posts, live states, callers' likes and feed pages are forgotten (KV stays).
+ */
+export async function freshIsolate(): Promise<void> {
+  const [{ forgetAllPosts }, { forgetIsolateLiveCopies }, { forgetPageCopies }] = await Promise.all([
+    import("../../src/services/post-cache"),
+    import("../../src/services/post-live"),
+    import("../../src/services/feed"),
+  ]);
+  forgetAllPosts();
+  forgetIsolateLiveCopies();
+  forgetPageCopies();
+}

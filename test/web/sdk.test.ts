@@ -107,6 +107,43 @@ describe("SDK against npm start", () => {
     expect((await client.me())?.id).toBeDefined();
   });
 
+  it("keeps the newest Plaza-Bookmark and sends it back: a liker reads its own like at once", async () => {
+    const sent: (string | null)[] = [];
+    const recording: typeof fetch = (input, init) => {
+      if (input instanceof Request && input.url.includes("/v1/posts/")) sent.push(input.headers.get("Plaza-Bookmark"));
+      return fetch(input, init);
+    };
+    const [author, liker] = await Promise.all([signUp(plaza.url), signUp(plaza.url, recording)]);
+    const post = await unwrap(author.api.POST("/v1/posts", { body: { content: "bookmarked" } }));
+    expect(author.bookmarks.current).toMatch(/^[0-9a-f-]+$/);
+    const path = { params: { path: { id: post.id } } };
+    await unwrap(liker.api.GET("/v1/posts/{id}", path)); // warm the caches without the like
+    await unwrap(liker.api.POST("/v1/posts/{id}/like", path));
+    const afterLike = liker.bookmarks.current;
+    expect(afterLike).not.toBeNull();
+    const seen = await unwrap(liker.api.GET("/v1/posts/{id}", path));
+    expect(seen).toMatchObject({ likedByMe: true, stats: { likes: 1 } });
+    expect(sent.at(-1)).toBe(afterLike);
+    expect(liker.bookmarks.current! >= afterLike!).toBe(true);
+  });
+
+  it("a PostWatcher gets a watched post's counters at once and again when they change", async () => {
+    const [author, liker] = await Promise.all([signUp(plaza.url), signUp(plaza.url)]);
+    const post = await unwrap(author.api.POST("/v1/posts", { body: { content: "watch me" } }));
+    const watcher = author.watchPosts();
+    const seen: number[] = [];
+    watcher.on("stats", (id, stats) => id === post.id && seen.push(stats.likes));
+    watcher.watch([post.id]);
+    try {
+      await until(() => seen.length > 0, "the first counters");
+      expect(seen[0]).toBe(0);
+      await unwrap(liker.api.POST("/v1/posts/{id}/like", { params: { path: { id: post.id } } }));
+      await until(() => seen.includes(1), "the like to arrive live", 15_000);
+    } finally {
+      watcher.close();
+    }
+  });
+
   it("on 401 refreshes once and retries; when the session is gone it signs out", async () => {
     const client = await signUp(plaza.url);
     const tokens = client.session.tokens!;

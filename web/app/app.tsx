@@ -3,8 +3,10 @@
 import { useEffect, useState } from "preact/hooks";
 import { describeError } from "../sdk";
 import { AuthScreen } from "./auth";
+import { SearchBox, SearchScreen, TagScreen } from "./discovery";
 import { FeedScreen } from "./feed";
 import { client, connection, me, rooms, startSession, stopSession } from "./live";
+import { NotificationBell, NotificationsScreen, startNotifications, stopNotifications } from "./notifications";
 import { ProfileScreen } from "./profile";
 import { RoomScreen } from "./room";
 import { RoomsScreen } from "./rooms";
@@ -24,6 +26,7 @@ export function App() {
     const offIn = client.on("signedIn", () => setSignedIn(true));
     const offOut = client.on("signedOut", () => {
       stopSession();
+      stopNotifications();
       setSignedIn(false);
       setNotice("You are signed out. Sign in again to continue.");
     });
@@ -38,6 +41,7 @@ export function App() {
     setNotice(null);
     setStartError(null);
     startSession().catch((err: unknown) => setStartError(describeError(err)));
+    startNotifications();
   }, [signedIn]);
 
   if (!signedIn) return <AuthScreen mode={route.name === "signup" ? "signup" : "login"} notice={notice} />;
@@ -97,7 +101,9 @@ function Header({ route }: { route: Route }) {
         <a href={href({ name: "tasks" })} aria-current={current(["tasks", "task"])}>
           Tasks
         </a>
+        <NotificationBell current={route.name === "notifications"} />
       </nav>
+      <SearchBox />
       <div class="me row">
         <ConnectionBadge state={state} />
         <a href={href({ name: "user", id: user!.id })} class="muted">
@@ -131,6 +137,12 @@ function Screen({ route }: { route: Route }) {
       return <ProfileScreen userId={route.id} me={user} />;
     case "feed":
       return <FeedScreen tab={route.tab} />;
+    case "notifications":
+      return <NotificationsScreen />;
+    case "tag":
+      return <TagScreen tag={route.tag} />;
+    case "search":
+      return <SearchScreen q={route.q} />;
     default:
       return <FeedScreen tab="newest" />;
   }

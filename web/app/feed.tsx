@@ -1,7 +1,9 @@
 // The feed: newest, following and hot tabs, a composer with image upload, infinite scroll.
 import { useEffect, useRef, useState } from "preact/hooks";
-import { type Post, unwrap } from "../sdk";
+import { type Post, type PostStats, unwrap } from "../sdk";
 import { client, me } from "./live";
+import { TrendingTags } from "./discovery";
+import { useNewPosts } from "./new-posts";
 import { PostCard } from "./post-card";
 import { href } from "./router";
 import { useStore } from "./store";
@@ -36,6 +38,8 @@ export function FeedScreen({ tab }: { tab: Tab }) {
   const generation = useRef(0);
   const sentinel = useRef<HTMLDivElement>(null);
   const user = useStore(me);
+  const live = useLiveStats(posts);
+  const fresh = useNewPosts(tab === "hot" ? null : tab, posts[0]?.id);
 
   const more = async (reset = false) => {
     if (loading && !reset) return;
@@ -82,10 +86,20 @@ export function FeedScreen({ tab }: { tab: Tab }) {
         ))}
       </nav>
       {user && <Composer onPosted={(p) => setPosts((old) => [p, ...old])} />}
+      <TrendingTags />
+      {fresh.length > 0 && (
+        <button
+          type="button"
+          class="new-posts"
+          onClick={() => setPosts((old) => [...fresh, ...old.filter((o) => !fresh.some((f) => f.id === o.id))])}
+        >
+          {fresh.length === 1 ? "1 new post" : `${fresh.length} new posts`}
+        </button>
+      )}
       {tab === "hot" && <p class="muted">The hot list is scored every few minutes from likes, comments and views.</p>}
       <div class="posts" aria-busy={loading}>
         {posts.map((p) => (
-          <PostCard key={p.id} post={p} />
+          <PostCard key={p.id} post={p} live={live.get(p.id)} />
         ))}
       </div>
       <ErrorMessage error={error} />
@@ -104,6 +118,24 @@ export function FeedScreen({ tab }: { tab: Tab }) {
       {done && posts.length === 0 && !loading && <p class="muted">No posts here yet.</p>}
     </main>
   );
+}
+
+/** Live counters of the first 50 posts shown (GET /v1/feed/live through the SDK's PostWatcher). */
+function useLiveStats(posts: Post[]): Map<string, PostStats> {
+  const [stats, setStats] = useState<Map<string, PostStats>>(new Map());
+  const watcher = useRef<ReturnType<typeof client.watchPosts> | null>(null);
+  useEffect(() => {
+    const w = client.watchPosts();
+    watcher.current = w;
+    const off = w.on("stats", (id, s) => setStats((old) => new Map(old).set(id, s)));
+    return () => {
+      off();
+      w.close();
+      watcher.current = null;
+    };
+  }, []);
+  useEffect(() => watcher.current?.watch(posts.map((p) => p.id)), [posts]);
+  return stats;
 }
 
 /** Write a post, optionally with images (uploaded first, then referenced by URL). */

@@ -1,14 +1,18 @@
 // One post: author, text, images, like (with its count), and comments on demand.
 import { useEffect, useState } from "preact/hooks";
-import { type Comment, type Post, unwrap } from "../sdk";
+import { type Comment, type Post, type PostStats, unwrap } from "../sdk";
+import { PostText } from "./post-text";
 import { client, me } from "./live";
 import { href } from "./router";
 import { useStore } from "./store";
 import { ErrorMessage, TimeAgo } from "./ui";
 
-/** A post in a feed. */
-export function PostCard({ post: initial }: { post: Post }) {
+/** A post in a feed; `live` counters (from the feed's live stream) replace the shown ones as they change. */
+export function PostCard({ post: initial, live }: { post: Post; live?: PostStats | undefined }) {
   const [post, setPost] = useState(initial);
+  useEffect(() => {
+    if (live) setPost((p) => ({ ...p, stats: live }));
+  }, [live]);
   const [error, setError] = useState<unknown>(null);
   const [showComments, setShowComments] = useState(false);
   const user = useStore(me);
@@ -36,7 +40,9 @@ export function PostCard({ post: initial }: { post: Post }) {
         </a>
         <TimeAgo iso={post.createdAt} />
       </header>
-      <p class="post-body">{post.content}</p>
+      <p class="post-body">
+        <PostText text={post.content} />
+      </p>
       {post.images.length > 0 && (
         <div class="images">
           {post.images.map((src, i) => (

@@ -9,7 +9,10 @@ export type Route =
   | { name: "room"; id: string }
   | { name: "tasks" }
   | { name: "task"; id: string }
-  | { name: "user"; id: string };
+  | { name: "user"; id: string }
+  | { name: "notifications" }
+  | { name: "tag"; tag: string }
+  | { name: "search"; q: string };
 
 /** Parses a location hash into a route (unknown hashes go to the feed). */
 export function parseRoute(hash: string): Route {
@@ -28,6 +31,12 @@ export function parseRoute(hash: string): Route {
       return arg ? { name: "user", id: arg } : { name: "feed", tab: "newest" };
     case "feed":
       return { name: "feed", tab: arg === "following" || arg === "hot" ? arg : "newest" };
+    case "notifications":
+      return { name: "notifications" };
+    case "tags":
+      return arg ? { name: "tag", tag: arg } : { name: "feed", tab: "newest" };
+    case "search":
+      return arg ? { name: "search", q: arg } : { name: "feed", tab: "newest" };
     default:
       return { name: "feed", tab: "newest" };
   }
@@ -44,6 +53,10 @@ export function href(route: Route): string {
       return `#/tasks/${encodeURIComponent(route.id)}`;
     case "user":
       return `#/users/${encodeURIComponent(route.id)}`;
+    case "tag":
+      return `#/tags/${encodeURIComponent(route.tag)}`;
+    case "search":
+      return `#/search/${encodeURIComponent(route.q)}`;
     default:
       return `#/${route.name}`;
   }

@@ -755,7 +755,10 @@ export interface paths {
                     cursor?: string;
                     limit?: number;
                 };
-                header?: never;
+                header?: {
+                    /** @description The newest Plaza-Bookmark this client got (answers carry one): reads at least as new as it (read-your-writes) */
+                    "plaza-bookmark"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -812,7 +815,10 @@ export interface paths {
                     cursor?: string;
                     limit?: number;
                 };
-                header?: never;
+                header?: {
+                    /** @description The newest Plaza-Bookmark this client got (answers carry one): reads at least as new as it (read-your-writes) */
+                    "plaza-bookmark"?: string;
+                };
                 path?: never;
                 cookie?: never;
             };
@@ -879,6 +885,63 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["HotList"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/feed/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Server-Sent Events: the counters of the posts you show (?ids=, at most 50), at once and then on each change, at most once a second per post */
+        get: {
+            parameters: {
+                query: {
+                    /** @description 1-50 post ids, comma-separated */
+                    ids: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description text/event-stream; each `data:` line is a LivePostFrame. The stream ends after 5 minutes. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": components["schemas"]["LivePostFrame"];
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
                 /** @description Missing or invalid credentials (unauthorized) */
@@ -1101,6 +1164,137 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My notifications, grouped ("alice and 12 others liked your post"), newest first, with the unread count */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of notifications */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotificationPage"];
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/notifications/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark my notifications up to a time read */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description Marks every notification whose latestAt <= upTo read
+                         * @example 2026-11-22T09:30:00.000Z
+                         */
+                        upTo: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The unread count left */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NotificationUnread"];
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported Content-Type (unsupported_media_type) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/posts": {
         parameters: {
             query?: never;
@@ -1218,7 +1412,10 @@ export interface paths {
         get: {
             parameters: {
                 query?: never;
-                header?: never;
+                header?: {
+                    /** @description The newest Plaza-Bookmark this client got (answers carry one): reads at least as new as it (read-your-writes) */
+                    "plaza-bookmark"?: string;
+                };
                 path: {
                     id: string;
                 };
@@ -1449,7 +1646,10 @@ export interface paths {
                     cursor?: string;
                     limit?: number;
                 };
-                header?: never;
+                header?: {
+                    /** @description The newest Plaza-Bookmark this client got (answers carry one): reads at least as new as it (read-your-writes) */
+                    "plaza-bookmark"?: string;
+                };
                 path: {
                     id: string;
                 };
@@ -3268,6 +3468,177 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/search/posts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Full-text search of live posts: every word must match (the last one as a prefix), best first */
+        get: {
+            parameters: {
+                query: {
+                    cursor?: string;
+                    limit?: number;
+                    q: string;
+                };
+                header?: {
+                    /** @description The newest Plaza-Bookmark this client got (answers carry one): reads at least as new as it (read-your-writes) */
+                    "plaza-bookmark"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Matching posts with snippets */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PostSearchResult"];
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tags/{tag}/posts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Posts with #tag, newest first (the tag is compared lowercase) */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: {
+                    /** @description The newest Plaza-Bookmark this client got (answers carry one): reads at least as new as it (read-your-writes) */
+                    "plaza-bookmark"?: string;
+                };
+                path: {
+                    tag: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of posts */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Post"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tags/trending": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tags used most in the last day, recent uses weighing more (scored by the cron every 5 minutes) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Trending tags, best first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TrendingTags"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/task-types": {
         parameters: {
             query?: never;
@@ -4312,7 +4683,10 @@ export interface paths {
                     cursor?: string;
                     limit?: number;
                 };
-                header?: never;
+                header?: {
+                    /** @description The newest Plaza-Bookmark this client got (answers carry one): reads at least as new as it (read-your-writes) */
+                    "plaza-bookmark"?: string;
+                };
                 path: {
                     id: string;
                 };
@@ -4556,6 +4930,17 @@ export interface components {
             /** @description The stored count with the caller's own change in it (others' within seconds) */
             likes: number;
         };
+        /** @description One `data:` line of the stream: a post's counters changed */
+        LivePostFrame: {
+            /**
+             * Format: uuid
+             * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+             */
+            id: string;
+            stats: components["schemas"]["PostStats"];
+            /** @enum {string} */
+            type: "post";
+        };
         LoginBody: {
             deviceId?: string;
             password: string;
@@ -4621,6 +5006,47 @@ export interface components {
             /** @description Messages from others after my read cursor (not deleted); exact, from my inbox */
             unread: number;
         };
+        Notification: {
+            /** @description Up to 3 people, most recent first */
+            actors: {
+                displayName: string;
+                /**
+                 * Format: uuid
+                 * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+                 */
+                id: string;
+                username: string;
+            }[];
+            /** @description How many people in all ("alice and 12 others": 13) */
+            count: number;
+            /**
+             * Format: uuid
+             * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+             */
+            id: string;
+            /** @enum {string} */
+            kind: "like" | "comment" | "follow" | "mention";
+            /**
+             * Format: date-time
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            latestAt: string;
+            read: boolean;
+            /**
+             * Format: uuid
+             * @description The post (like, comment, mention) or you (follow)
+             * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+             */
+            subject: string;
+        };
+        NotificationPage: {
+            items: components["schemas"]["Notification"][];
+            nextCursor: string | null;
+            unread: number;
+        };
+        NotificationUnread: {
+            unread: number;
+        };
         Post: {
             author: components["schemas"]["Author"];
             content: string;
@@ -4646,6 +5072,17 @@ export interface components {
         };
         PostPage: {
             items: components["schemas"]["Post"][];
+            nextCursor: string | null;
+        };
+        PostSearchResult: {
+            items: {
+                post: components["schemas"]["Post"];
+                /** @description The text around the match, in parts; `match` parts are what was searched for */
+                snippet: {
+                    match: boolean;
+                    text: string;
+                }[];
+            }[];
             nextCursor: string | null;
         };
         /** @description Eventually consistent; converges to the exact counts within seconds */
@@ -4825,6 +5262,20 @@ export interface components {
              */
             expiresIn: number;
             refreshToken: string;
+        };
+        TrendingTags: {
+            items: {
+                /** @description Posts of the last day with the tag */
+                posts: number;
+                /** @description Recent uses, each weighted down by age like the hot list */
+                score: number;
+                tag: string;
+            }[];
+            /**
+             * Format: date-time
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            refreshedAt: string;
         };
         UpdatePostBody: {
             /** @example Hello, Plaza! */

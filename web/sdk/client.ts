@@ -3,8 +3,10 @@
 import type { paths } from "./api.gen";
 import { Emitter } from "./emitter";
 import type { User } from "./frames";
+import { BookmarkKeeper, bookmarkedFetch } from "./bookmark";
 import { authedFetch, createApi, type PlazaApi, unwrap } from "./http";
 import { InboxConnection } from "./inbox-connection";
+import { PostWatcher } from "./post-watch";
 import { networkError, toPlazaError } from "./problem";
 import { RoomConnection } from "./room-connection";
 import { memoryTokenStore, Session, type TokenStore } from "./session";
@@ -36,6 +38,8 @@ export class PlazaClient extends Emitter<ClientHandlers> {
   /** The typed HTTP API (openapi-fetch); wrap calls in `unwrap()` to get data or a PlazaError. */
   readonly api: PlazaApi;
   readonly baseUrl: string;
+  /** The newest Plaza-Bookmark this client got; sent with every request (read-your-writes). */
+  readonly bookmarks = new BookmarkKeeper();
   private readonly fetchFn: (request: Request) => Promise<Response>;
   private readonly WebSocketImpl: typeof WebSocket | undefined;
   private wasSignedIn: boolean;
@@ -45,7 +49,7 @@ export class PlazaClient extends Emitter<ClientHandlers> {
     this.baseUrl = options.baseUrl.replace(/\/$/, "");
     const rawFetch = options.fetch ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
     this.session = new Session(this.baseUrl, options.tokenStore ?? memoryTokenStore(), rawFetch);
-    this.fetchFn = authedFetch(this.session, rawFetch);
+    this.fetchFn = bookmarkedFetch(this.bookmarks, this.baseUrl, authedFetch(this.session, rawFetch));
     this.api = createApi(this.baseUrl, this.fetchFn);
     this.WebSocketImpl = options.WebSocket;
     this.wasSignedIn = this.session.signedIn;
@@ -55,6 +59,11 @@ export class PlazaClient extends Emitter<ClientHandlers> {
       this.wasSignedIn = now;
       this.emit(now ? "signedIn" : "signedOut");
     });
+  }
+
+  /** A watcher of live post counters (GET /v1/feed/live); `watch(ids)` then listen to `stats`. */
+  watchPosts(): PostWatcher {
+    return new PostWatcher(this.baseUrl, this.fetchFn);
   }
 
   get signedIn(): boolean {
