@@ -5,6 +5,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { devVar } from "../../scripts/lib/operator.ts";
 import { type RunningServer, root, startServer } from "./support/serve.ts";
 
 /** Runs `npm run plaza -- <args>` (the script itself, on this Node) against `url`. */
@@ -60,5 +61,22 @@ describe("operations on npm start", () => {
     expect(dead.code).toBe(1);
     const help = await plaza(["help"], server.url);
     expect(help.out).toMatch(/cron +run a cron now/);
+  });
+
+  it("serves /metrics to the operator: the whole server's requests, crons and queues in one scrape", async () => {
+    // The server reads its secrets from .dev.vars (npm start writes it); this process has test secrets in its env.
+    const token = devVar("BACKEND_TOKEN");
+    expect(token, "npm start writes BACKEND_TOKEN to .dev.vars").toBeTruthy();
+    expect((await fetch(`${server.url}/metrics`)).status).toBe(401);
+    for (let i = 0; i < 5; i++) await (await fetch(`${server.url}/healthz`)).body?.cancel();
+    const res = await fetch(`${server.url}/metrics`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    const healthz = text.match(/^plaza_http_requests_total\{method="GET",route="\/healthz",status="200"\} (\d+)$/m);
+    expect(Number(healthz?.[1])).toBeGreaterThanOrEqual(5);
+    // The crons run by hand above were counted by the same isolate that answers the scrape.
+    expect(text).toMatch(/^plaza_cron_sweeps_total\{sweep="sessions",outcome="ok"\} [1-9]\d*$/m);
+    expect(text).toMatch(/^plaza_queue_backlog\{queue="plaza-events"\} \d+$/m);
+    expect(text).toMatch(/^plaza_backend_capacity\{backend="local-llm"\} 8$/m);
   });
 });
