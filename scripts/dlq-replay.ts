@@ -3,10 +3,8 @@
 // operator route POST /v1/admin/dead-letters/replay. The operator token is BACKEND_TOKEN from
 // the environment or from .dev.vars (written by npm start); the URL is PLAZA_URL or the local
 // server (PLAZA_PORT, default 8787). Works against npm start and a deployed Worker alike.
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { parseArgs } from "node:util";
-import { root } from "./lib/paths.ts";
+import { operatorToken, plazaUrl } from "./lib/operator.ts";
 
 const { values } = parseArgs({
   options: {
@@ -21,24 +19,12 @@ if (queue !== "plaza-events-dlq" && queue !== "plaza-tasks-dlq") {
   process.exit(2);
 }
 
-function devVar(name: string): string | undefined {
-  const file = path.join(root, ".dev.vars");
-  if (!existsSync(file)) return undefined;
-  const line = readFileSync(file, "utf8")
-    .split("\n")
-    .find((l) => l.startsWith(`${name}=`));
-  return line?.slice(name.length + 1).replace(/^"(.*)"$/, "$1");
-}
-
-const token = process.env.BACKEND_TOKEN ?? devVar("BACKEND_TOKEN");
+const token = operatorToken();
 if (!token) {
   console.error("BACKEND_TOKEN is not set and .dev.vars has none (run npm start once, or export it).");
   process.exit(2);
 }
-const base = (values.url ?? process.env.PLAZA_URL ?? `http://127.0.0.1:${process.env.PLAZA_PORT ?? "8787"}`).replace(
-  /\/+$/,
-  "",
-);
+const base = plazaUrl(values.url);
 const max = Number(values.max);
 
 let total = 0;

@@ -14,6 +14,7 @@ import { requestContext } from "./middleware/context";
 import { authRoutes } from "./routes/auth";
 import { feedRoutes } from "./routes/feed";
 import { healthRoutes } from "./routes/health";
+import { metricsRoutes } from "./routes/metrics";
 import { imRoutes } from "./routes/im";
 import { inboxRoutes } from "./routes/inbox";
 import { roomRoutes } from "./routes/rooms";
@@ -54,6 +55,7 @@ function buildApp() {
 
   const routes = app
     .route("/", healthRoutes)
+    .route("/", metricsRoutes)
     .route("/v1/auth", authRoutes)
     .route("/v1", userRoutes)
     .route("/v1/inbox", inboxRoutes)

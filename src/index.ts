@@ -3,6 +3,7 @@
 import { app } from "./app";
 import { runScheduled } from "./cron";
 import { inFlight, refuseWhileDraining } from "./lifecycle/in-flight";
+import { bindMetrics } from "./metrics";
 import { consumeQueue } from "./queues";
 
 // Production objects.
@@ -20,8 +21,15 @@ export { BenchPartyRoom } from "../durable/bench/party-room";
 // Every handler run is counted, so a stopping local server can wait for running work.
 export default {
   fetch(request, env, ctx) {
+    bindMetrics(env);
     return refuseWhileDraining() ?? inFlight(() => app.fetch(request, env, ctx));
   },
-  queue: (batch, env, ctx) => inFlight(() => consumeQueue(batch, env, ctx)),
-  scheduled: (controller, env, ctx) => inFlight(() => runScheduled(controller, env, ctx)),
+  queue(batch, env, ctx) {
+    bindMetrics(env);
+    return inFlight(() => consumeQueue(batch, env, ctx));
+  },
+  scheduled(controller, env, ctx) {
+    bindMetrics(env);
+    return inFlight(() => runScheduled(controller, env, ctx));
+  },
 } satisfies ExportedHandler<Env>;

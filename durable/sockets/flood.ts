@@ -1,6 +1,7 @@
 // What a socket hears when it sends too much: an error frame naming when to try again, and
 // past a second burst owed, a close with 4029 whose reason carries the same `retryAfter`.
 import { CloseCode } from "../../src/protocol/identity";
+import { count } from "../../src/metrics";
 import { errorFrame } from "../../src/protocol/protocol";
 import { closeSocket, sendFrame } from "./connection";
 import type { RateVerdict, SendBucket } from "./rate";
@@ -16,6 +17,7 @@ export function refuseFlood(
   now: number,
   clientMsgId?: string,
 ): void {
+  count("plaza_rate_limited_total", { surface: "socket", where: verdict });
   const retryAfter = Math.max(1, bucket.retryAfterSeconds(now));
   const extra = clientMsgId === undefined ? { retryAfter } : { clientMsgId, retryAfter };
   sendFrame(ws, errorFrame("rate_limited", `Too many frames; retry after ${retryAfter} s.`, extra));

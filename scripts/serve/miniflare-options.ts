@@ -5,6 +5,7 @@ import path from "node:path";
 import { convertV4MiniflareOptions, type MiniflareOptions } from "miniflare";
 import { root } from "../lib/paths.ts";
 import type { LogLevel, ServeLog } from "./log.ts";
+import { cronTriggerWorker } from "./cron-trigger.ts";
 import { derivedVars } from "./local-urls.ts";
 import { MiniflareLogAdapter } from "./miniflare-log.ts";
 import type { RateLimitSetting, ServeOptions } from "./options.ts";
@@ -86,6 +87,11 @@ export function buildMiniflareOptions(
           [CONTROL_BINDING]: { name: config.name, entrypoint: "ServeControl" },
         },
       },
+      // /cdn-cgi/handler/scheduled?cron=... (cron-trigger.ts).
+      cronTriggerWorker(
+        config.name,
+        typeof worker.compatibilityDate === "string" ? worker.compatibilityDate : undefined,
+      ),
     ],
   });
 }

@@ -3,6 +3,7 @@
 import { loadConfig } from "../config";
 import { createDb } from "../db/client";
 import { createLogger, describeError } from "../lib/log";
+import { count } from "../metrics";
 import { reconcileCounters } from "./counters";
 import { sweepFeedRetention } from "./feed-retention";
 import { sweepHotList } from "./hot-list";
@@ -26,8 +27,11 @@ export async function runScheduled(controller: ScheduledController, env: Env, _c
     try {
       const outcome = await run();
       log.info("cron sweep done", { sweep: name, ...outcome });
+      count("plaza_cron_sweeps_total", { sweep: name, outcome: "ok" });
     } catch (err) {
       log.error("cron sweep failed", { sweep: name, ...describeError(err) });
+      count("plaza_cron_sweeps_total", { sweep: name, outcome: "failed" });
     }
   }
+  count("plaza_cron_runs_total", { cron: controller.cron, outcome: "ok" });
 }

@@ -6,6 +6,7 @@ import { createDb } from "../db/client";
 import { countingD1, withQueryCount } from "../db/query-count";
 import type { AppEnv } from "../env";
 import { createLogger } from "../lib/log";
+import { recordHttp } from "../metrics/http";
 
 /** Sets `config`, `log` and `db` for the rest of the chain and logs the request outcome. */
 export function requestContext() {
@@ -26,6 +27,7 @@ export function requestContext() {
       }
     });
     const status = c.res.status;
+    recordHttp(c, status, Date.now() - started);
     const auth = c.get("auth");
     // Paths only: query strings can carry cursors and are not needed to debug a request.
     log[status >= 500 ? "error" : "info"]("request", {

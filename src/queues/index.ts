@@ -2,6 +2,7 @@
 import { loadConfig } from "../config";
 import { createDb } from "../db/client";
 import { createLogger } from "../lib/log";
+import { recordBatch } from "../metrics/queues";
 import { recordDeadLetters } from "./dead-letter";
 import { consumeEvents } from "./events";
 import { consumeTasks, failDeadTasks } from "./tasks";
@@ -20,6 +21,7 @@ export const QueueName = {
 export async function consumeQueue(batch: MessageBatch<unknown>, env: Env, _ctx: ExecutionContext): Promise<void> {
   const log = createLogger(loadConfig(env).logLevel, { queue: batch.queue, batchSize: batch.messages.length });
   const db = createDb(env.DB);
+  recordBatch(batch);
   switch (batch.queue) {
     case QueueName.events:
       return consumeEvents(batch, { env, db, log });

@@ -4,6 +4,7 @@
 // entries are rows too; once an event's rows are in, the messages they name take the state of
 // their newest change, whatever order events arrive in (a `revision` guard). Each event (one
 // queue message) is written and settled on its own.
+import { count } from "../metrics";
 import { and, eq, sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { roomMembers } from "../db/schema";
@@ -89,6 +90,7 @@ async function write(env: Env, db: Db, event: RoomEvent): Promise<void> {
     return;
   }
   countD1((await insertRows(env.DB, event).run()).meta);
+  count("plaza_room_messages_archived_total", {}, event.messages.length);
   // Idempotent and order-independent, so it may run after the insert.
   const touched = event.messages.map((m) => m.refSeq ?? m.seq);
   countD1((await reconcile(db, event.roomId, Math.min(...touched), Math.max(...touched))).meta);

@@ -57,3 +57,40 @@ describe("dead-letter replay", () => {
     await waitFor(likes, (s) => s?.likes === 1);
   });
 });
+
+describe("POST /v1/admin/dlq/:queue/replay (the documented name)", () => {
+  const dlq = (queue: string, token: string | null = env.BACKEND_TOKEN, body?: unknown) =>
+    call(`/v1/admin/dlq/${queue}/replay`, {
+      method: "POST",
+      ...(body === undefined ? {} : { body }),
+      headers: token === null ? {} : { Authorization: `Bearer ${token}` },
+    });
+
+  it("is for operators only and knows only the dead-letter queues", async () => {
+    const u = await registerUser("dlq");
+    await expectProblem(await dlq("plaza-tasks-dlq", null), 401, "unauthorized");
+    await expectProblem(await dlq("plaza-tasks-dlq", u.accessToken), 401, "unauthorized");
+    await expectProblem(await dlq("plaza-events"), 400, "validation_failed");
+    await expectProblem(await dlq("plaza-tasks-dlq", env.BACKEND_TOKEN, { limit: 0 }), 400, "validation_failed");
+  });
+
+  it("replays recorded letters with or without a body, and forgets each replayed row", async () => {
+    const rowId = crypto.randomUUID();
+    // A task message for a task that does not exist: the tasks consumer drops it (acked).
+    await env.DB.prepare(
+      "INSERT INTO dead_letters (id, queue, body, reason, attempts) VALUES (?, 'plaza-tasks-dlq', ?, 'retries exhausted', 6)",
+    )
+      .bind(rowId, JSON.stringify({ taskId: crypto.randomUUID() }))
+      .run();
+    const row = () => env.DB.prepare("SELECT id FROM dead_letters WHERE id = ?").bind(rowId).first();
+    for (let round = 0; round < 20 && (await row()); round++) {
+      const res = await dlq("plaza-tasks-dlq", env.BACKEND_TOKEN, round % 2 ? { limit: 90 } : undefined);
+      expect(res.status, await res.clone().text()).toBe(200);
+      expect(await json(res)).toMatchObject({ queue: "plaza-tasks-dlq" });
+    }
+    expect(await row()).toBeNull();
+    // Repeating the call is safe: the row is not sent again.
+    expect((await dlq("plaza-tasks-dlq")).status).toBe(200);
+    expect(await row()).toBeNull();
+  });
+});

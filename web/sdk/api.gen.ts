@@ -117,6 +117,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Operator: counters, latency histograms and gauges in Prometheus text format */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The metrics of this isolate plus gauges read now (queues, dead letters, tasks, backends) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": string;
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/dead-letters/replay": {
         parameters: {
             query?: never;
@@ -137,6 +182,84 @@ export interface paths {
             requestBody: {
                 content: {
                     "application/json": components["schemas"]["DeadLetterReplayBody"];
+                };
+            };
+            responses: {
+                /** @description What was replayed and what is left */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DeadLetterReplay"];
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large (payload_too_large) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported Content-Type (unsupported_media_type) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/dlq/{queue}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Operator: replay a dead-letter queue's recorded letters (oldest first); replayed events apply once */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    queue: "plaza-events-dlq" | "plaza-tasks-dlq";
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["DlqReplayBody"];
                 };
             };
             responses: {
@@ -4872,6 +4995,13 @@ export interface components {
              * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
              */
             userId: string;
+        };
+        DlqReplayBody: {
+            /**
+             * @description Most rows this call replays
+             * @default 90
+             */
+            limit: number;
         };
         EditMessageBody: {
             /** @description 1 to ROOM_MAX_BODY_CHARS (4,000) characters */
