@@ -111,6 +111,16 @@ describe("npm run backup / npm run restore", () => {
     const restored = await script("restore.ts", ["--from", backup, "--persist-to", stateB]);
     expect(restored.code, restored.out).toBe(0);
     server = await startServer(["--persist-to", stateB, "--no-seed"]);
-    expect(await read(server.url)).toEqual(before);
+    // The first read recorded a view that the clean stop may already have written (views go
+    // through the events queue in batches), so the restored count is the same or one more.
+    const after = await read(server.url);
+    const views = (r: { post: unknown }) => (r.post as { stats: { views: number } }).stats.views;
+    expect(views(after)).toBeGreaterThanOrEqual(views(before));
+    expect(views(after)).toBeLessThanOrEqual(views(before) + 1);
+    const withoutViews = (r: { post: unknown; history: unknown; unread: unknown }) => ({
+      ...r,
+      post: { ...(r.post as object), stats: { ...(r.post as { stats: object }).stats, views: 0 } },
+    });
+    expect(withoutViews(after)).toEqual(withoutViews(before));
   });
 });
