@@ -21,6 +21,8 @@ import { MEDIA_UPLOAD_PATH, mediaServeRoutes, mediaUploadRoutes } from "./routes
 import { postRoutes } from "./routes/posts";
 import { userRoutes } from "./routes/users";
 import { adminRoutes } from "./routes/admin";
+import { moderationRoutes } from "./routes/moderation";
+import { reportRoutes } from "./routes/reports";
 import { backendRoutes } from "./routes/backends";
 import { taskCallbackRoutes } from "./routes/task-callbacks";
 import { taskRoutes } from "./routes/tasks";
@@ -36,7 +38,7 @@ function buildApp() {
     apiCors({
       origin: (origin, c) => (c.var.config.allowedOrigins.includes(origin) ? origin : null),
       allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
-      allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
       exposeHeaders: ["X-Request-Id", "Retry-After", "X-Cache"],
       maxAge: 600,
     }),
@@ -61,6 +63,8 @@ function buildApp() {
     .route("/v1", taskCallbackRoutes)
     .route("/v1/backends", backendRoutes)
     .route("/v1/admin", adminRoutes)
+    .route("/v1/admin", moderationRoutes)
+    .route("/v1", reportRoutes)
     .route("/v1", postRoutes)
     .route("/v1", feedRoutes)
     .route("/v1", mediaUploadRoutes)

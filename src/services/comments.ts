@@ -8,6 +8,7 @@ import { decodeIdCursor, encodeIdCursor } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import type { FeedContext } from "./feed-context";
 import { emitPostEvent, postEvent } from "./post-events";
+import { authorVisibleSql } from "./moderation/visibility";
 import { livePostSql } from "./post-query";
 
 export interface CommentView {
@@ -68,7 +69,9 @@ export async function listComments(
       })
       .from(comments)
       .innerJoin(users, eq(users.id, comments.authorId))
-      .where(and(eq(comments.postId, postId), after === undefined ? undefined : gt(comments.id, after)))
+      .where(
+        and(eq(comments.postId, postId), authorVisibleSql, after === undefined ? undefined : gt(comments.id, after)),
+      )
       .orderBy(asc(comments.id))
       .limit(page.limit + 1),
   ]);

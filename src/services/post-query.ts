@@ -4,6 +4,7 @@ import { and, desc, eq, inArray, isNull, type Placeholder, sql, type SQL } from 
 import type { Db } from "../db/client";
 import { posts, postStats, users } from "../db/schema";
 import { mediaUrl } from "./media";
+import { authorVisibleSql } from "./moderation/visibility";
 
 /** What the KV cache holds for a post: everything but the counters and the caller's like. */
 export interface StaticPost {
@@ -77,7 +78,7 @@ function toLive(row: {
   };
 }
 
-/** A page or set of live posts (not deleted) matching `where`, newest first, with their live state. */
+/** A page or set of live posts (not deleted, author not suspended) matching `where`, newest first, with their live state. */
 export async function queryPosts(
   db: Db,
   where: SQL | undefined,
@@ -98,7 +99,7 @@ export async function queryPosts(
     .from(posts)
     .innerJoin(users, eq(users.id, posts.authorId))
     .innerJoin(postStats, eq(postStats.postId, posts.id))
-    .where(and(isNull(posts.deletedAt), where))
+    .where(and(isNull(posts.deletedAt), authorVisibleSql, where))
     .orderBy(desc(posts.id))
     .limit(limit);
   return rows.map((row) => ({
@@ -137,7 +138,8 @@ export async function queryLiveStates(
       .select(liveColumns(viewerId))
       .from(posts)
       .innerJoin(postStats, eq(postStats.postId, posts.id))
-      .where(and(inArray(posts.id, ids.slice(i, i + IDS_PER_QUERY)), isNull(posts.deletedAt)));
+      .innerJoin(users, eq(users.id, posts.authorId))
+      .where(and(inArray(posts.id, ids.slice(i, i + IDS_PER_QUERY)), isNull(posts.deletedAt), authorVisibleSql));
     for (const row of rows) out.set(row.id, toLive(row));
   }
   return out;
@@ -153,7 +155,8 @@ function prepareLiveState(db: Db) {
       .select(liveColumns(viewer))
       .from(posts)
       .innerJoin(postStats, eq(postStats.postId, posts.id))
-      .where(and(eq(posts.id, sql.placeholder("id")), isNull(posts.deletedAt)))
+      .innerJoin(users, eq(users.id, posts.authorId))
+      .where(and(eq(posts.id, sql.placeholder("id")), isNull(posts.deletedAt), authorVisibleSql))
       .prepare();
   return { anonymous: select(undefined), viewer: select(sql.placeholder("viewer")) };
 }

@@ -179,14 +179,4 @@ export async function updatePost(
   return renderPost(fresh.post, fresh.live, f.origin);
 }
 
-/** Deletes a post (author only): it is gone for readers at once; the retention sweep purges it. */
-export async function deletePost(f: FeedContext, userId: string, postId: string): Promise<void> {
-  await requireOwnPost(f, postId, userId);
-  const now = new Date();
-  await f.db
-    .update(posts)
-    .set({ deletedAt: now, updatedAt: now, version: sql`${posts.version} + 1` })
-    .where(ownLivePost(postId, userId));
-  forgetPost(postId);
-  f.defer(evictPost(f.cache, postId), "evict deleted post");
-}
+// Deleting a post (by its author or a moderator) is services/moderation/removal.ts.
