@@ -50,9 +50,6 @@ function toView(row: ReportRow): ReportView {
   };
 }
 
-const isUniqueViolation = (err: unknown) =>
-  err instanceof Error && /UNIQUE constraint failed/i.test(String(err.message));
-
 /** Files a report; a second open report by the same reporter on the same target is 409 `already_reported`. */
 export async function fileReport(
   db: Db,
@@ -65,29 +62,24 @@ export async function fileReport(
     throw errors.unprocessable("cannot_report_self", "You cannot report yourself.");
   }
   const snapshot = await snapshotOf(db, env, reporterId, target);
-  try {
-    const [row] = await db
-      .insert(reports)
-      .values({
-        id: newId(),
-        reporterId,
-        targetKind: target.kind,
-        targetId: target.id,
-        roomId: target.kind === "message" ? (target.roomId ?? null) : null,
-        targetUserId: snapshot.authorId,
-        reason: input.reason,
-        note: input.note ?? null,
-        snapshot: JSON.stringify(snapshot),
-      })
-      .returning();
-    if (!row) throw errors.internal();
-    return toView(row);
-  } catch (err) {
-    if (isUniqueViolation(err)) {
-      throw errors.conflict("already_reported", "You already have an open report on this.");
-    }
-    throw err;
-  }
+  // The partial unique index (reporter, target) WHERE open decides; DO NOTHING makes a second one no row.
+  const [row] = await db
+    .insert(reports)
+    .values({
+      id: newId(),
+      reporterId,
+      targetKind: target.kind,
+      targetId: target.id,
+      roomId: target.kind === "message" ? (target.roomId ?? null) : null,
+      targetUserId: snapshot.authorId,
+      reason: input.reason,
+      note: input.note ?? null,
+      snapshot: JSON.stringify(snapshot),
+    })
+    .onConflictDoNothing()
+    .returning();
+  if (!row) throw errors.conflict("already_reported", "You already have an open report on this.");
+  return toView(row);
 }
 
 /** A page of reports with `status`, newest first. */
