@@ -5,6 +5,7 @@ import { describeError } from "../sdk";
 import { AuthScreen } from "./auth";
 import { FeedScreen } from "./feed";
 import { client, connection, me, rooms, startSession, stopSession } from "./live";
+import { ModerationScreen } from "./moderation";
 import { ProfileScreen } from "./profile";
 import { RoomScreen } from "./room";
 import { RoomsScreen } from "./rooms";
@@ -27,9 +28,17 @@ export function App() {
       setSignedIn(false);
       setNotice("You are signed out. Sign in again to continue.");
     });
+    const offSuspended = client.on("suspended", (until) => {
+      stopSession();
+      setSignedIn(false);
+      setNotice(
+        until ? `Your account is suspended until ${new Date(until).toLocaleString()}.` : "Your account is suspended.",
+      );
+    });
     return () => {
       offIn();
       offOut();
+      offSuspended();
     };
   }, []);
 
@@ -97,6 +106,11 @@ function Header({ route }: { route: Route }) {
         <a href={href({ name: "tasks" })} aria-current={current(["tasks", "task"])}>
           Tasks
         </a>
+        {user!.role !== "user" && (
+          <a href={href({ name: "moderation" })} aria-current={current(["moderation"])}>
+            Moderation
+          </a>
+        )}
       </nav>
       <div class="me row">
         <ConnectionBadge state={state} />
@@ -129,6 +143,8 @@ function Screen({ route }: { route: Route }) {
       return <TasksScreen taskId={route.id} />;
     case "user":
       return <ProfileScreen userId={route.id} me={user} />;
+    case "moderation":
+      return <ModerationScreen me={user} />;
     case "feed":
       return <FeedScreen tab={route.tab} />;
     default:

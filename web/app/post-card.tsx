@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { type Comment, type Post, unwrap } from "../sdk";
 import { client, me } from "./live";
 import { href } from "./router";
+import { ReportButton } from "./report";
 import { useStore } from "./store";
 import { ErrorMessage, TimeAgo } from "./ui";
 
@@ -58,6 +59,9 @@ export function PostCard({ post: initial }: { post: Post }) {
         <button type="button" aria-expanded={showComments} onClick={() => setShowComments((s) => !s)}>
           Comments ({post.stats.comments})
         </button>
+        {user && user.id !== post.author.id && (
+          <ReportButton target={{ kind: "post", id: post.id }} what={`${name}'s post`} />
+        )}
       </footer>
       <ErrorMessage error={error} />
       {showComments && (
@@ -118,6 +122,9 @@ function Comments({ postId, onAdded }: { postId: string; onAdded: () => void }) 
         {(items ?? []).map((c) => (
           <li key={c.id}>
             <strong>{c.author.displayName || c.author.username}</strong> {c.content} <TimeAgo iso={c.createdAt} />
+            {user && user.id !== c.author.id && (
+              <ReportButton target={{ kind: "comment", id: c.id }} what={`${c.author.username}'s comment`} />
+            )}
           </li>
         ))}
       </ul>

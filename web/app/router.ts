@@ -9,7 +9,8 @@ export type Route =
   | { name: "room"; id: string }
   | { name: "tasks" }
   | { name: "task"; id: string }
-  | { name: "user"; id: string };
+  | { name: "user"; id: string }
+  | { name: "moderation" };
 
 /** Parses a location hash into a route (unknown hashes go to the feed). */
 export function parseRoute(hash: string): Route {
@@ -26,6 +27,8 @@ export function parseRoute(hash: string): Route {
       return arg ? { name: "task", id: arg } : { name: "tasks" };
     case "users":
       return arg ? { name: "user", id: arg } : { name: "feed", tab: "newest" };
+    case "moderation":
+      return { name: "moderation" };
     case "feed":
       return { name: "feed", tab: arg === "following" || arg === "hot" ? arg : "newest" };
     default:

@@ -117,6 +117,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Admin: the moderation audit log, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of audit entries */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["AuditEntry"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed (forbidden; suspended, with `until`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/dead-letters/replay": {
         parameters: {
             query?: never;
@@ -193,6 +262,458 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Moderator: reports by status (default open), newest first, each with the content as reported */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                    status?: "open" | "resolved";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of reports */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Report"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed (forbidden; suspended, with `until`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/reports/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Moderator: resolve an open report by dismissing it, removing the content or suspending its author */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ResolveReportBody"];
+                };
+            };
+            responses: {
+                /** @description The resolved report */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Report"];
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed (forbidden; suspended, with `until`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large (payload_too_large) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported Content-Type (unsupported_media_type) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/users/{id}/role": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Admin: set a user's site role (user, moderator, admin) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SetRoleBody"];
+                };
+            };
+            responses: {
+                /** @description The new role */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RoleResult"];
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed (forbidden; suspended, with `until`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large (payload_too_large) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported Content-Type (unsupported_media_type) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/users/{id}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Moderator: suspend an account (sessions revoked, sockets closed, content hidden) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SuspendBody"];
+                };
+            };
+            responses: {
+                /** @description The suspension */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Suspension"];
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed (forbidden; suspended, with `until`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large (payload_too_large) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported Content-Type (unsupported_media_type) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /** Moderator: lift a suspension (idempotent) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Not suspended */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Suspension"];
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed (forbidden; suspended, with `until`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/login": {
         parameters: {
             query?: never;
@@ -236,6 +757,15 @@ export interface paths {
                 };
                 /** @description Missing or invalid credentials (unauthorized) */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed (forbidden; suspended, with `until`) */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -364,6 +894,15 @@ export interface paths {
                 };
                 /** @description Missing or invalid credentials (unauthorized) */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed (forbidden; suspended, with `until`) */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -741,6 +1280,87 @@ export interface paths {
         };
         trace?: never;
     };
+    "/v1/comments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a comment (its author, or a moderator: audited) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed (forbidden; suspended, with `until`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited (rate_limited); see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/feed": {
         parameters: {
             query?: never;
@@ -936,7 +1556,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Not allowed (forbidden) */
+                /** @description Not allowed (forbidden; suspended, with `until`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1181,7 +1801,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Well-formed but not acceptable */
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -1266,7 +1886,7 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Delete a post (author only) */
+        /** Delete a post (its author, or a moderator: audited) */
         delete: {
             parameters: {
                 query?: never;
@@ -1303,7 +1923,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Not allowed (forbidden) */
+                /** @description Not allowed (forbidden; suspended, with `until`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1377,7 +1997,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Not allowed (forbidden) */
+                /** @description Not allowed (forbidden; suspended, with `until`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1413,7 +2033,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Well-formed but not acceptable */
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -1817,7 +2437,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Well-formed but not acceptable */
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -1960,6 +2580,118 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report a post, comment, message (id: its seq, with roomId) or user to the moderators */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateReportBody"];
+                };
+            };
+            responses: {
+                /** @description The report */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Report"];
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large (payload_too_large) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported Content-Type (unsupported_media_type) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited (rate_limited); see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/rooms": {
         parameters: {
             query?: never;
@@ -2054,7 +2786,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Not allowed (forbidden) */
+                /** @description Not allowed (forbidden; suspended, with `until`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2081,7 +2813,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Well-formed but not acceptable */
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -2375,7 +3107,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Not allowed (forbidden) */
+                /** @description Not allowed (forbidden; suspended, with `until`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2420,7 +3152,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Well-formed but not acceptable */
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -2494,7 +3226,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Not allowed (forbidden) */
+                /** @description Not allowed (forbidden; suspended, with `until`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2681,7 +3413,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Well-formed but not acceptable */
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -2755,7 +3487,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Not allowed (forbidden) */
+                /** @description Not allowed (forbidden; suspended, with `until`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2773,7 +3505,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Well-formed but not acceptable */
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -2839,7 +3571,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Not allowed (forbidden) */
+                /** @description Not allowed (forbidden; suspended, with `until`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2884,7 +3616,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Well-formed but not acceptable */
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -2983,7 +3715,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Well-formed but not acceptable */
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -3061,7 +3793,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Not allowed (forbidden) */
+                /** @description Not allowed (forbidden; suspended, with `until`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3182,7 +3914,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Well-formed but not acceptable */
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -3420,7 +4152,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Well-formed but not acceptable */
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -3850,7 +4582,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Not allowed (forbidden) */
+                /** @description Not allowed (forbidden; suspended, with `until`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4079,7 +4811,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Well-formed but not acceptable */
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -4216,7 +4948,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Well-formed but not acceptable */
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -4382,6 +5114,33 @@ export interface components {
              */
             userId: string;
         };
+        AuditEntry: {
+            /** @example post.remove */
+            action: string;
+            /**
+             * Format: uuid
+             * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+             */
+            actorId: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            createdAt: string;
+            details: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Format: uuid
+             * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+             */
+            id: string;
+            note: string | null;
+            target: {
+                id: string;
+                kind: string;
+            };
+        };
         Author: {
             displayName: string;
             /**
@@ -4462,6 +5221,12 @@ export interface components {
             content: string;
             /** @description URLs from POST /v1/media (at most MAX_POST_IMAGES, default 9) */
             images?: string[];
+        };
+        CreateReportBody: {
+            note?: string;
+            /** @enum {string} */
+            reason: "spam" | "abuse" | "illegal" | "other";
+            target: components["schemas"]["ReportTarget"];
         };
         CreateRoomBody: {
             /** @enum {string} */
@@ -4709,6 +5474,89 @@ export interface components {
             /** @example ada */
             username: string;
         };
+        Report: {
+            /**
+             * Format: date-time
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: uuid
+             * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+             */
+            id: string;
+            note: string | null;
+            /** @enum {string} */
+            reason: "spam" | "abuse" | "illegal" | "other";
+            /**
+             * Format: uuid
+             * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+             */
+            reporterId: string;
+            resolution: {
+                /** @enum {string} */
+                action: "dismiss" | "remove" | "suspend";
+                /**
+                 * Format: date-time
+                 * @example 2026-11-22T09:30:00.000Z
+                 */
+                at: string;
+                /**
+                 * Format: uuid
+                 * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+                 */
+                by: string;
+                note: string | null;
+            } | null;
+            snapshot: components["schemas"]["ReportSnapshot"];
+            /** @enum {string} */
+            status: "open" | "resolved";
+            target: {
+                id: string;
+                /** @enum {string} */
+                kind: "post" | "comment" | "message" | "user";
+                roomId?: string;
+            };
+        };
+        ReportSnapshot: {
+            authorId: string;
+            authorUsername: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            createdAt: string;
+            extra: {
+                [key: string]: unknown;
+            };
+            /** @description The content (or display name) as it was when reported */
+            text: string;
+        };
+        ReportTarget: {
+            /** @description A post, comment or user id; for a message, its seq */
+            id: string;
+            /** @enum {string} */
+            kind: "post" | "comment" | "message" | "user";
+            /**
+             * Format: uuid
+             * @description The message's room (messages only)
+             * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+             */
+            roomId?: string;
+        };
+        ResolveReportBody: {
+            /** @enum {string} */
+            action: "dismiss" | "remove" | "suspend";
+            note?: string;
+        };
+        RoleResult: {
+            /**
+             * Format: uuid
+             * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+             */
+            id: string;
+            role: components["schemas"]["SiteRole"];
+        };
         Room: {
             /**
              * Format: date-time
@@ -4749,6 +5597,14 @@ export interface components {
             /** @description The sender's id for this message; a resend returns the original */
             clientMsgId: string;
         };
+        SetRoleBody: {
+            role: components["schemas"]["SiteRole"];
+        };
+        /**
+         * @description Site role: moderators handle reports and remove content; admins grant roles
+         * @enum {string}
+         */
+        SiteRole: "user" | "moderator" | "admin";
         SubmitTaskBody: {
             /** @description Validated against the type's inputSchema (GET /v1/task-types) */
             input?: unknown;
@@ -4759,6 +5615,29 @@ export interface components {
             priority: "low" | "normal" | "high";
             /** @example llm.chat */
             type: string;
+        };
+        SuspendBody: {
+            reason: string;
+            /**
+             * Format: date-time
+             * @description When the suspension ends by itself; absent: until lifted
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            until?: string;
+        };
+        Suspension: {
+            reason: string | null;
+            suspended: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            until: string | null;
+            /**
+             * Format: uuid
+             * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+             */
+            userId: string;
         };
         Task: {
             attempts: number;
@@ -4847,6 +5726,7 @@ export interface components {
              * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
              */
             id: string;
+            role: components["schemas"]["SiteRole"];
             /** @example ada */
             username: string;
         };

@@ -5,6 +5,7 @@ import { Emitter } from "./emitter";
 import type { User } from "./frames";
 import { authedFetch, createApi, type PlazaApi, unwrap } from "./http";
 import { InboxConnection } from "./inbox-connection";
+import { ModerationApi } from "./moderation";
 import { networkError, toPlazaError } from "./problem";
 import { RoomConnection } from "./room-connection";
 import { memoryTokenStore, Session, type TokenStore } from "./session";
@@ -14,6 +15,8 @@ type ClientHandlers = {
   /** The session ended: logout here or in another tab, or the server refused the tokens. */
   signedOut: () => void;
   signedIn: () => void;
+  /** The server refused the session because the account is suspended (`until` null: until lifted); signed out. */
+  suspended: (until: string | null) => void;
 };
 
 export interface PlazaClientOptions {
@@ -35,6 +38,8 @@ export class PlazaClient extends Emitter<ClientHandlers> {
   readonly session: Session;
   /** The typed HTTP API (openapi-fetch); wrap calls in `unwrap()` to get data or a PlazaError. */
   readonly api: PlazaApi;
+  /** Reports, and for moderators and admins: resolutions, suspensions, roles, the audit log. */
+  readonly moderation: ModerationApi;
   readonly baseUrl: string;
   private readonly fetchFn: (request: Request) => Promise<Response>;
   private readonly WebSocketImpl: typeof WebSocket | undefined;
@@ -45,8 +50,10 @@ export class PlazaClient extends Emitter<ClientHandlers> {
     this.baseUrl = options.baseUrl.replace(/\/$/, "");
     const rawFetch = options.fetch ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
     this.session = new Session(this.baseUrl, options.tokenStore ?? memoryTokenStore(), rawFetch);
-    this.fetchFn = authedFetch(this.session, rawFetch);
+    const authed = authedFetch(this.session, rawFetch);
+    this.fetchFn = async (request) => this.noticeSuspension(await authed(request));
     this.api = createApi(this.baseUrl, this.fetchFn);
+    this.moderation = new ModerationApi(this.api);
     this.WebSocketImpl = options.WebSocket;
     this.wasSignedIn = this.session.signedIn;
     this.session.onChange((tokens) => {
@@ -142,6 +149,20 @@ export class PlazaClient extends Emitter<ClientHandlers> {
     const url = new URL(path, this.baseUrl);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     return url.toString();
+  }
+
+  /** A 403 `suspended` on any call ends the session here too, and says so. */
+  private async noticeSuspension(res: Response): Promise<Response> {
+    if (res.status !== 403 || !this.session.signedIn) return res;
+    const problem = (await res
+      .clone()
+      .json()
+      .catch(() => null)) as { code?: unknown; until?: unknown } | null;
+    if (problem?.code === "suspended") {
+      this.session.clear(); // signedOut first, so the suspension is the last word
+      this.emit("suspended", typeof problem.until === "string" ? problem.until : null);
+    }
+    return res;
   }
 
   private adopt(result: AuthResult): User {
