@@ -9,6 +9,8 @@ import { freePort, type RunningServer, startServer } from "../../node/support/se
 
 export interface Plaza {
   url: string;
+  /** Its state directory (`--persist-to`), e.g. for `npm run plaza -- admin grant`. */
+  state: string;
   server: RunningServer;
   /** SIGTERM, wait for the exit, run `whileDown` (if given), start again on the same port and state. */
   restart(whileDown?: () => Promise<void>): Promise<void>;
@@ -25,10 +27,10 @@ export function plazaEnv(gpuPort: number): Record<string, string> {
   };
 }
 
-/** Starts Plaza for a test file; `args` go to npm start (e.g. "--no-seed"). */
-export async function startPlaza(args: string[] = []): Promise<Plaza> {
+/** Starts Plaza for a test file; `args` go to npm start (e.g. "--no-seed"); `ports` default to free ones. */
+export async function startPlaza(args: string[] = [], ports?: { port: number; gpuPort: number }): Promise<Plaza> {
   const state = await mkdtemp(path.join(tmpdir(), "plaza-web-test-"));
-  const [port, gpuPort] = [await freePort(), await freePort()];
+  const [port, gpuPort] = ports ? [ports.port, ports.gpuPort] : [await freePort(), await freePort()];
   const env = plazaEnv(gpuPort);
   const fullArgs = ["--persist-to", state, ...args];
   let server = await startServer(fullArgs, 120_000, { port, env });
@@ -39,6 +41,7 @@ export async function startPlaza(args: string[] = []): Promise<Plaza> {
   };
   return {
     url: server.url,
+    state,
     get server() {
       return server;
     },
