@@ -94,7 +94,7 @@ const addCommentRoute = createRoute({
   summary: "Comment on a post",
   ...writer,
   request: { params: IdParamSchema, body: jsonBody(CommentBodySchema) },
-  responses: { 201: json(CommentSchema, "The comment"), ...problems(400, 401, 404, 413, 415, 429) },
+  responses: { 201: json(CommentSchema, "The comment"), ...problems(400, 401, 404, 413, 415, 422, 429) },
 });
 
 const listCommentsRoute = createRoute({

@@ -7,6 +7,7 @@ import { errors } from "../errors";
 import { newId } from "../lib/ids";
 import type { FeedContext } from "./feed-context";
 import { resolveOwnImages } from "./media";
+import { moderatedText } from "./moderation/gate";
 import {
   cachePost,
   evictPost,
@@ -61,6 +62,8 @@ export async function createPost(
     const first = await findByIdempotencyKey(f, authorId, idempotencyKey);
     if (first) return { post: first, replayed: true };
   }
+  // Before anything is stored (docs/decisions/0073).
+  const content = await moderatedText(f.moderation, { kind: "post", text: input.content, authorId });
   const imageKeys = await resolveOwnImages(f.media, input.images ?? [], f.origin, authorId, f.config.maxPostImages);
   const author = await f.db
     .select({ username: users.username, displayName: users.displayName, followers: users.followers })
@@ -72,9 +75,7 @@ export async function createPost(
   const now = new Date();
   try {
     await f.db.batch([
-      f.db
-        .insert(posts)
-        .values({ id, authorId, content: input.content, idempotencyKey, createdAt: now, updatedAt: now }),
+      f.db.insert(posts).values({ id, authorId, content, idempotencyKey, createdAt: now, updatedAt: now }),
       f.db.insert(postStats).values({ postId: id }),
       ...imageRows(f, id, imageKeys),
     ]);
@@ -88,7 +89,7 @@ export async function createPost(
   const post: StaticPost = {
     id,
     author: { id: authorId, username: author.username, displayName: author.displayName },
-    content: input.content,
+    content,
     imageKeys,
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
@@ -155,6 +156,10 @@ export async function updatePost(
   patch: Partial<NewPost>,
 ): Promise<PostView> {
   await requireOwnPost(f, postId, userId);
+  const content =
+    patch.content === undefined
+      ? undefined
+      : await moderatedText(f.moderation, { kind: "post", text: patch.content, authorId: userId });
   const imageKeys =
     patch.images === undefined
       ? undefined
@@ -163,7 +168,7 @@ export async function updatePost(
     f.db
       .update(posts)
       .set({
-        ...(patch.content === undefined ? {} : { content: patch.content }),
+        ...(content === undefined ? {} : { content }),
         version: sql`${posts.version} + 1`,
         updatedAt: new Date(),
       })
