@@ -31,6 +31,18 @@ CREATE TABLE `reports` (
 --> statement-breakpoint
 CREATE INDEX `reports_status_idx` ON `reports` (`status`,`id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `reports_open_target_idx` ON `reports` (`reporter_id`,`target_kind`,`target_id`) WHERE "reports"."status" = 'open';--> statement-breakpoint
+CREATE TABLE `room_bans` (
+	`room_id` text NOT NULL,
+	`user_id` text NOT NULL,
+	`until` integer,
+	`reason` text,
+	`banned_by` text NOT NULL,
+	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL,
+	PRIMARY KEY(`room_id`, `user_id`),
+	FOREIGN KEY (`room_id`) REFERENCES `rooms`(`id`) ON UPDATE no action ON DELETE cascade,
+	FOREIGN KEY (`user_id`) REFERENCES `users`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
 ALTER TABLE `users` ADD `role` text DEFAULT 'user' NOT NULL;--> statement-breakpoint
 ALTER TABLE `users` ADD `suspended_at` integer;--> statement-breakpoint
 ALTER TABLE `users` ADD `suspended_until` integer;--> statement-breakpoint

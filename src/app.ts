@@ -23,6 +23,7 @@ import { userRoutes } from "./routes/users";
 import { adminRoutes } from "./routes/admin";
 import { moderationRoutes } from "./routes/moderation";
 import { reportRoutes } from "./routes/reports";
+import { roomSanctionRoutes } from "./routes/room-sanctions";
 import { backendRoutes } from "./routes/backends";
 import { taskCallbackRoutes } from "./routes/task-callbacks";
 import { taskRoutes } from "./routes/tasks";
@@ -58,6 +59,7 @@ function buildApp() {
     .route("/v1", userRoutes)
     .route("/v1/inbox", inboxRoutes)
     .route("/v1/rooms", roomRoutes)
+    .route("/v1/rooms", roomSanctionRoutes)
     .route("/v1", imRoutes)
     .route("/v1", taskRoutes)
     .route("/v1", taskCallbackRoutes)

@@ -325,6 +325,27 @@ export const reports = sqliteTable(
   ],
 );
 
+/**
+ * Room bans: a banned user is removed from the room at once and cannot join, be added or open
+ * its socket again until `until` (null: until lifted). The Worker checks it on join, add and upgrade.
+ */
+export const roomBans = sqliteTable(
+  "room_bans",
+  {
+    roomId: text("room_id")
+      .notNull()
+      .references(() => rooms.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    until: integer("until", { mode: "timestamp_ms" }),
+    reason: text("reason"),
+    bannedBy: text("banned_by").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.roomId, t.userId] })],
+);
+
 /** Every moderation action: who did what to which target, when, and why. Append-only. */
 export const moderationAudit = sqliteTable(
   "moderation_audit",

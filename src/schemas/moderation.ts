@@ -102,3 +102,15 @@ export const AuditEntrySchema = z
     createdAt: TimestampSchema,
   })
   .openapi("AuditEntry");
+
+export const RoomBanBodySchema = z
+  .strictObject({
+    userId: IdSchema,
+    until: TimestampSchema.optional().openapi({ description: "When the ban ends by itself; absent: until lifted" }),
+    reason: NoteSchema.optional(),
+  })
+  .openapi("RoomBanBody");
+
+export const RoomBanSchema = z
+  .object({ roomId: IdSchema, userId: IdSchema, until: TimestampSchema.nullable(), reason: z.string().nullable() })
+  .openapi("RoomBan");

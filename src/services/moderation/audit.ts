@@ -16,7 +16,9 @@ export type AuditAction =
   | "comment.remove"
   | "message.remove"
   | "user.suspend"
-  | "user.unsuspend";
+  | "user.unsuspend"
+  | "room.ban"
+  | "room.unban";
 
 export interface AuditEntry {
   actorId: string;

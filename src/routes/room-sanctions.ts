@@ -1,0 +1,45 @@
+// Room sanctions under /v1/rooms: bans (by the room's owner and admins, or a site moderator).
+import { createRoute } from "@hono/zod-openapi";
+import { requireAuth } from "../auth/middleware";
+import { bearerSecurity, createRouter, json, jsonBody, problems } from "../lib/openapi";
+import { limitWrites } from "../middleware/write-limit";
+import { RoomBanBodySchema, RoomBanSchema } from "../schemas/moderation";
+import { MemberParamSchema, RoomParamSchema } from "../schemas/rooms";
+import { banFromRoom, liftRoomBan } from "../services/moderation/room-bans";
+
+const tags = ["Rooms"];
+
+const banRoute = createRoute({
+  method: "post",
+  path: "/{id}/bans",
+  tags,
+  security: bearerSecurity,
+  middleware: [requireAuth(), limitWrites()] as const,
+  summary: "Ban a user from a room: removed at once (sockets closed with 4003), cannot join or reconnect while banned",
+  request: { params: RoomParamSchema, body: jsonBody(RoomBanBodySchema) },
+  responses: { 200: json(RoomBanSchema, "The ban"), ...problems(400, 401, 403, 404, 413, 415, 422, 429) },
+});
+
+const liftRoute = createRoute({
+  method: "delete",
+  path: "/{id}/bans/{userId}",
+  tags,
+  security: bearerSecurity,
+  middleware: [requireAuth(), limitWrites()] as const,
+  summary: "Lift a room ban (idempotent)",
+  request: { params: MemberParamSchema },
+  responses: { 204: { description: "Not banned" }, ...problems(400, 401, 403, 404, 422, 429) },
+});
+
+export const roomSanctionRoutes = createRouter()
+  .openapi(banRoute, async (c) => {
+    const { userId, until, reason } = c.req.valid("json");
+    const input = { userId, reason, ...(until ? { until: new Date(until) } : {}) };
+    const ban = await banFromRoom(c.var.db, c.env, c.req.valid("param").id, c.var.auth.id, input);
+    return c.json(ban, 200);
+  })
+  .openapi(liftRoute, async (c) => {
+    const { id, userId } = c.req.valid("param");
+    await liftRoomBan(c.var.db, id, c.var.auth.id, userId);
+    return c.body(null, 204);
+  });
