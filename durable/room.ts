@@ -43,6 +43,7 @@ import { Budgets } from "./sockets/rate";
 import { refuseBody } from "./room/body";
 import type { PostResult, RecentMessages, RoomKind, RoomMember, RoomRefusal, Sender } from "../src/protocol/rooms";
 import { RoomStore } from "./room/storage";
+import { mutedRefusal, RoomMutes } from "./room/sanctions";
 import { FANOUT_RETRY_MS, RoomUpkeep } from "./room/upkeep";
 
 /** Unread seqs a member summary carries at most (an inbox rebuild). */
@@ -62,6 +63,7 @@ export class Room extends DurableObject<Env> {
   private readonly commits: GroupCommit;
   private readonly fanout: RoomFanout;
   private readonly editWindowMs: number;
+  private readonly mutes: RoomMutes;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -71,6 +73,7 @@ export class Room extends DurableObject<Env> {
     this.budgets = new Budgets({ ratePerSecond: this.limits.sendRatePerSecond, burst: this.limits.sendBurst });
     // SQLite calls are synchronous, so the state is rebuilt before any event runs.
     this.store = new RoomStore(ctx.storage, newId);
+    this.mutes = new RoomMutes(ctx.storage.sql);
     this.editWindowMs = config.im.editWindowMs;
     this.fanout = new RoomFanout(ctx, env, this.store, config.im, this.log, () =>
       this.upkeep.alarmBy(Date.now() + FANOUT_RETRY_MS),
@@ -100,6 +103,12 @@ export class Room extends DurableObject<Env> {
   async removeMember(userId: string): Promise<number> {
     this.store.removeMember(userId);
     return this.retireAll(liveSockets(this.ctx, userTag(userId)), CloseCode.accessRevoked, "access revoked");
+  }
+
+  /** Mutes a member until `untilMs` (null lifts it): their sends are refused with `muted` (durable/room/sanctions.ts). */
+  async setMute(userId: string, untilMs: number | null): Promise<void> {
+    if (untilMs === null) this.mutes.clear(userId);
+    else this.mutes.set(userId, untilMs);
   }
 
   /** Closes the sockets of session `sid` (logout) with 4001; returns how many. */
@@ -253,7 +262,10 @@ export class Room extends DurableObject<Env> {
     switch (frame.type) {
       case "send": {
         const result = await this.accept(sender, frame.clientMsgId, frame.body, ws);
-        if (!result.ok) sendFrame(ws, errorFrame(result.code, result.detail, { clientMsgId: frame.clientMsgId }));
+        if (!result.ok) {
+          const until = result.until ? { until: result.until } : {};
+          sendFrame(ws, errorFrame(result.code, result.detail, { clientMsgId: frame.clientMsgId, ...until }));
+        }
         return;
       }
       case "typing":
@@ -289,6 +301,8 @@ export class Room extends DurableObject<Env> {
    * sockets too). A resend gets the original ack and no broadcast.
    */
   private async accept(sender: Sender, clientMsgId: string, body: string, replyTo?: WebSocket): Promise<PostResult> {
+    const mutedUntil = this.mutes.mutedUntil(sender.userId, Date.now());
+    if (mutedUntil !== undefined) return mutedRefusal(mutedUntil);
     const badBody = refuseBody(body, this.limits.maxBodyChars);
     if (badBody) return badBody;
     if (this.store.state.kind === "direct" && this.store.blockedBy(sender.userId)) {

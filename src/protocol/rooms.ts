@@ -29,8 +29,11 @@ export interface RoomRefusal {
     | "message_not_found"
     | "not_sender"
     | "message_deleted"
-    | "edit_window_closed";
+    | "edit_window_closed"
+    | "muted";
   detail: string;
+  /** With `muted`: when the mute ends (ISO time). */
+  until?: string;
   /** With `rate_limited`: seconds until the sender may send again. */
   retryAfter?: number;
 }

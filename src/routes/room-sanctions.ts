@@ -1,11 +1,12 @@
-// Room sanctions under /v1/rooms: bans (by the room's owner and admins, or a site moderator).
+// Room sanctions under /v1/rooms: mutes and bans (by the room's owner and admins, or a site moderator).
 import { createRoute } from "@hono/zod-openapi";
 import { requireAuth } from "../auth/middleware";
 import { bearerSecurity, createRouter, json, jsonBody, problems } from "../lib/openapi";
 import { limitWrites } from "../middleware/write-limit";
-import { RoomBanBodySchema, RoomBanSchema } from "../schemas/moderation";
+import { RoomBanBodySchema, RoomBanSchema, RoomMuteBodySchema, RoomMuteSchema } from "../schemas/moderation";
 import { MemberParamSchema, RoomParamSchema } from "../schemas/rooms";
 import { banFromRoom, liftRoomBan } from "../services/moderation/room-bans";
+import { muteInRoom, unmuteInRoom } from "../services/moderation/room-mutes";
 
 const tags = ["Rooms"];
 
@@ -31,7 +32,42 @@ const liftRoute = createRoute({
   responses: { 204: { description: "Not banned" }, ...problems(400, 401, 403, 404, 422, 429) },
 });
 
+const muteRoute = createRoute({
+  method: "post",
+  path: "/{id}/mutes",
+  tags,
+  security: bearerSecurity,
+  middleware: [requireAuth(), limitWrites()] as const,
+  summary: "Mute a member until a time: they may read, and their sends are refused with `muted` and `until`",
+  request: { params: RoomParamSchema, body: jsonBody(RoomMuteBodySchema) },
+  responses: { 200: json(RoomMuteSchema, "The mute"), ...problems(400, 401, 403, 404, 413, 415, 422, 429) },
+});
+
+const unmuteRoute = createRoute({
+  method: "delete",
+  path: "/{id}/mutes/{userId}",
+  tags,
+  security: bearerSecurity,
+  middleware: [requireAuth(), limitWrites()] as const,
+  summary: "Lift a mute (idempotent)",
+  request: { params: MemberParamSchema },
+  responses: { 204: { description: "Not muted" }, ...problems(400, 401, 403, 404, 422, 429) },
+});
+
 export const roomSanctionRoutes = createRouter()
+  .openapi(muteRoute, async (c) => {
+    const { userId, until } = c.req.valid("json");
+    const mute = await muteInRoom(c.var.db, c.env, c.req.valid("param").id, c.var.auth.id, {
+      userId,
+      until: new Date(until),
+    });
+    return c.json(mute, 200);
+  })
+  .openapi(unmuteRoute, async (c) => {
+    const { id, userId } = c.req.valid("param");
+    await unmuteInRoom(c.var.db, c.env, id, c.var.auth.id, userId);
+    return c.body(null, 204);
+  })
   .openapi(banRoute, async (c) => {
     const { userId, until, reason } = c.req.valid("json");
     const input = { userId, reason, ...(until ? { until: new Date(until) } : {}) };

@@ -114,3 +114,11 @@ export const RoomBanBodySchema = z
 export const RoomBanSchema = z
   .object({ roomId: IdSchema, userId: IdSchema, until: TimestampSchema.nullable(), reason: z.string().nullable() })
   .openapi("RoomBan");
+
+export const RoomMuteBodySchema = z
+  .strictObject({ userId: IdSchema, until: TimestampSchema.openapi({ description: "When the mute ends" }) })
+  .openapi("RoomMuteBody");
+
+export const RoomMuteSchema = z
+  .object({ roomId: IdSchema, userId: IdSchema, until: TimestampSchema })
+  .openapi("RoomMute");

@@ -7,7 +7,7 @@
 import { and, asc, desc, eq, gt, lt, lte } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { messages } from "../db/schema";
-import { errors } from "../errors";
+import { AppError, errors } from "../errors";
 import type { Message } from "../protocol/protocol";
 import type { RoomRefusal, Sender } from "../protocol/rooms";
 import { inboxStub } from "./inbox-sync";
@@ -24,6 +24,7 @@ function refusal(r: RoomRefusal): never {
   if (r.code === "not_sender") throw errors.forbidden("Only the sender can change a message.");
   if (r.code === "rate_limited") throw errors.rateLimited(r.retryAfter ?? 1);
   if (r.code === "message_deleted") throw errors.conflict("message_deleted", r.detail);
+  if (r.code === "muted") throw new AppError(403, "muted", "Muted", r.detail, { until: r.until ?? null });
   throw errors.unprocessable(r.code, r.detail);
 }
 

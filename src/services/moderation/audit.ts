@@ -18,7 +18,9 @@ export type AuditAction =
   | "user.suspend"
   | "user.unsuspend"
   | "room.ban"
-  | "room.unban";
+  | "room.unban"
+  | "room.mute"
+  | "room.unmute";
 
 export interface AuditEntry {
   actorId: string;

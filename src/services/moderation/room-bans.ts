@@ -48,8 +48,8 @@ export async function refuseBanned(db: Db, roomId: string, userId: string): Prom
   if (ban) throw bannedError(ban.until);
 }
 
-/** Who may ban in a room: its owner and admins, or a site moderator (for any room but a direct one). */
-async function requireBanner(db: Db, roomId: string, actorId: string): Promise<{ siteModerator: boolean }> {
+/** Who may ban or mute in a room: its owner and admins, or a site moderator (any room but a direct one). */
+export async function requireBanner(db: Db, roomId: string, actorId: string): Promise<{ siteModerator: boolean }> {
   const room = await db.select({ kind: rooms.kind }).from(rooms).where(eq(rooms.id, roomId)).get();
   if (!room) throw errors.notFound("room");
   if (room.kind === "direct")
