@@ -43,7 +43,7 @@ import { Budgets } from "./sockets/rate";
 import { refuseBody } from "./room/body";
 import type { PostResult, RecentMessages, RoomKind, RoomMember, RoomRefusal, Sender } from "../src/protocol/rooms";
 import { RoomStore } from "./room/storage";
-import { mutedRefusal, RoomMutes } from "./room/sanctions";
+import { mutedRefusal, removeByModerator, RoomMutes } from "./room/sanctions";
 import { FANOUT_RETRY_MS, RoomUpkeep } from "./room/upkeep";
 
 /** Unread seqs a member summary carries at most (an inbox rebuild). */
@@ -109,6 +109,11 @@ export class Room extends DurableObject<Env> {
   async setMute(userId: string, untilMs: number | null): Promise<void> {
     if (untilMs === null) this.mutes.clear(userId);
     else this.mutes.set(userId, untilMs);
+  }
+
+  /** Removes any message as a moderator (the Worker checked who may): a tombstone for everyone. */
+  async removeAsModerator(seq: number): Promise<ChangeResult> {
+    return this.publishChange(removeByModerator(this.store, seq, Date.now(), newId));
   }
 
   /** Closes the sockets of session `sid` (logout) with 4001; returns how many. */
@@ -369,7 +374,11 @@ export class Room extends DurableObject<Env> {
   /** Stores an edit/delete entry, broadcasts it (the output gate holds it until durable) and fans it out. */
   private commitChange(request: ChangeRequest): ChangeResult {
     const limits = { editWindowMs: this.editWindowMs, maxBodyChars: this.limits.maxBodyChars };
-    const result = applyChange(this.store, request, limits, Date.now(), newId);
+    return this.publishChange(applyChange(this.store, request, limits, Date.now(), newId));
+  }
+
+  /** Broadcasts a stored change and hands it to fan-out and the archive. */
+  private publishChange(result: ChangeResult): ChangeResult {
     if (result.ok && result.entry) {
       broadcast(this.ctx.getWebSockets(), result.entry);
       this.fanout.kick();

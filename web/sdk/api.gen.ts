@@ -3672,7 +3672,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete my message (within IM_EDIT_WINDOW_SECONDS); broadcast as a `deleted` entry with its own seq */
+        /** Delete my message (within IM_EDIT_WINDOW_SECONDS), or any message as the room's owner or an admin or a site moderator (audited); broadcast as a `deleted` entry with its own seq */
         delete: {
             parameters: {
                 query?: never;

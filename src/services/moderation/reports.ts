@@ -10,6 +10,7 @@ import { decodeIdCursor, encodeIdCursor } from "../../lib/cursor";
 import { newId } from "../../lib/ids";
 import type { FeedContext } from "../feed-context";
 import { auditStatement } from "./audit";
+import { removeMessageAsModerator } from "./message-removal";
 import { removeComment, removePost } from "./removal";
 import { type ReportTarget, type Snapshot, snapshotOf } from "./snapshots";
 import { suspendUser } from "./suspensions";
@@ -129,13 +130,11 @@ export async function resolveReport(
       await removeIfPresent(() => removePost(ctx.feed, actorId, row.targetId, note, "moderator"));
     else if (row.targetKind === "comment")
       await removeIfPresent(() => removeComment(ctx.feed, actorId, row.targetId, note, "moderator"));
-    else
-      throw errors.unprocessable(
-        "action_not_applicable",
-        row.targetKind === "user"
-          ? "A user report is resolved with dismiss or suspend."
-          : "Remove messages in their room (moderator message removal); dismiss or suspend this report.",
-      );
+    else if (row.targetKind === "message" && row.roomId) {
+      const { env } = ctx;
+      const roomId = row.roomId;
+      await removeIfPresent(() => removeMessageAsModerator(db, env, roomId, actorId, Number(row.targetId), note));
+    } else throw errors.unprocessable("action_not_applicable", "A user report is resolved with dismiss or suspend.");
   } else if (input.action === "suspend") {
     if (!row.targetUserId) throw errors.unprocessable("action_not_applicable", "This report names no user.");
     await suspendUser(ctx.env, db, ctx.config, actorId, row.targetUserId, {
