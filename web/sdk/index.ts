@@ -16,6 +16,8 @@ export {
   type ReportAction,
   type ReportReason,
   type ReportTarget,
+  type RoomBan,
+  type RoomMute,
   type SiteRole,
   type Suspension,
 } from "./moderation";

@@ -10,6 +10,8 @@ export type ReportAction = components["schemas"]["ResolveReportBody"]["action"];
 export type Suspension = components["schemas"]["Suspension"];
 export type AuditEntry = components["schemas"]["AuditEntry"];
 export type SiteRole = components["schemas"]["SiteRole"];
+export type RoomBan = components["schemas"]["RoomBan"];
+export type RoomMute = components["schemas"]["RoomMute"];
 
 export interface Page<T> {
   items: T[];
@@ -63,6 +65,33 @@ export class ModerationApi {
   /** Admins: a page of the audit log, newest first. */
   audit(query: { limit?: number; cursor?: string } = {}): Promise<Page<AuditEntry>> {
     return unwrap(this.api.GET("/v1/admin/audit", { params: { query } }));
+  }
+
+  /** Room owners, admins and site moderators: bans a user from a room (removed at once). */
+  banFromRoom(roomId: string, userId: string, options: { until?: string; reason?: string } = {}): Promise<RoomBan> {
+    return unwrap(
+      this.api.POST("/v1/rooms/{id}/bans", { params: { path: { id: roomId } }, body: { userId, ...options } }),
+    );
+  }
+
+  /** Lifts a room ban. */
+  async liftRoomBan(roomId: string, userId: string): Promise<void> {
+    await unwrap(this.api.DELETE("/v1/rooms/{id}/bans/{userId}", { params: { path: { id: roomId, userId } } }));
+  }
+
+  /** Room owners, admins and site moderators: mutes a member until `until` (ISO time). */
+  muteInRoom(roomId: string, userId: string, until: string): Promise<RoomMute> {
+    return unwrap(this.api.POST("/v1/rooms/{id}/mutes", { params: { path: { id: roomId } }, body: { userId, until } }));
+  }
+
+  /** Lifts a room mute. */
+  async unmuteInRoom(roomId: string, userId: string): Promise<void> {
+    await unwrap(this.api.DELETE("/v1/rooms/{id}/mutes/{userId}", { params: { path: { id: roomId, userId } } }));
+  }
+
+  /** Deletes a room message: the sender's own, or anyone's as a moderator of the room. */
+  async deleteMessage(roomId: string, seq: number): Promise<void> {
+    await unwrap(this.api.DELETE("/v1/rooms/{id}/messages/{seq}", { params: { path: { id: roomId, seq } } }));
   }
 
   /** Deletes a comment (its author, or a moderator). */
