@@ -13,10 +13,6 @@ import { launchBrowser, personPage, shot } from "./support/browser.ts";
 const PASSWORD = "a long e2e password";
 const tag = Date.now().toString(36).slice(-5);
 const names = { author: `auth_${tag}`, reporter: `rep_${tag}`, moderator: `mod_${tag}` };
-// PLAZA_E2E_PORT / PLAZA_E2E_GPU_PORT pin the ports (free ones otherwise).
-const ports = process.env.PLAZA_E2E_PORT
-  ? { port: Number(process.env.PLAZA_E2E_PORT), gpuPort: Number(process.env.PLAZA_E2E_GPU_PORT ?? "0") }
-  : undefined;
 
 async function api(plaza: Plaza, path: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
   const res = await fetch(`${plaza.url}${path}`, {
@@ -46,7 +42,7 @@ describe("moderation in the browser", () => {
   const postText = `buy cheap watches ${tag}`;
 
   beforeAll(async () => {
-    [plaza, browser] = await Promise.all([startPlaza(["--no-seed"], ports), launchBrowser()]);
+    [plaza, browser] = await Promise.all([startPlaza(["--no-seed"]), launchBrowser()]);
     for (const username of Object.values(names)) {
       await api(plaza, "/v1/auth/register", { username, password: PASSWORD });
     }
