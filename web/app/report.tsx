@@ -11,7 +11,7 @@ const REASONS: { value: ReportReason; label: string }[] = [
   { value: "other", label: "Something else" },
 ];
 
-/** A "Report" button that opens a small form; `what` names the target for screen readers. */
+/** A "Report" button that opens a small form (named "Report <what>"); `what` names the target. */
 export function ReportButton({ target, what }: { target: ReportTarget; what: string }) {
   const [open, setOpen] = useState(false);
   const [reason, setReason] = useState<ReportReason>("spam");
@@ -28,7 +28,8 @@ export function ReportButton({ target, what }: { target: ReportTarget; what: str
   }
   if (!open) {
     return (
-      <button type="button" class="report" aria-label={`Report ${what}`} onClick={() => setOpen(true)}>
+      // The name stays "Report" (scoped by its post, comment, message or profile); `what` is the tooltip.
+      <button type="button" class="report" title={`Report ${what}`} onClick={() => setOpen(true)}>
         Report
       </button>
     );
