@@ -218,7 +218,7 @@ export const roomMembers = sqliteTable(
     userId: text("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    role: text("role", { enum: ["owner", "admin", "member"] }).notNull(),
+    role: text("role", { enum: ["owner", "admin", "moderator", "member"] }).notNull(),
     /** Read cursor: the highest seq this member has read (drives `unread`). */
     readSeq: integer("read_seq").notNull().default(0),
     joinedAt: integer("joined_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch('subsec') * 1000)`),

@@ -2,7 +2,8 @@
 import type { Message } from "./protocol";
 
 export type RoomKind = "channel" | "group" | "direct";
-export type MemberRole = "owner" | "admin" | "member";
+/** `moderator`: mutes and bans members and removes their messages (docs/decisions/0074). */
+export type MemberRole = "owner" | "admin" | "moderator" | "member";
 
 /** A member as the Worker hands it to the room. */
 export interface RoomMember {

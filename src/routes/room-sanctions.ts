@@ -1,12 +1,21 @@
-// Room sanctions under /v1/rooms: mutes and bans (by the room's owner and admins, or a site moderator).
+// Room moderation under /v1/rooms: member roles (owner and admins), and mutes and bans (the
+// room's owner, admins and moderators, or a site moderator).
 import { createRoute } from "@hono/zod-openapi";
 import { requireAuth } from "../auth/middleware";
 import { bearerSecurity, createRouter, json, jsonBody, problems } from "../lib/openapi";
 import { limitWrites } from "../middleware/write-limit";
-import { RoomBanBodySchema, RoomBanSchema, RoomMuteBodySchema, RoomMuteSchema } from "../schemas/moderation";
+import {
+  MemberRoleBodySchema,
+  MemberRoleSchema,
+  RoomBanBodySchema,
+  RoomBanSchema,
+  RoomMuteBodySchema,
+  RoomMuteSchema,
+} from "../schemas/moderation";
 import { MemberParamSchema, RoomParamSchema } from "../schemas/rooms";
 import { banFromRoom, liftRoomBan } from "../services/moderation/room-bans";
 import { muteInRoom, unmuteInRoom } from "../services/moderation/room-mutes";
+import { setMemberRole } from "../services/moderation/room-roles";
 
 const tags = ["Rooms"];
 
@@ -54,7 +63,23 @@ const unmuteRoute = createRoute({
   responses: { 204: { description: "Not muted" }, ...problems(400, 401, 403, 404, 422, 429) },
 });
 
+const roleRoute = createRoute({
+  method: "patch",
+  path: "/{id}/members/{userId}",
+  tags,
+  security: bearerSecurity,
+  middleware: [requireAuth(), limitWrites()] as const,
+  summary: "Set a member's room role (owner and admins; only the owner makes or unmakes admins)",
+  request: { params: MemberParamSchema, body: jsonBody(MemberRoleBodySchema) },
+  responses: { 200: json(MemberRoleSchema, "The new role"), ...problems(400, 401, 403, 404, 409, 413, 415, 422, 429) },
+});
+
 export const roomSanctionRoutes = createRouter()
+  .openapi(roleRoute, async (c) => {
+    const { id, userId } = c.req.valid("param");
+    const result = await setMemberRole(c.var.db, c.env, id, c.var.auth.id, userId, c.req.valid("json").role);
+    return c.json(result, 200);
+  })
   .openapi(muteRoute, async (c) => {
     const { userId, until } = c.req.valid("json");
     const mute = await muteInRoom(c.var.db, c.env, c.req.valid("param").id, c.var.auth.id, {

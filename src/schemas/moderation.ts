@@ -122,3 +122,11 @@ export const RoomMuteBodySchema = z
 export const RoomMuteSchema = z
   .object({ roomId: IdSchema, userId: IdSchema, until: TimestampSchema })
   .openapi("RoomMute");
+
+export const MemberRoleBodySchema = z
+  .strictObject({ role: z.enum(["admin", "moderator", "member"]) })
+  .openapi("MemberRoleBody");
+
+export const MemberRoleSchema = z
+  .object({ roomId: IdSchema, userId: IdSchema, role: z.enum(["admin", "moderator", "member"]) })
+  .openapi("MemberRole");

@@ -155,7 +155,7 @@ export async function joinRoom(db: Db, env: Env, roomId: string, userId: string)
 }
 
 /** What a member's inbox is told about a room. */
-async function membershipOf(db: Db, room: RoomRow, role: MemberRole, readSeq: number | undefined) {
+export async function membershipOf(db: Db, room: RoomRow, role: MemberRole, readSeq: number | undefined) {
   const memberTotal = await memberCount(db, room.id);
   return {
     roomId: room.id,
@@ -226,7 +226,7 @@ export async function requireAdmin(
 ): Promise<{ room: RoomRow; actorRole: MemberRole }> {
   const { room, role } = await visibleRoom(db, roomId, actorId);
   if (!role) throw errors.notFound("room");
-  if (role === "member") throw errors.forbidden("Only the owner and admins manage members.");
+  if (role !== "owner" && role !== "admin") throw errors.forbidden("Only the owner and admins manage members.");
   return { room, actorRole: role };
 }
 

@@ -189,9 +189,10 @@ export function RoomScreen({ roomId, me }: { roomId: string; me: User }) {
   const onlineNames = useUsernames(online);
   const title = room ? roomTitle(room) : "…";
   const canManage = room?.kind === "group" && (room.role === "owner" || room.role === "admin");
-  // ---- moderation: the room's owner and admins (not of direct rooms) and site moderators.
+  // ---- moderation: the room's owner, admins and moderators (not of direct rooms) and site moderators.
   const canModerate =
-    room?.kind !== "direct" && (room?.role === "owner" || room?.role === "admin" || me.role !== "user");
+    room?.kind !== "direct" &&
+    (room?.role === "owner" || room?.role === "admin" || room?.role === "moderator" || me.role !== "user");
 
   return (
     <main id="main" class="room-screen">

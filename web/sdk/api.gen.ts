@@ -3489,7 +3489,115 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        patch?: never;
+        /** Set a member's room role (owner and admins; only the owner makes or unmakes admins) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["MemberRoleBody"];
+                };
+            };
+            responses: {
+                /** @description The new role */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MemberRole"];
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed (forbidden; suspended, with `until`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large (payload_too_large) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported Content-Type (unsupported_media_type) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited (rate_limited); see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/v1/rooms/{id}/messages": {
@@ -5760,6 +5868,24 @@ export interface components {
             /** @example http://127.0.0.1:8787/media/01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d.png */
             url: string;
         };
+        MemberRole: {
+            /** @enum {string} */
+            role: "admin" | "moderator" | "member";
+            /**
+             * Format: uuid
+             * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+             */
+            roomId: string;
+            /**
+             * Format: uuid
+             * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+             */
+            userId: string;
+        };
+        MemberRoleBody: {
+            /** @enum {string} */
+            role: "admin" | "moderator" | "member";
+        };
         Message: {
             /** @description The latest body; empty once deleted */
             body: string;
@@ -6017,7 +6143,7 @@ export interface components {
              * @example member
              * @enum {string}
              */
-            role?: "owner" | "admin" | "member";
+            role?: "owner" | "admin" | "moderator" | "member";
         };
         RoomBan: {
             reason: string | null;

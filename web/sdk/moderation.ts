@@ -67,7 +67,14 @@ export class ModerationApi {
     return unwrap(this.api.GET("/v1/admin/audit", { params: { query } }));
   }
 
-  /** Room owners, admins and site moderators: bans a user from a room (removed at once). */
+  /** Room owners and admins: sets a member's room role (only the owner makes admins). */
+  setRoomRole(roomId: string, userId: string, role: "admin" | "moderator" | "member") {
+    return unwrap(
+      this.api.PATCH("/v1/rooms/{id}/members/{userId}", { params: { path: { id: roomId, userId } }, body: { role } }),
+    );
+  }
+
+  /** Room owners, admins and moderators, and site moderators: bans a user from a room (removed at once). */
   banFromRoom(roomId: string, userId: string, options: { until?: string; reason?: string } = {}): Promise<RoomBan> {
     return unwrap(
       this.api.POST("/v1/rooms/{id}/bans", { params: { path: { id: roomId } }, body: { userId, ...options } }),

@@ -27,7 +27,7 @@ export async function deleteRoomMessage(
       if (!(err instanceof AppError && err.code === "forbidden")) throw err;
     }
   }
-  const roomModerator = role === "owner" || role === "admin";
+  const roomModerator = role === "owner" || role === "admin" || role === "moderator";
   if (!roomModerator && !hasSiteRole(await siteRoleOf(db, callerId), "moderator")) {
     throw role ? errors.forbidden("Only the sender or a moderator can delete this message.") : errors.notFound("room");
   }

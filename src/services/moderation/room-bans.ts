@@ -5,7 +5,8 @@ import { and, eq, gt, isNull, or } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { roomBans, rooms, users } from "../../db/schema";
 import { AppError, errors } from "../../errors";
-import { memberRole, requireAdmin, revoke } from "../rooms";
+import type { MemberRole } from "../../protocol/rooms";
+import { memberRole, revoke } from "../rooms";
 import { auditStatement } from "./audit";
 import { hasSiteRole, siteRoleOf } from "./roles";
 
@@ -48,15 +49,32 @@ export async function refuseBanned(db: Db, roomId: string, userId: string): Prom
   if (ban) throw bannedError(ban.until);
 }
 
-/** Who may ban or mute in a room: its owner and admins, or a site moderator (any room but a direct one). */
+/** Who may ban or mute in a room: its owner, admins and moderators, or a site moderator (any room but a direct one). */
 export async function requireBanner(db: Db, roomId: string, actorId: string): Promise<{ siteModerator: boolean }> {
   const room = await db.select({ kind: rooms.kind }).from(rooms).where(eq(rooms.id, roomId)).get();
   if (!room) throw errors.notFound("room");
   if (room.kind === "direct")
     throw errors.unprocessable("not_bannable", "Direct conversations have no bans; block instead.");
   if (hasSiteRole(await siteRoleOf(db, actorId), "moderator")) return { siteModerator: true };
-  await requireAdmin(db, roomId, actorId);
+  const role = await memberRole(db, roomId, actorId);
+  if (!role) throw errors.notFound("room");
+  if (role === "member") throw errors.forbidden("Only the room's owner, admins and moderators do this.");
   return { siteModerator: false };
+}
+
+/**
+ * Whether the actor may sanction the target in a room: a site moderator or the owner anyone
+ * but the owner; an admin moderators and members; a room moderator members only.
+ */
+export function outranksInRoom(
+  actorRole: MemberRole | undefined,
+  targetRole: MemberRole | undefined,
+  siteModerator: boolean,
+): boolean {
+  if (targetRole === "owner") return false;
+  if (siteModerator || actorRole === "owner") return true;
+  if (actorRole === "admin") return targetRole !== "admin";
+  return actorRole === "moderator" && (targetRole === undefined || targetRole === "member");
 }
 
 /** Bans `userId` from the room (replacing an earlier ban); removes them if they are a member. */
@@ -79,9 +97,7 @@ export async function banFromRoom(
     memberRole(db, roomId, actorId),
   ]);
   if (targetRole === "owner") throw errors.forbidden("The owner cannot be banned.");
-  if (targetRole === "admin" && actorRole !== "owner" && !siteModerator) {
-    throw errors.forbidden("Only the owner can ban admins.");
-  }
+  if (!outranksInRoom(actorRole, targetRole, siteModerator)) throw errors.forbidden("You cannot ban this member.");
   const until = input.until ?? null;
   const reason = input.reason ?? null;
   await db.batch([

@@ -4,7 +4,7 @@ import type { Db } from "../../db/client";
 import { errors } from "../../errors";
 import { memberRole, roomStub } from "../rooms";
 import { auditStatement } from "./audit";
-import { requireBanner } from "./room-bans";
+import { outranksInRoom, requireBanner } from "./room-bans";
 
 export interface RoomMuteView {
   roomId: string;
@@ -30,9 +30,7 @@ export async function muteInRoom(
   ]);
   if (!targetRole) throw errors.notFound("member");
   if (targetRole === "owner") throw errors.forbidden("The owner cannot be muted.");
-  if (targetRole === "admin" && actorRole !== "owner" && !siteModerator) {
-    throw errors.forbidden("Only the owner can mute admins.");
-  }
+  if (!outranksInRoom(actorRole, targetRole, siteModerator)) throw errors.forbidden("You cannot mute this member.");
   await roomStub(env, roomId).setMute(input.userId, input.until.getTime());
   await auditStatement(db, {
     actorId,
