@@ -70,6 +70,11 @@ export default defineConfig(async () => {
               IM_INBOX_LINGER_MS: "1500",
               // The push test service's host is the only push service the tests send to.
               PUSH_SERVICE_HOSTS: PUSH_HOST,
+              // Pre-publish moderation: a word list and the fake hook (test/setup/moderation-hook.ts).
+              MODERATION_BLOCKED_TERMS: "plazaforbidden,buy cheap pills",
+              MODERATION_HOOK_URL: inject("moderationHookUrl"),
+              MODERATION_HOOK_TIMEOUT_MS: "200",
+              MODERATION_HOOK_FAILURE: "open",
               VAPID_PUBLIC_KEY:
                 "BPynj02itmedu2bs2iWsllSmD8RW55rzvufGrk3uUDjcEt3L1Vo4i9ZIpbbDcKV3JgxVuwfTwbK0UGgOD30xz1Q",
             },
@@ -85,7 +90,11 @@ export default defineConfig(async () => {
       include,
       exclude,
       setupFiles: ["./test/support/apply-migrations.ts"],
-      globalSetup: ["./test/setup/reference-backend.ts", "./test/setup/push-service.ts"],
+      globalSetup: [
+        "./test/setup/reference-backend.ts",
+        "./test/setup/push-service.ts",
+        "./test/setup/moderation-hook.ts",
+      ],
       testTimeout: 20_000,
       hookTimeout: 30_000,
     },

@@ -43,6 +43,7 @@ import { Budgets } from "./sockets/rate";
 import { refuseBody } from "./room/body";
 import type { PostResult, RecentMessages, RoomKind, RoomMember, RoomRefusal, Sender } from "../src/protocol/rooms";
 import { RoomStore } from "./room/storage";
+import { mutedRefusal, removeByModerator, RoomMutes } from "./room/sanctions";
 import { FANOUT_RETRY_MS, RoomUpkeep } from "./room/upkeep";
 
 export class Room extends DurableObject<Env> {
@@ -59,6 +60,7 @@ export class Room extends DurableObject<Env> {
   private readonly commits: GroupCommit;
   private readonly fanout: RoomFanout;
   private readonly editWindowMs: number;
+  private readonly mutes: RoomMutes;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -68,6 +70,7 @@ export class Room extends DurableObject<Env> {
     this.budgets = new Budgets({ ratePerSecond: this.limits.sendRatePerSecond, burst: this.limits.sendBurst });
     // SQLite calls are synchronous, so the state is rebuilt before any event runs.
     this.store = new RoomStore(ctx.storage, newId);
+    this.mutes = new RoomMutes(ctx.storage.sql);
     this.editWindowMs = config.im.editWindowMs;
     this.fanout = new RoomFanout(ctx, env, this.store, config.im, this.log, () =>
       this.upkeep.alarmBy(Date.now() + FANOUT_RETRY_MS),
@@ -97,6 +100,17 @@ export class Room extends DurableObject<Env> {
   async removeMember(userId: string): Promise<number> {
     this.store.removeMember(userId);
     return this.retireAll(liveSockets(this.ctx, userTag(userId)), CloseCode.accessRevoked, "access revoked");
+  }
+
+  /** Mutes a member until `untilMs` (null lifts it): their sends are refused with `muted` (durable/room/sanctions.ts). */
+  async setMute(userId: string, untilMs: number | null): Promise<void> {
+    if (untilMs === null) this.mutes.clear(userId);
+    else this.mutes.set(userId, untilMs);
+  }
+
+  /** Removes any message as a moderator (the Worker checked who may): a tombstone for everyone. */
+  async removeAsModerator(seq: number): Promise<ChangeResult> {
+    return this.publishChange(removeByModerator(this.store, seq, Date.now(), newId));
   }
 
   /** Closes the sockets of session `sid` (logout) with 4001; returns how many. */
@@ -264,7 +278,10 @@ export class Room extends DurableObject<Env> {
     switch (frame.type) {
       case "send": {
         const result = await this.accept(sender, frame.clientMsgId, frame.body, ws);
-        if (!result.ok) sendFrame(ws, errorFrame(result.code, result.detail, { clientMsgId: frame.clientMsgId }));
+        if (!result.ok) {
+          const until = result.until ? { until: result.until } : {};
+          sendFrame(ws, errorFrame(result.code, result.detail, { clientMsgId: frame.clientMsgId, ...until }));
+        }
         return;
       }
       case "typing":
@@ -300,6 +317,8 @@ export class Room extends DurableObject<Env> {
    * sockets too). A resend gets the original ack and no broadcast.
    */
   private async accept(sender: Sender, clientMsgId: string, body: string, replyTo?: WebSocket): Promise<PostResult> {
+    const mutedUntil = this.mutes.mutedUntil(sender.userId, Date.now());
+    if (mutedUntil !== undefined) return mutedRefusal(mutedUntil);
     const badBody = refuseBody(body, this.limits.maxBodyChars);
     if (badBody) return badBody;
     if (this.store.state.kind === "direct" && this.store.blockedBy(sender.userId)) {
@@ -366,7 +385,11 @@ export class Room extends DurableObject<Env> {
   /** Stores an edit/delete entry, broadcasts it (the output gate holds it until durable) and fans it out. */
   private commitChange(request: ChangeRequest): ChangeResult {
     const limits = { editWindowMs: this.editWindowMs, maxBodyChars: this.limits.maxBodyChars };
-    const result = applyChange(this.store, request, limits, Date.now(), newId);
+    return this.publishChange(applyChange(this.store, request, limits, Date.now(), newId));
+  }
+
+  /** Broadcasts a stored change and hands it to fan-out and the archive. */
+  private publishChange(result: ChangeResult): ChangeResult {
     if (result.ok && result.entry) {
       broadcast(this.ctx.getWebSockets(), result.entry);
       this.fanout.kick();

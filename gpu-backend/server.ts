@@ -1,11 +1,13 @@
 // Plaza's reference GPU backend: one small Node server speaking both backend protocols
 // (OpenAI-compatible chat completions with a deterministic generator, and plaza-job with a
-// real sharp thumbnail job). `node gpu-backend/server.ts --port 8788`. Binds 127.0.0.1.
+// real sharp thumbnail job), and the reference moderation hook at POST /moderation.
+// `node gpu-backend/server.ts --port 8788`. Binds 127.0.0.1.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { parseArgs } from "node:util";
 import { route } from "./faults.ts";
 import { MODEL_NOTE } from "./generator.ts";
 import { acceptJob, cancelJob } from "./jobs.ts";
+import { moderationHook } from "./moderation.ts";
 import { type ChatBody, chatCompletion, DEFAULT_MODELS, listModels } from "./openai.ts";
 import { newStats, type Stats } from "./stats.ts";
 
@@ -69,6 +71,8 @@ async function handle(
     return chatCompletion(req, res, ((await readBody(req)) ?? {}) as ChatBody, r, stats, tokenMs, models);
   }
   if (method === "POST" && r.path === "/jobs") return acceptJob(res, await readBody(req), r, stats);
+  // The reference pre-publish moderation hook (gpu-backend/moderation.ts).
+  if (method === "POST" && r.path === "/moderation") return moderationHook(res, await readBody(req));
   const cancel = /^\/jobs\/([^/]+)\/cancel$/.exec(r.path);
   if (method === "POST" && cancel?.[1]) return cancelJob(res, decodeURIComponent(cancel[1]));
   send(res, 404, { error: "not found" });

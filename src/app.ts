@@ -24,6 +24,9 @@ import { notificationRoutes } from "./routes/notifications";
 import { postRoutes } from "./routes/posts";
 import { userRoutes } from "./routes/users";
 import { adminRoutes } from "./routes/admin";
+import { moderationRoutes } from "./routes/moderation";
+import { reportRoutes } from "./routes/reports";
+import { roomSanctionRoutes } from "./routes/room-sanctions";
 import { backendRoutes } from "./routes/backends";
 import { taskCallbackRoutes } from "./routes/task-callbacks";
 import { taskRoutes } from "./routes/tasks";
@@ -39,7 +42,7 @@ function buildApp() {
     apiCors({
       origin: (origin, c) => (c.var.config.allowedOrigins.includes(origin) ? origin : null),
       allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id", "Plaza-Bookmark"],
-      allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+      allowMethods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
       exposeHeaders: ["X-Request-Id", "Retry-After", "X-Cache", "Plaza-Bookmark", "Plaza-D1-Queries"],
       maxAge: 600,
     }),
@@ -60,11 +63,14 @@ function buildApp() {
     .route("/v1", userRoutes)
     .route("/v1/inbox", inboxRoutes)
     .route("/v1/rooms", roomRoutes)
+    .route("/v1/rooms", roomSanctionRoutes)
     .route("/v1", imRoutes)
     .route("/v1", taskRoutes)
     .route("/v1", taskCallbackRoutes)
     .route("/v1/backends", backendRoutes)
     .route("/v1/admin", adminRoutes)
+    .route("/v1/admin", moderationRoutes)
+    .route("/v1", reportRoutes)
     .route("/v1", postRoutes)
     .route("/v1", feedRoutes)
     .route("/v1", notificationRoutes)

@@ -63,6 +63,18 @@ const ImVarsSchema = z.object({
   VAPID_PRIVATE_KEY: z.string().optional(),
 });
 
+/** Pre-publish moderation (docs/decisions/0073): a word list and an optional HTTP hook. */
+const ModerationVarsSchema = z.object({
+  /** Comma-separated terms (a term may be several words), matched on normalized whole words. */
+  MODERATION_BLOCKED_TERMS: list(""),
+  MODERATION_HOOK_URL: z
+    .union([z.literal(""), z.url({ protocol: /^https?$/ })])
+    .default("")
+    .transform((url) => (url === "" ? undefined : url)),
+  MODERATION_HOOK_TIMEOUT_MS: int(250, 10, 10_000),
+  MODERATION_HOOK_FAILURE: z.enum(["open", "closed"]).default("open"),
+});
+
 /** The reference backend of `npm start` (gpu-backend/), speaking both protocols. */
 const DEFAULT_BACKENDS = JSON.stringify([
   { id: "local-llm", url: "http://127.0.0.1:8788", protocol: "openai", capabilities: ["llm.chat"], capacity: 8 },
@@ -130,7 +142,8 @@ const ConfigSchema = z
     BACKEND_TOKEN: secret("BACKEND_TOKEN"),
   })
   .extend(RoomVarsSchema.shape)
-  .extend(ImVarsSchema.shape);
+  .extend(ImVarsSchema.shape)
+  .extend(ModerationVarsSchema.shape);
 
 type RawConfig = z.output<typeof ConfigSchema>;
 
@@ -175,6 +188,18 @@ export interface Config {
   feed: FeedConfig;
   /** Instant messaging settings (IM_* and VAPID_* vars, VAPID_PRIVATE_KEY secret). */
   im: ImSettings;
+  /** Pre-publish moderation (MODERATION_* vars). */
+  moderation: ModerationSettings;
+}
+
+/** Pre-publish moderation settings (docs/decisions/0073). */
+export interface ModerationSettings {
+  /** Blocked terms as configured; matched on normalized whole words. */
+  blockedTerms: readonly string[];
+  hookUrl: string | undefined;
+  hookTimeoutMs: number;
+  /** `closed`: a failing or late hook refuses the content; `open`: it is published. */
+  hookFailure: "open" | "closed";
 }
 
 /** How a room behaves; see the README's configuration table. */
@@ -366,6 +391,12 @@ export function loadConfig(env: Env): Config {
       deletedPostRetentionMs: raw.DELETED_POST_RETENTION_DAYS * 86_400_000,
     },
     im: imSettings(raw),
+    moderation: {
+      blockedTerms: raw.MODERATION_BLOCKED_TERMS,
+      hookUrl: raw.MODERATION_HOOK_URL,
+      hookTimeoutMs: raw.MODERATION_HOOK_TIMEOUT_MS,
+      hookFailure: raw.MODERATION_HOOK_FAILURE,
+    },
   };
   cache.set(env, config);
   return config;

@@ -56,6 +56,17 @@ export const errors = {
     new AppError(401, "invalid_credentials", "Invalid credentials", "Wrong username or password."),
   forbidden: (detail = "You are not allowed to do this.") => new AppError(403, "forbidden", "Forbidden", detail),
   blocked: () => new AppError(403, "blocked", "Blocked", "This user does not accept your messages."),
+  /** The account is suspended (login, refresh and its revoked sessions' tokens); `until` null: until lifted. */
+  suspended: (until: string | null) =>
+    new AppError(
+      403,
+      "suspended",
+      "Suspended",
+      until ? `This account is suspended until ${until}.` : "This account is suspended.",
+      { until },
+    ),
+  /** The moderation step refused the content (word list or hook). */
+  moderated: (detail = "The content was refused by moderation.") => new AppError(422, "moderated", "Moderated", detail),
   notFound: (what = "resource") => new AppError(404, "not_found", "Not found", `No such ${what}.`),
   conflict: (code: string, detail: string) => new AppError(409, code, "Conflict", detail),
   payloadTooLarge: (limitBytes: number) =>

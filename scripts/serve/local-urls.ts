@@ -1,6 +1,6 @@
-// Where `npm start` serves decides three [vars]: the origins a browser page may open sockets
-// from (ALLOWED_ORIGINS), the URL backends call back (PUBLIC_URL) and where the reference GPU
-// backend listens (BACKENDS). wrangler.toml declares them for the default 127.0.0.1:8787 and
+// Where `npm start` serves decides four [vars]: the origins a browser page may open sockets
+// from (ALLOWED_ORIGINS), the URL backends call back (PUBLIC_URL), where the reference GPU
+// backend listens (BACKENDS) and the reference moderation hook it serves (MODERATION_HOOK_URL). wrangler.toml declares them for the default 127.0.0.1:8787 and
 // 8788; on another host or port serve mode derives them from the real address, unless they
 // are given explicitly (--var / PLAZA_VARS_*), which always wins (docs/decisions/0068).
 
@@ -62,6 +62,10 @@ export function derivedVars(
   if (explicit.PUBLIC_URL === undefined) vars.PUBLIC_URL = ownUrl(where.host, where.port);
   if (explicit.BACKENDS === undefined && typeof declared.BACKENDS === "string") {
     vars.BACKENDS = declared.BACKENDS.replaceAll(DECLARED_GPU_BACKEND, `127.0.0.1:${where.gpuBackendPort}`);
+  }
+  // The reference moderation hook lives in the reference backend (docs/decisions/0073).
+  if (explicit.MODERATION_HOOK_URL === undefined && declared.MODERATION_HOOK_URL === undefined) {
+    vars.MODERATION_HOOK_URL = `http://127.0.0.1:${where.gpuBackendPort}/moderation`;
   }
   return vars;
 }

@@ -3,14 +3,23 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv, AuthUser } from "../env";
 import { errors } from "../errors";
-import { isSessionDenied } from "../services/deny-list";
+import { sessionDenial } from "../services/deny-list";
+import { suspensionFromDenial } from "../services/moderation/suspension-reason";
 import { verifyAccessToken } from "./tokens";
 
-/** Verifies an access token string and that its session is still live; undefined if not. */
+/**
+ * Verifies an access token string and that its session is still live; undefined if not. A
+ * session revoked by a suspension answers 403 `suspended` instead, so clients can tell.
+ */
 export async function authenticateToken(c: Context<AppEnv>, token: string): Promise<AuthUser | undefined> {
   const claims = await verifyAccessToken(token, c.get("config").jwt);
   if (!claims) return undefined;
-  if (await isSessionDenied(c.env.CACHE, claims.sid, c.get("config").denyCacheMs)) return undefined;
+  const denial = await sessionDenial(c.env.CACHE, claims.sid, c.get("config").denyCacheMs);
+  if (denial !== undefined) {
+    const suspension = suspensionFromDenial(denial);
+    if (suspension) throw errors.suspended(suspension.until);
+    return undefined;
+  }
   return { id: claims.sub, username: claims.username, sid: claims.sid };
 }
 

@@ -17,6 +17,15 @@ export const users = sqliteTable("users", {
   passwordHash: text("password_hash").notNull(),
   followers: integer("followers").notNull().default(0),
   following: integer("following").notNull().default(0),
+  /** Site role: moderators handle reports and remove content; admins also grant roles (docs/decisions/0072). */
+  role: text("role", { enum: ["user", "moderator", "admin"] })
+    .notNull()
+    .default("user"),
+  /** Set while the account is suspended: login is refused and its posts and comments are hidden. */
+  suspendedAt: integer("suspended_at", { mode: "timestamp_ms" }),
+  /** When a suspension ends by itself; null with `suspendedAt` set: until lifted. */
+  suspendedUntil: integer("suspended_until", { mode: "timestamp_ms" }),
+  suspendReason: text("suspend_reason"),
   createdAt: createdAt(),
 });
 
@@ -209,7 +218,7 @@ export const roomMembers = sqliteTable(
     userId: text("user_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    role: text("role", { enum: ["owner", "admin", "member"] }).notNull(),
+    role: text("role", { enum: ["owner", "admin", "moderator", "member"] }).notNull(),
     /** Read cursor: the highest seq this member has read (drives `unread`). */
     readSeq: integer("read_seq").notNull().default(0),
     joinedAt: integer("joined_at", { mode: "timestamp_ms" }).notNull().default(sql`(unixepoch('subsec') * 1000)`),
@@ -277,6 +286,81 @@ export const blocks = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.blockerId, t.blockedId] })],
+);
+
+// ---------------------------------------------------------------- moderation
+
+/**
+ * A user's report of a post, comment, message or user. `snapshot` is the reported content as
+ * it was when reported (JSON), kept whatever happens to the content later. One open report per
+ * reporter and target (the partial unique index).
+ */
+export const reports = sqliteTable(
+  "reports",
+  {
+    id: text("id").primaryKey(),
+    reporterId: text("reporter_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    targetKind: text("target_kind", { enum: ["post", "comment", "message", "user"] }).notNull(),
+    targetId: text("target_id").notNull(),
+    roomId: text("room_id"),
+    /** The user whose content (or account) is reported: the one a `suspend` resolution suspends. */
+    targetUserId: text("target_user_id"),
+    reason: text("reason", { enum: ["spam", "abuse", "illegal", "other"] }).notNull(),
+    note: text("note"),
+    snapshot: text("snapshot").notNull(),
+    status: text("status", { enum: ["open", "resolved"] })
+      .notNull()
+      .default("open"),
+    resolution: text("resolution", { enum: ["dismiss", "remove", "suspend"] }),
+    resolvedBy: text("resolved_by"),
+    resolvedAt: integer("resolved_at", { mode: "timestamp_ms" }),
+    resolutionNote: text("resolution_note"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("reports_status_idx").on(t.status, t.id),
+    uniqueIndex("reports_open_target_idx").on(t.reporterId, t.targetKind, t.targetId).where(sql`${t.status} = 'open'`),
+  ],
+);
+
+/**
+ * Room bans: a banned user is removed from the room at once and cannot join, be added or open
+ * its socket again until `until` (null: until lifted). The Worker checks it on join, add and upgrade.
+ */
+export const roomBans = sqliteTable(
+  "room_bans",
+  {
+    roomId: text("room_id")
+      .notNull()
+      .references(() => rooms.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    until: integer("until", { mode: "timestamp_ms" }),
+    reason: text("reason"),
+    bannedBy: text("banned_by").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.roomId, t.userId] })],
+);
+
+/** Every moderation action: who did what to which target, when, and why. Append-only. */
+export const moderationAudit = sqliteTable(
+  "moderation_audit",
+  {
+    id: text("id").primaryKey(),
+    actorId: text("actor_id").notNull(),
+    action: text("action").notNull(),
+    targetKind: text("target_kind").notNull(),
+    targetId: text("target_id").notNull(),
+    note: text("note"),
+    /** Extra facts of the action (JSON), e.g. a role granted or a suspension's end. */
+    details: text("details"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("moderation_audit_target_idx").on(t.targetKind, t.targetId)],
 );
 
 // ---------------------------------------------------------------- operations

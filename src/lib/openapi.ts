@@ -27,14 +27,14 @@ export function jsonBody<T extends z.ZodType>(schema: T) {
 const problemDescriptions = {
   400: "Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor)",
   401: "Missing or invalid credentials (unauthorized)",
-  403: "Not allowed (forbidden)",
+  403: "Not allowed (forbidden; suspended, with `until`)",
   404: "Not found, or not visible to the caller (not_found)",
   409: "Conflict",
   412: "A precondition (If-Match, If-Unmodified-Since) failed (precondition_failed)",
   413: "Body too large (payload_too_large)",
   415: "Unsupported Content-Type (unsupported_media_type)",
   416: "No byte of the Range exists (range_not_satisfiable); Content-Range: bytes */size",
-  422: "Well-formed but not acceptable",
+  422: "Well-formed but not acceptable (moderated: refused by the moderation step)",
   429: "Rate limited (rate_limited); see Retry-After",
 } as const;
 

@@ -14,11 +14,13 @@ export const ErrorFrameSchema = z.object({
   clientMsgId: z.string().optional(),
   /** Seconds to wait before sending again (with `rate_limited`). */
   retryAfter: z.number().int().positive().optional(),
+  /** With `muted`: when the mute ends (ISO time). */
+  until: z.string().optional(),
 });
 export type ErrorFrame = z.infer<typeof ErrorFrameSchema>;
 
 /** What an error frame may add to its code and detail. */
-export type ErrorFrameExtra = Pick<ErrorFrame, "clientMsgId" | "retryAfter">;
+export type ErrorFrameExtra = Pick<ErrorFrame, "clientMsgId" | "retryAfter" | "until">;
 
 /** Builds an `error` frame's text. */
 export function errorFrame(code: string, detail: string, extra: ErrorFrameExtra = {}): string {

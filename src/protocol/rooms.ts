@@ -2,7 +2,8 @@
 import type { Message } from "./protocol";
 
 export type RoomKind = "channel" | "group" | "direct";
-export type MemberRole = "owner" | "admin" | "member";
+/** `moderator`: mutes and bans members and removes their messages (docs/decisions/0074). */
+export type MemberRole = "owner" | "admin" | "moderator" | "member";
 
 /** A member as the Worker hands it to the room. */
 export interface RoomMember {
@@ -29,8 +30,11 @@ export interface RoomRefusal {
     | "message_not_found"
     | "not_sender"
     | "message_deleted"
-    | "edit_window_closed";
+    | "edit_window_closed"
+    | "muted";
   detail: string;
+  /** With `muted`: when the mute ends (ISO time). */
+  until?: string;
   /** With `rate_limited`: seconds until the sender may send again. */
   retryAfter?: number;
 }

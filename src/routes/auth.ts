@@ -14,6 +14,7 @@ import {
 } from "../schemas/users";
 import { closeSessionSockets } from "../services/session-sockets";
 import { revokeSession, rotateRefreshToken, startSession } from "../services/sessions";
+import { activeSuspension } from "../services/moderation/visibility";
 import { createUser, findUserByUsername, toPublicUser, updatePasswordHash } from "../services/users";
 
 /** Login and register attempts count against the caller's IP before anything else runs. */
@@ -42,7 +43,7 @@ const loginRoute = createRoute({
   request: { body: jsonBody(LoginBodySchema) },
   responses: {
     200: json(AuthResultSchema, "Logged in"),
-    ...problems(400, 401, 413, 415, 429),
+    ...problems(400, 401, 403, 413, 415, 429),
   },
 });
 
@@ -54,7 +55,7 @@ const refreshRoute = createRoute({
   request: { body: jsonBody(RefreshBodySchema) },
   responses: {
     200: json(TokensSchema, "New tokens"),
-    ...problems(400, 401, 413, 415),
+    ...problems(400, 401, 403, 413, 415),
   },
 });
 
@@ -100,6 +101,9 @@ export const authRoutes = createRouter()
     }
     const check = await verifyPassword(body.password, user.passwordHash, config.password);
     if (!check.ok) throw errors.invalidCredentials();
+    // Only after the password: a suspension is not disclosed to someone guessing.
+    const suspension = activeSuspension(user);
+    if (suspension) throw errors.suspended(suspension.until?.toISOString() ?? null);
     if (check.needsRehash) {
       await updatePasswordHash(db, user.id, await hashPassword(body.password, config.password));
     }

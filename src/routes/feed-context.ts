@@ -25,6 +25,7 @@ export function feedContext(c: Context<AppEnv>): FeedContext {
     media: c.env.MEDIA,
     events: c.env.EVENTS,
     config: c.var.config.feed,
+    moderation: c.var.config.moderation,
     log,
     origin: new URL(c.req.url).origin,
     wanted: consistency.wanted,

@@ -20,6 +20,7 @@ import { MessageSchema, RoomSchema } from "../schemas/rooms";
 import { blockUser, unblockUser } from "../services/blocks";
 import { openDirectRoom } from "../services/direct-rooms";
 import { inboxStub } from "../services/inbox-sync";
+import { deleteRoomMessage } from "../services/moderation/message-removal";
 import { changeMessage } from "../services/room-messages";
 import { requireMember } from "../services/rooms";
 
@@ -58,7 +59,8 @@ const deleteRoute = createRoute({
   tags: ["Rooms"],
   security: bearerSecurity,
   middleware: [requireAuth(), limitWrites()] as const,
-  summary: "Delete my message (within IM_EDIT_WINDOW_SECONDS); broadcast as a `deleted` entry with its own seq",
+  summary:
+    "Delete my message (within IM_EDIT_WINDOW_SECONDS), or any message as the room's owner or an admin or a site moderator (audited); broadcast as a `deleted` entry with its own seq",
   request: { params: MessageParamSchema },
   responses: { 204: { description: "Deleted (or already deleted)" }, ...problems(400, 401, 403, 404, 422, 429) },
 });
@@ -144,8 +146,7 @@ export const imRoutes = createRouter()
   })
   .openapi(deleteRoute, async (c) => {
     const { id, seq } = c.req.valid("param");
-    await requireMember(c.var.db, id, c.var.auth.id);
-    await changeMessage(c.env, id, c.var.auth.id, seq);
+    await deleteRoomMessage(c.var.db, c.env, id, c.var.auth.id, seq);
     return c.body(null, 204);
   })
   .openapi(blockRoute, async (c) => {

@@ -22,7 +22,8 @@ import {
 } from "../schemas/posts";
 import { addComment, listComments } from "../services/comments";
 import { setLike } from "../services/likes";
-import { createPost, deletePost, updatePost, viewPost } from "../services/posts";
+import { removeComment, removePost } from "../services/moderation/removal";
+import { createPost, updatePost, viewPost } from "../services/posts";
 import { feedContext } from "./feed-context";
 
 const tags = ["Posts"];
@@ -63,7 +64,17 @@ const deletePostRoute = createRoute({
   method: "delete",
   path: "/posts/{id}",
   tags,
-  summary: "Delete a post (author only)",
+  summary: "Delete a post (its author, or a moderator: audited)",
+  ...writer,
+  request: { params: IdParamSchema },
+  responses: { 204: { description: "Deleted" }, ...problems(400, 401, 403, 404, 429) },
+});
+
+const deleteCommentRoute = createRoute({
+  method: "delete",
+  path: "/comments/{id}",
+  tags,
+  summary: "Delete a comment (its author, or a moderator: audited)",
   ...writer,
   request: { params: IdParamSchema },
   responses: { 204: { description: "Deleted" }, ...problems(400, 401, 403, 404, 429) },
@@ -90,7 +101,7 @@ const addCommentRoute = createRoute({
   summary: "Comment on a post",
   ...writer,
   request: { params: IdParamSchema, body: jsonBody(CommentBodySchema) },
-  responses: { 201: json(CommentSchema, "The comment"), ...problems(400, 401, 404, 413, 415, 429) },
+  responses: { 201: json(CommentSchema, "The comment"), ...problems(400, 401, 404, 413, 415, 422, 429) },
 });
 
 const listCommentsRoute = createRoute({
@@ -120,7 +131,11 @@ export const postRoutes = createRouter()
     return c.json(post, 200);
   })
   .openapi(deletePostRoute, async (c) => {
-    await deletePost(feedContext(c), c.var.auth.id, c.req.valid("param").id);
+    await removePost(feedContext(c), c.var.auth.id, c.req.valid("param").id);
+    return c.body(null, 204);
+  })
+  .openapi(deleteCommentRoute, async (c) => {
+    await removeComment(feedContext(c), c.var.auth.id, c.req.valid("param").id);
     return c.body(null, 204);
   })
   .openapi(likeRoute("post"), async (c) =>

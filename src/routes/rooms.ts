@@ -4,6 +4,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { requireAuth } from "../auth/middleware";
 import { authorizeUpgrade, forwardUpgrade } from "../auth/upgrade";
 import { errors } from "../errors";
+import { requireMemberNotBanned } from "../services/moderation/room-bans";
 import { encodeCursor, readCursor } from "../lib/cursor";
 import { bearerSecurity, createRouter, json, jsonBody, problems } from "../lib/openapi";
 import { limitWrites } from "../middleware/write-limit";
@@ -98,7 +99,7 @@ const joinRoute = createRoute({
   middleware: [requireAuth(), limitWrites()] as const,
   summary: "Join a public channel (idempotent)",
   request: { params: RoomParamSchema },
-  responses: { ...noContent("A member"), ...problems(400, 401, 404, 429) },
+  responses: { ...noContent("A member"), ...problems(400, 401, 403, 404, 429) },
 });
 
 const leaveRoute = createRoute({
@@ -264,7 +265,7 @@ export const roomRoutes = createRouter()
   .openapi(socketRoute, async (c) => {
     const { id } = c.req.valid("param");
     const user = await authorizeUpgrade(c);
-    await requireMember(c.var.db, id, user.id);
+    await requireMemberNotBanned(c.var.db, id, user.id);
     const res = await forwardUpgrade(roomStub(c.env, id), c, user, { [ROOM_ID_HEADER]: id });
     if (res.status === 404) throw errors.notFound("room");
     return res;

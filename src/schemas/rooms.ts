@@ -4,7 +4,7 @@ import { ClientMsgIdSchema, MessageSchema as WireMessageSchema } from "../protoc
 import { IdSchema, PageQuerySchema, TimestampSchema } from "./common";
 
 export const RoomKindSchema = z.enum(["channel", "group", "direct"]).openapi({ example: "channel" });
-export const RoleSchema = z.enum(["owner", "admin", "member"]).openapi({ example: "member" });
+export const RoleSchema = z.enum(["owner", "admin", "moderator", "member"]).openapi({ example: "member" });
 
 export const RoomSchema = z
   .object({

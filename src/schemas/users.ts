@@ -11,6 +11,10 @@ export const PasswordSchema = z.string().min(8).max(128).openapi({ example: "cor
 
 export const DisplayNameSchema = z.string().trim().min(1).max(64).openapi({ example: "Ada Lovelace" });
 
+export const SiteRoleSchema = z
+  .enum(["user", "moderator", "admin"])
+  .openapi("SiteRole", { description: "Site role: moderators handle reports and remove content; admins grant roles" });
+
 export const UserSchema = z
   .object({
     id: IdSchema,
@@ -19,6 +23,7 @@ export const UserSchema = z
     avatarUrl: z.string().nullable(),
     followers: z.number().int(),
     following: z.number().int(),
+    role: SiteRoleSchema,
     createdAt: TimestampSchema,
   })
   .openapi("User");

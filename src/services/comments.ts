@@ -8,6 +8,8 @@ import { decodeIdCursor, encodeIdCursor } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import type { FeedContext } from "./feed-context";
 import { emitPostEvent, postEvent } from "./post-events";
+import { moderatedText } from "./moderation/gate";
+import { authorVisibleSql } from "./moderation/visibility";
 import { livePostSql } from "./post-query";
 
 export interface CommentView {
@@ -23,8 +25,10 @@ export async function addComment(
   f: FeedContext,
   authorId: string,
   postId: string,
-  content: string,
+  input: string,
 ): Promise<CommentView> {
+  // Before anything is stored (docs/decisions/0073).
+  const content = await moderatedText(f.moderation, { kind: "comment", text: input, authorId });
   const id = newId();
   const createdAt = Date.now();
   // One transaction: the comment is written only while the post is live.
@@ -68,7 +72,9 @@ export async function listComments(
       })
       .from(comments)
       .innerJoin(users, eq(users.id, comments.authorId))
-      .where(and(eq(comments.postId, postId), after === undefined ? undefined : gt(comments.id, after)))
+      .where(
+        and(eq(comments.postId, postId), authorVisibleSql, after === undefined ? undefined : gt(comments.id, after)),
+      )
       .orderBy(asc(comments.id))
       .limit(page.limit + 1),
   ]);

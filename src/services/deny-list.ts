@@ -9,11 +9,12 @@ const KV_MIN_TTL_SECONDS = 60;
 /** Bounds the memory of one isolate; the oldest answers are forgotten first. */
 const MAX_REMEMBERED = 10_000;
 
-const remembered = new Map<string, { denied: boolean; until: number }>();
+/** `reason` undefined: the session was not denied when last read. */
+const remembered = new Map<string, { reason: string | undefined; until: number }>();
 
-function remember(sid: string, denied: boolean, until: number): void {
+function remember(sid: string, reason: string | undefined, until: number): void {
   remembered.delete(sid);
-  remembered.set(sid, { denied, until });
+  remembered.set(sid, { reason, until });
   if (remembered.size > MAX_REMEMBERED) remembered.delete(remembered.keys().next().value!);
 }
 
@@ -27,12 +28,25 @@ export async function isSessionDenied(
   cacheMs: number,
   now = Date.now(),
 ): Promise<boolean> {
+  return (await sessionDenial(kv, sid, cacheMs, now)) !== undefined;
+}
+
+/**
+ * Why the session's access tokens are refused (the reason it was revoked with, e.g. `logout`
+ * or `suspended:<until>`), or undefined while it is live. Cached as {@link isSessionDenied}.
+ */
+export async function sessionDenial(
+  kv: KVNamespace,
+  sid: string,
+  cacheMs: number,
+  now = Date.now(),
+): Promise<string | undefined> {
   const known = remembered.get(sid);
-  if (known && known.until > now) return known.denied;
-  const denied = (await kv.get(denyKey(sid))) !== null;
-  if (denied) remember(sid, true, now + KV_MIN_TTL_SECONDS * 1000);
-  else if (cacheMs > 0) remember(sid, false, now + cacheMs);
-  return denied;
+  if (known && known.until > now) return known.reason;
+  const reason = (await kv.get(denyKey(sid))) ?? undefined;
+  if (reason !== undefined) remember(sid, reason, now + KV_MIN_TTL_SECONDS * 1000);
+  else if (cacheMs > 0) remember(sid, undefined, now + cacheMs);
+  return reason;
 }
 
 /** Denies the session's access tokens for `ttlSeconds` (their remaining lifetime at most). */
@@ -44,6 +58,6 @@ export async function denySession(
   now = Date.now(),
 ): Promise<void> {
   const ttl = Math.max(KV_MIN_TTL_SECONDS, ttlSeconds);
-  remember(sid, true, now + ttl * 1000);
+  remember(sid, reason, now + ttl * 1000);
   await kv.put(denyKey(sid), reason, { expirationTtl: ttl });
 }

@@ -1,7 +1,7 @@
 // What feed services need from a request: bindings, settings, the request's D1 session and
 // bookmarks, and a way to finish work after the response (ctx.waitUntil). Built once per
 // request by the routes.
-import type { FeedConfig } from "../config";
+import type { FeedConfig, ModerationSettings } from "../config";
 import type { Db } from "../db/client";
 import type { Logger } from "../lib/log";
 
@@ -12,6 +12,8 @@ export interface FeedContext {
   media: R2Bucket;
   events: Queue;
   config: FeedConfig;
+  /** The pre-publish moderation step's settings. */
+  moderation: ModerationSettings;
   log: Logger;
   /** Origin media URLs are built on (the request's). */
   origin: string;

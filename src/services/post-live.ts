@@ -11,6 +11,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { statement } from "../db/statements";
 import { coversBookmark } from "../lib/bookmark";
+import { authorVisibleSql } from "./moderation/visibility";
 import type { SharedLive, ViewerLike } from "./post-query";
 
 /** A post's shared live state as cached. A missing (purged or never written) post is deleted, version 0. */
@@ -53,6 +54,10 @@ class IsolateCopies<V> {
       if (this.entries.size <= maxEntries) break;
       this.entries.delete(oldest);
     }
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
   }
 
   clear(): void {
@@ -128,6 +133,16 @@ export async function publishLive(kv: KVNamespace, states: ReadonlyMap<string, C
       kv.put(liveKey(id), JSON.stringify(state), { expirationTtl: LIVE_KV_TTL_SECONDS }),
     ),
   );
+}
+
+/**
+ * Drops the cached live states of `ids` (this isolate's copies and KV's), so the next read of
+ * each goes to D1: used when something outside the post changes whether it shows (its author's
+ * suspension). Other isolates' copies last POST_LIVE_TTL_MS at most.
+ */
+export async function dropLive(kv: KVNamespace, ids: readonly string[]): Promise<void> {
+  for (const id of ids) liveCopies.delete(id);
+  await Promise.all(ids.map((id) => kv.delete(liveKey(id))));
 }
 
 /** One statement reading the shared live state of `ids` (deleted ones too); one bound parameter. */

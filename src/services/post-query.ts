@@ -4,6 +4,7 @@ import { and, desc, eq, inArray, isNull, type Placeholder, sql, type SQL } from 
 import type { Db } from "../db/client";
 import { posts, postStats, users } from "../db/schema";
 import { mediaUrl } from "./media";
+import { authorVisibleSql } from "./moderation/visibility";
 
 /** What the KV cache holds for a post: everything but the counters and the caller's like. */
 export interface StaticPost {
@@ -109,17 +110,17 @@ function toLive(row: {
   };
 }
 
-/** A page or set of live posts (not deleted) matching `where`, newest first, with their live state. */
+/** A page or set of live posts (not deleted, author not suspended) matching `where`, newest first, with their live state. */
 export function queryPosts(
   db: Db,
   where: SQL | undefined,
   viewerId: string | undefined,
   limit: number,
 ): Promise<FullRow[]> {
-  return queryFullRows(db, and(isNull(posts.deletedAt), where), viewerId, limit);
+  return queryFullRows(db, and(isNull(posts.deletedAt), authorVisibleSql, where), viewerId, limit);
 }
 
-/** Rows matching `where` (deleted ones too: `deleted` says), newest first. */
+/** Rows matching `where` (deleted ones and suspended authors' too: `deleted` says, hidden counts as deleted), newest first. */
 export async function queryFullRows(
   db: Db,
   where: SQL | undefined,
@@ -131,7 +132,7 @@ export async function queryFullRows(
       ...liveColumns(viewerId),
       likedAt: likedAtBy(viewerId),
       likesCountedAt: postStats.likesCountedAt,
-      deleted: sql<number>`${posts.deletedAt} IS NOT NULL`,
+      deleted: sql<number>`(${posts.deletedAt} IS NOT NULL OR NOT ${authorVisibleSql})`,
       content: posts.content,
       createdAt: posts.createdAt,
       updatedAt: posts.updatedAt,

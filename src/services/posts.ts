@@ -8,6 +8,7 @@ import { errors } from "../errors";
 import { newId } from "../lib/ids";
 import type { FeedContext } from "./feed-context";
 import { resolveOwnImages } from "./media";
+import { moderatedText } from "./moderation/gate";
 import { cachePost, evictPost, forgetPost, rememberPost, type CacheOutcome } from "./post-cache";
 import { publishLive, rememberLive, rememberViewerLike, tombstone, type CachedLive } from "./post-live";
 import { queryPosts, renderPost, type FullRow, type PostView, type StaticPost } from "./post-query";
@@ -58,6 +59,8 @@ export async function createPost(
     const first = await findByIdempotencyKey(f, authorId, idempotencyKey);
     if (first) return { post: first, replayed: true };
   }
+  // Before anything is stored (docs/decisions/0073).
+  const content = await moderatedText(f.moderation, { kind: "post", text: input.content, authorId });
   const imageKeys = await resolveOwnImages(f.media, input.images ?? [], f.origin, authorId, f.config.maxPostImages);
   const author = await f.db
     .select({ username: users.username, displayName: users.displayName, followers: users.followers })
@@ -69,12 +72,10 @@ export async function createPost(
   const now = new Date();
   try {
     await f.db.batch([
-      f.db
-        .insert(posts)
-        .values({ id, authorId, content: input.content, idempotencyKey, createdAt: now, updatedAt: now }),
+      f.db.insert(posts).values({ id, authorId, content, idempotencyKey, createdAt: now, updatedAt: now }),
       f.db.insert(postStats).values({ postId: id }),
       ...imageRows(f, id, imageKeys),
-      ...tagStatements(f.db, id, input.content, now.getTime(), false),
+      ...tagStatements(f.db, id, content, now.getTime(), false),
     ]);
   } catch (err) {
     // Two concurrent creates with one key: the unique index lets one win; the other replays it.
@@ -86,7 +87,7 @@ export async function createPost(
   const post: StaticPost = {
     id,
     author: { id: authorId, username: author.username, displayName: author.displayName },
-    content: input.content,
+    content,
     imageKeys,
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
@@ -124,7 +125,7 @@ export async function viewPost(
 }
 
 /** After an edit or delete: this isolate's copies and KV's live state hold the new state at once. */
-function publishChange(f: FeedContext, postId: string, state: CachedLive, post: StaticPost | undefined): void {
+export function publishChange(f: FeedContext, postId: string, state: CachedLive, post: StaticPost | undefined): void {
   const { isolateCacheEntries: max, postCacheTtlSeconds: ttl } = f.config;
   rememberLive(postId, state, max);
   if (post) {
@@ -161,6 +162,10 @@ export async function updatePost(
   patch: Partial<NewPost>,
 ): Promise<PostView> {
   await requireOwnPost(f, postId, userId);
+  const content =
+    patch.content === undefined
+      ? undefined
+      : await moderatedText(f.moderation, { kind: "post", text: patch.content, authorId: userId });
   const imageKeys =
     patch.images === undefined
       ? undefined
@@ -169,7 +174,7 @@ export async function updatePost(
     f.db
       .update(posts)
       .set({
-        ...(patch.content === undefined ? {} : { content: patch.content }),
+        ...(content === undefined ? {} : { content }),
         version: sql`${posts.version} + 1`,
         updatedAt: new Date(),
       })
@@ -177,7 +182,7 @@ export async function updatePost(
     ...(imageKeys === undefined
       ? []
       : [f.db.delete(postImages).where(eq(postImages.postId, postId)), ...imageRows(f, postId, imageKeys)]),
-    ...(patch.content === undefined ? [] : tagStatements(f.db, postId, patch.content, Date.now(), true)),
+    ...(content === undefined ? [] : tagStatements(f.db, postId, content, Date.now(), true)),
   ]);
   const [fresh] = await queryPosts(f.db, eq(posts.id, postId), userId, 1);
   if (!fresh) {
@@ -188,14 +193,4 @@ export async function updatePost(
   return renderPost(fresh.post, fresh.live, f.origin);
 }
 
-/** Deletes a post (author only): it is gone for readers at once; the retention sweep purges it. */
-export async function deletePost(f: FeedContext, userId: string, postId: string): Promise<void> {
-  await requireOwnPost(f, postId, userId);
-  const now = new Date();
-  const [gone] = await f.db
-    .update(posts)
-    .set({ deletedAt: now, updatedAt: now, version: sql`${posts.version} + 1` })
-    .where(ownLivePost(postId, userId))
-    .returning({ version: posts.version });
-  publishChange(f, postId, tombstone(f.bookmark(), gone?.version ?? 0), undefined);
-}
+// Deleting a post (by its author or a moderator) is services/moderation/removal.ts.

@@ -7,7 +7,7 @@
 import { and, asc, desc, eq, gt, lt, lte } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { messages } from "../db/schema";
-import { errors } from "../errors";
+import { AppError, errors } from "../errors";
 import type { Message } from "../protocol/protocol";
 import type { RoomRefusal, Sender } from "../protocol/rooms";
 import { inboxStub } from "./inbox-sync";
@@ -17,27 +17,28 @@ import { roomStub, saveReadCursor } from "./rooms";
 export type MessageCursor = { after: number } | { before: number };
 
 /** Maps a room's refusal to the API's error. */
-function refusal(r: RoomRefusal): never {
+export function refuseRoom(r: RoomRefusal): never {
   if (r.code === "not_member") throw errors.notFound("room");
   if (r.code === "message_not_found") throw errors.notFound("message");
   if (r.code === "blocked") throw errors.blocked();
   if (r.code === "not_sender") throw errors.forbidden("Only the sender can change a message.");
   if (r.code === "rate_limited") throw errors.rateLimited(r.retryAfter ?? 1);
   if (r.code === "message_deleted") throw errors.conflict("message_deleted", r.detail);
+  if (r.code === "muted") throw new AppError(403, "muted", "Muted", r.detail, { until: r.until ?? null });
   throw errors.unprocessable(r.code, r.detail);
 }
 
 /** Sends a message as `sender`; `created` is false for a resend of a known clientMsgId. */
 export async function sendMessage(env: Env, roomId: string, sender: Sender, clientMsgId: string, body: string) {
   const result = await roomStub(env, roomId).post(sender, clientMsgId, body);
-  if (!result.ok) refusal(result);
+  if (!result.ok) refuseRoom(result);
   return { message: result.message, created: result.created };
 }
 
 /** Moves the caller's read cursor (in the room, and in D1 at once for `unread`). */
 export async function markRead(db: Db, env: Env, roomId: string, userId: string, seq: number): Promise<void> {
   const result = await roomStub(env, roomId).markRead(userId, seq);
-  if (!result.ok) refusal(result);
+  if (!result.ok) refuseRoom(result);
   // The inbox takes the room's count and tells every device.
   await inboxStub(env, userId).applyRead(roomId, result);
   await saveReadCursor(db, roomId, userId, result.readSeq);
@@ -54,7 +55,7 @@ export async function changeMessage(
   const request =
     body === undefined ? { kind: "delete" as const, editorId, seq } : { kind: "edit" as const, editorId, seq, body };
   const result = await roomStub(env, roomId).change(request);
-  if (!result.ok) refusal(result);
+  if (!result.ok) refuseRoom(result);
   return result.message;
 }
 
@@ -68,7 +69,7 @@ export async function pageMessages(
   limit: number,
 ): Promise<{ items: Message[]; next: MessageCursor | undefined }> {
   const recent = await roomStub(env, roomId).recent(userId, { ...(query ?? {}), limit });
-  if ("ok" in recent) refusal(recent);
+  if ("ok" in recent) refuseRoom(recent);
   const { floorSeq, lastSeq } = recent;
   if (query && "after" in query) {
     const archived =

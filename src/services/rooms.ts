@@ -6,6 +6,7 @@ import type { MemberRole, RoomKind } from "../protocol/rooms";
 import type { Db } from "../db/client";
 import { blocks, roomMembers, rooms, users } from "../db/schema";
 import { errors } from "../errors";
+import { refuseBanned } from "./moderation/room-bans";
 import { newId } from "../lib/ids";
 import { tellJoined, tellLeft } from "./inbox-sync";
 
@@ -147,13 +148,14 @@ export async function joinRoom(db: Db, env: Env, roomId: string, userId: string)
   const { room, role } = await visibleRoom(db, roomId, userId);
   if (role) return;
   if (room.kind !== "channel") throw errors.notFound("room");
+  await refuseBanned(db, roomId, userId);
   const readSeq = await roomStub(env, roomId).addMembers([{ userId, role: "member" }]);
   await db.insert(roomMembers).values({ roomId, userId, role: "member" }).onConflictDoNothing();
   await tellJoined(env, [{ userId, membership: await membershipOf(db, room, "member", readSeq) }]);
 }
 
 /** What a member's inbox is told about a room. */
-async function membershipOf(db: Db, room: RoomRow, role: MemberRole, readSeq: number | undefined) {
+export async function membershipOf(db: Db, room: RoomRow, role: MemberRole, readSeq: number | undefined) {
   const memberTotal = await memberCount(db, room.id);
   return {
     roomId: room.id,
@@ -189,6 +191,7 @@ export async function addMember(
   const target = await db.select({ id: users.id }).from(users).where(eq(users.id, input.userId)).get();
   if (!target) throw errors.unprocessable("unknown_user", "No such user.");
   if (await blockedByAny(db, actorId, [input.userId])) throw errors.blocked();
+  await refuseBanned(db, roomId, input.userId);
   const current = await memberRole(db, roomId, input.userId);
   if (current === "owner") throw errors.conflict("cannot_change_owner", "The owner's role cannot change.");
   if (current === "admin" && role === "member" && actorRole !== "owner")
@@ -215,18 +218,20 @@ export async function removeMember(db: Db, env: Env, roomId: string, actorId: st
   await revoke(db, env, roomId, targetId);
 }
 
-async function requireAdmin(
+/** The room and the caller's role when the caller is its owner or an admin; 404 for non-members, 403 for members. */
+export async function requireAdmin(
   db: Db,
   roomId: string,
   actorId: string,
 ): Promise<{ room: RoomRow; actorRole: MemberRole }> {
   const { room, role } = await visibleRoom(db, roomId, actorId);
   if (!role) throw errors.notFound("room");
-  if (role === "member") throw errors.forbidden("Only the owner and admins manage members.");
+  if (role !== "owner" && role !== "admin") throw errors.forbidden("Only the owner and admins manage members.");
   return { room, actorRole: role };
 }
 
-async function revoke(db: Db, env: Env, roomId: string, userId: string): Promise<void> {
+/** Ends a membership: D1, the room object (its sockets close with 4003) and the inbox. */
+export async function revoke(db: Db, env: Env, roomId: string, userId: string): Promise<void> {
   await db.delete(roomMembers).where(and(eq(roomMembers.roomId, roomId), eq(roomMembers.userId, userId)));
   await roomStub(env, roomId).removeMember(userId);
   await tellLeft(env, userId, roomId);

@@ -7,6 +7,7 @@ import type { Db } from "../db/client";
 import { refreshTokens, sessions, users } from "../db/schema";
 import { errors } from "../errors";
 import { denySession } from "./deny-list";
+import { activeSuspension } from "./moderation/visibility";
 import { newId } from "../lib/ids";
 import type { UserRow } from "./users";
 
@@ -63,6 +64,8 @@ export async function rotateRefreshToken(
     .get();
   if (!row) throw errors.unauthorized("Unknown refresh token.");
   const { session, user } = row;
+  const suspension = activeSuspension(user, now);
+  if (suspension) throw errors.suspended(suspension.until?.toISOString() ?? null);
   if (session.revokedAt) throw errors.unauthorized("The session has ended.");
   if (session.expiresAt.getTime() <= now) throw errors.unauthorized("The session has expired.");
 

@@ -16,8 +16,12 @@ export interface PublicUser {
   avatarUrl: string | null;
   followers: number;
   following: number;
+  /** Site role (docs/decisions/0072). */
+  role: SiteRole;
   createdAt: string;
 }
+
+export type SiteRole = UserRow["role"];
 
 export function toPublicUser(row: UserRow): PublicUser {
   return {
@@ -27,6 +31,7 @@ export function toPublicUser(row: UserRow): PublicUser {
     avatarUrl: row.avatarUrl,
     followers: row.followers,
     following: row.following,
+    role: row.role,
     createdAt: row.createdAt.toISOString(),
   };
 }

@@ -58,7 +58,7 @@ describe("CORS", () => {
     });
     expect(res.status).toBe(204);
     expect(res.headers.get("Access-Control-Allow-Origin")).toBe(ALLOWED);
-    expect(res.headers.get("Access-Control-Allow-Methods")).toBe("GET,POST,PATCH,DELETE,OPTIONS");
+    expect(res.headers.get("Access-Control-Allow-Methods")).toBe("GET,POST,PUT,PATCH,DELETE,OPTIONS");
     expect(res.headers.get("Access-Control-Allow-Headers")).toBe(
       "Authorization,Content-Type,Idempotency-Key,X-Request-Id,Plaza-Bookmark",
     );

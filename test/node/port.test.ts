@@ -22,6 +22,7 @@ describe("vars that follow where npm start listens", () => {
     expect(vars.ALLOWED_ORIGINS).toBe("http://127.0.0.1:9100,http://localhost:9100,https://app.example");
     expect(vars.PUBLIC_URL).toBe("http://127.0.0.1:9100");
     expect(vars.BACKENDS).toBe('[{"id":"a","url":"http://127.0.0.1:9101"}]');
+    expect(vars.MODERATION_HOOK_URL).toBe("http://127.0.0.1:9101/moderation");
     expect(ownOrigins("0.0.0.0", 80)).toEqual(["http://127.0.0.1:80", "http://localhost:80"]);
     expect(ownOrigins("192.168.1.5", 8787)).toEqual(["http://192.168.1.5:8787"]);
     expect(derivedVars(DECLARED, {}, { host: "0.0.0.0", port: 1, gpuBackendPort: 2 }).PUBLIC_URL).toBe(
@@ -30,7 +31,7 @@ describe("vars that follow where npm start listens", () => {
   });
 
   it("leaves alone what is given explicitly, and defaults the backend to the next port", () => {
-    const explicit = { ALLOWED_ORIGINS: "x", PUBLIC_URL: "y", BACKENDS: "[]" };
+    const explicit = { ALLOWED_ORIGINS: "x", PUBLIC_URL: "y", BACKENDS: "[]", MODERATION_HOOK_URL: "" };
     expect(derivedVars(DECLARED, explicit, { host: "127.0.0.1", port: 9100, gpuBackendPort: 9101 })).toEqual({});
     expect(gpuBackendPortFor(8787, undefined)).toBe(8788);
     expect(gpuBackendPortFor(9000, 7000)).toBe(7000);

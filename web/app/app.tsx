@@ -7,6 +7,7 @@ import { SearchBox, SearchScreen, TagScreen } from "./discovery";
 import { FeedScreen } from "./feed";
 import { client, connection, me, rooms, startSession, stopSession } from "./live";
 import { NotificationBell, NotificationsScreen, startNotifications, stopNotifications } from "./notifications";
+import { ModerationScreen } from "./moderation";
 import { ProfileScreen } from "./profile";
 import { RoomScreen } from "./room";
 import { RoomsScreen } from "./rooms";
@@ -30,9 +31,17 @@ export function App() {
       setSignedIn(false);
       setNotice("You are signed out. Sign in again to continue.");
     });
+    const offSuspended = client.on("suspended", (until) => {
+      stopSession();
+      setSignedIn(false);
+      setNotice(
+        until ? `Your account is suspended until ${new Date(until).toLocaleString()}.` : "Your account is suspended.",
+      );
+    });
     return () => {
       offIn();
       offOut();
+      offSuspended();
     };
   }, []);
 
@@ -102,6 +111,11 @@ function Header({ route }: { route: Route }) {
           Tasks
         </a>
         <NotificationBell current={route.name === "notifications"} />
+        {user!.role !== "user" && (
+          <a href={href({ name: "moderation" })} aria-current={current(["moderation"])}>
+            Moderation
+          </a>
+        )}
       </nav>
       <SearchBox />
       <div class="me row">
@@ -135,6 +149,8 @@ function Screen({ route }: { route: Route }) {
       return <TasksScreen taskId={route.id} />;
     case "user":
       return <ProfileScreen userId={route.id} me={user} />;
+    case "moderation":
+      return <ModerationScreen me={user} />;
     case "feed":
       return <FeedScreen tab={route.tab} />;
     case "notifications":

@@ -4,6 +4,7 @@ import { type Comment, type Post, type PostStats, unwrap } from "../sdk";
 import { PostText } from "./post-text";
 import { client, me } from "./live";
 import { href } from "./router";
+import { ReportButton } from "./report";
 import { useStore } from "./store";
 import { ErrorMessage, TimeAgo } from "./ui";
 
@@ -64,6 +65,9 @@ export function PostCard({ post: initial, live }: { post: Post; live?: PostStats
         <button type="button" aria-expanded={showComments} onClick={() => setShowComments((s) => !s)}>
           Comments ({post.stats.comments})
         </button>
+        {user && user.id !== post.author.id && (
+          <ReportButton target={{ kind: "post", id: post.id }} what={`${name}'s post`} />
+        )}
       </footer>
       <ErrorMessage error={error} />
       {showComments && (
@@ -124,6 +128,9 @@ function Comments({ postId, onAdded }: { postId: string; onAdded: () => void }) 
         {(items ?? []).map((c) => (
           <li key={c.id}>
             <strong>{c.author.displayName || c.author.username}</strong> {c.content} <TimeAgo iso={c.createdAt} />
+            {user && user.id !== c.author.id && (
+              <ReportButton target={{ kind: "comment", id: c.id }} what={`${c.author.username}'s comment`} />
+            )}
           </li>
         ))}
       </ul>

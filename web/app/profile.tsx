@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { type Post, type Profile, unwrap, type User } from "../sdk";
 import { client, refreshRooms } from "./live";
 import { PostCard } from "./post-card";
+import { ReportButton } from "./report";
 import { navigate } from "./router";
 import { ErrorMessage } from "./ui";
 
@@ -73,6 +74,7 @@ export function ProfileScreen({ userId, me }: { userId: string; me: User }) {
               <button type="button" class="primary" onClick={() => void message()}>
                 Message
               </button>
+              <ReportButton target={{ kind: "user", id: profile.id }} what={`@${profile.username}`} />
             </div>
           )}
           <h2>Posts</h2>

@@ -12,6 +12,8 @@ import {
 } from "../sdk";
 import { client, noteMessage, openRoomId, refreshRooms, rooms, showRead } from "./live";
 import { rememberName, useUsernames } from "./people";
+import { ReportButton } from "./report";
+import { ModerateMessage } from "./room-moderation";
 import { roomTitle, RoomList } from "./rooms";
 import { navigate } from "./router";
 import { useStore } from "./store";
@@ -187,6 +189,10 @@ export function RoomScreen({ roomId, me }: { roomId: string; me: User }) {
   const onlineNames = useUsernames(online);
   const title = room ? roomTitle(room) : "…";
   const canManage = room?.kind === "group" && (room.role === "owner" || room.role === "admin");
+  // ---- moderation: the room's owner, admins and moderators (not of direct rooms) and site moderators.
+  const canModerate =
+    room?.kind !== "direct" &&
+    (room?.role === "owner" || room?.role === "admin" || room?.role === "moderator" || me.role !== "user");
 
   return (
     <main id="main" class="room-screen">
@@ -231,7 +237,14 @@ export function RoomScreen({ roomId, me }: { roomId: string; me: User }) {
           >
             <ol class="msgs">
               {messages.map((m) => (
-                <MessageItem key={m.seq} message={m} mine={m.sender.id === me.id} conn={connection} />
+                <MessageItem
+                  key={m.seq}
+                  message={m}
+                  mine={m.sender.id === me.id}
+                  conn={connection}
+                  roomId={roomId}
+                  canModerate={canModerate}
+                />
               ))}
               {pending.map((p) => (
                 <li key={p.clientMsgId} class="msg mine pending" data-pending="true">
@@ -255,7 +268,19 @@ export function RoomScreen({ roomId, me }: { roomId: string; me: User }) {
   );
 }
 
-function MessageItem({ message: m, mine, conn }: { message: Message; mine: boolean; conn: RoomConnection | null }) {
+function MessageItem({
+  message: m,
+  mine,
+  conn,
+  roomId,
+  canModerate,
+}: {
+  message: Message;
+  mine: boolean;
+  conn: RoomConnection | null;
+  roomId: string;
+  canModerate: boolean;
+}) {
   const [editing, setEditing] = useState(false);
   const [text, setText] = useState(m.body);
   const deleted = Boolean(m.deletedAt);
@@ -303,6 +328,12 @@ function MessageItem({ message: m, mine, conn }: { message: Message; mine: boole
             Delete
           </button>
         </span>
+      )}
+      {!mine && !deleted && (
+        <ReportButton target={{ kind: "message", id: String(m.seq), roomId }} what={`message ${m.seq}`} />
+      )}
+      {!mine && !deleted && canModerate && (
+        <ModerateMessage roomId={roomId} seq={m.seq} senderId={m.sender.id} sender={m.sender.username} />
       )}
     </li>
   );

@@ -12,7 +12,8 @@ export type Route =
   | { name: "user"; id: string }
   | { name: "notifications" }
   | { name: "tag"; tag: string }
-  | { name: "search"; q: string };
+  | { name: "search"; q: string }
+  | { name: "moderation" };
 
 /** Parses a location hash into a route (unknown hashes go to the feed). */
 export function parseRoute(hash: string): Route {
@@ -29,6 +30,8 @@ export function parseRoute(hash: string): Route {
       return arg ? { name: "task", id: arg } : { name: "tasks" };
     case "users":
       return arg ? { name: "user", id: arg } : { name: "feed", tab: "newest" };
+    case "moderation":
+      return { name: "moderation" };
     case "feed":
       return { name: "feed", tab: arg === "following" || arg === "hot" ? arg : "newest" };
     case "notifications":

@@ -162,6 +162,75 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Admin: the moderation audit log, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of audit entries */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["AuditEntry"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed (forbidden; suspended, with `until`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/admin/dead-letters/replay": {
         parameters: {
             query?: never;
@@ -316,6 +385,458 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/admin/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Moderator: reports by status (default open), newest first, each with the content as reported */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: string;
+                    limit?: number;
+                    status?: "open" | "resolved";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of reports */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["Report"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed (forbidden; suspended, with `until`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/reports/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Moderator: resolve an open report by dismissing it, removing the content or suspending its author */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ResolveReportBody"];
+                };
+            };
+            responses: {
+                /** @description The resolved report */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Report"];
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed (forbidden; suspended, with `until`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large (payload_too_large) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported Content-Type (unsupported_media_type) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/users/{id}/role": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Admin: set a user's site role (user, moderator, admin) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SetRoleBody"];
+                };
+            };
+            responses: {
+                /** @description The new role */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RoleResult"];
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed (forbidden; suspended, with `until`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large (payload_too_large) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported Content-Type (unsupported_media_type) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/admin/users/{id}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Moderator: suspend an account (sessions revoked, sockets closed, content hidden) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SuspendBody"];
+                };
+            };
+            responses: {
+                /** @description The suspension */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Suspension"];
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed (forbidden; suspended, with `until`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large (payload_too_large) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported Content-Type (unsupported_media_type) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /** Moderator: lift a suspension (idempotent) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Not suspended */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Suspension"];
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed (forbidden; suspended, with `until`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/auth/login": {
         parameters: {
             query?: never;
@@ -359,6 +880,15 @@ export interface paths {
                 };
                 /** @description Missing or invalid credentials (unauthorized) */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed (forbidden; suspended, with `until`) */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -487,6 +1017,15 @@ export interface paths {
                 };
                 /** @description Missing or invalid credentials (unauthorized) */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed (forbidden; suspended, with `until`) */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -864,6 +1403,87 @@ export interface paths {
         };
         trace?: never;
     };
+    "/v1/comments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a comment (its author, or a moderator: audited) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed (forbidden; suspended, with `until`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited (rate_limited); see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/feed": {
         parameters: {
             query?: never;
@@ -1122,7 +1742,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Not allowed (forbidden) */
+                /** @description Not allowed (forbidden; suspended, with `until`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1498,7 +2118,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Well-formed but not acceptable */
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -1586,7 +2206,7 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Delete a post (author only) */
+        /** Delete a post (its author, or a moderator: audited) */
         delete: {
             parameters: {
                 query?: never;
@@ -1623,7 +2243,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Not allowed (forbidden) */
+                /** @description Not allowed (forbidden; suspended, with `until`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1697,7 +2317,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Not allowed (forbidden) */
+                /** @description Not allowed (forbidden; suspended, with `until`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -1733,7 +2353,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Well-formed but not acceptable */
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -1885,6 +2505,15 @@ export interface paths {
                 };
                 /** @description Unsupported Content-Type (unsupported_media_type) */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2140,7 +2769,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Well-formed but not acceptable */
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -2283,6 +2912,118 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Report a post, comment, message (id: its seq, with roomId) or user to the moderators */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["CreateReportBody"];
+                };
+            };
+            responses: {
+                /** @description The report */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Report"];
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large (payload_too_large) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported Content-Type (unsupported_media_type) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited (rate_limited); see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/rooms": {
         parameters: {
             query?: never;
@@ -2377,7 +3118,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Not allowed (forbidden) */
+                /** @description Not allowed (forbidden; suspended, with `until`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2404,7 +3145,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Well-formed but not acceptable */
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -2495,6 +3236,211 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/rooms/{id}/bans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ban a user from a room: removed at once (sockets closed with 4003), cannot join or reconnect while banned */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RoomBanBody"];
+                };
+            };
+            responses: {
+                /** @description The ban */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RoomBan"];
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed (forbidden; suspended, with `until`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large (payload_too_large) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported Content-Type (unsupported_media_type) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited (rate_limited); see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rooms/{id}/bans/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Lift a room ban (idempotent) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Not banned */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed (forbidden; suspended, with `until`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited (rate_limited); see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/rooms/{id}/join": {
         parameters: {
             query?: never;
@@ -2534,6 +3480,15 @@ export interface paths {
                 };
                 /** @description Missing or invalid credentials (unauthorized) */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed (forbidden; suspended, with `until`) */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2698,7 +3653,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Not allowed (forbidden) */
+                /** @description Not allowed (forbidden; suspended, with `until`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2743,7 +3698,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Well-formed but not acceptable */
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -2817,7 +3772,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Not allowed (forbidden) */
+                /** @description Not allowed (forbidden; suspended, with `until`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -2857,7 +3812,115 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        patch?: never;
+        /** Set a member's room role (owner and admins; only the owner makes or unmakes admins) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["MemberRoleBody"];
+                };
+            };
+            responses: {
+                /** @description The new role */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MemberRole"];
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed (forbidden; suspended, with `until`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large (payload_too_large) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported Content-Type (unsupported_media_type) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited (rate_limited); see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/v1/rooms/{id}/messages": {
@@ -3004,7 +4067,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Well-formed but not acceptable */
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -3040,7 +4103,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete my message (within IM_EDIT_WINDOW_SECONDS); broadcast as a `deleted` entry with its own seq */
+        /** Delete my message (within IM_EDIT_WINDOW_SECONDS), or any message as the room's owner or an admin or a site moderator (audited); broadcast as a `deleted` entry with its own seq */
         delete: {
             parameters: {
                 query?: never;
@@ -3078,7 +4141,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Not allowed (forbidden) */
+                /** @description Not allowed (forbidden; suspended, with `until`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3096,7 +4159,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Well-formed but not acceptable */
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -3162,7 +4225,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Not allowed (forbidden) */
+                /** @description Not allowed (forbidden; suspended, with `until`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3207,7 +4270,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Well-formed but not acceptable */
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -3227,6 +4290,211 @@ export interface paths {
                 };
             };
         };
+        trace?: never;
+    };
+    "/v1/rooms/{id}/mutes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mute a member until a time: they may read, and their sends are refused with `muted` and `until` */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RoomMuteBody"];
+                };
+            };
+            responses: {
+                /** @description The mute */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RoomMute"];
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed (forbidden; suspended, with `until`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large (payload_too_large) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported Content-Type (unsupported_media_type) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited (rate_limited); see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rooms/{id}/mutes/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Lift a mute (idempotent) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    userId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Not muted */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not allowed (forbidden; suspended, with `until`) */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited (rate_limited); see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/rooms/{id}/read": {
@@ -3306,7 +4574,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Well-formed but not acceptable */
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -3384,7 +4652,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Not allowed (forbidden) */
+                /** @description Not allowed (forbidden; suspended, with `until`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -3505,7 +4773,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Well-formed but not acceptable */
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -3914,7 +5182,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Well-formed but not acceptable */
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -4344,7 +5612,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Not allowed (forbidden) */
+                /** @description Not allowed (forbidden; suspended, with `until`) */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -4573,7 +5841,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Well-formed but not acceptable */
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -4710,7 +5978,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Well-formed but not acceptable */
+                /** @description Well-formed but not acceptable (moderated: refused by the moderation step) */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -4879,6 +6147,33 @@ export interface components {
              */
             userId: string;
         };
+        AuditEntry: {
+            /** @example post.remove */
+            action: string;
+            /**
+             * Format: uuid
+             * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+             */
+            actorId: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            createdAt: string;
+            details: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Format: uuid
+             * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+             */
+            id: string;
+            note: string | null;
+            target: {
+                id: string;
+                kind: string;
+            };
+        };
         Author: {
             displayName: string;
             /**
@@ -4959,6 +6254,12 @@ export interface components {
             content: string;
             /** @description URLs from POST /v1/media (at most MAX_POST_IMAGES, default 9) */
             images?: string[];
+        };
+        CreateReportBody: {
+            note?: string;
+            /** @enum {string} */
+            reason: "spam" | "abuse" | "illegal" | "other";
+            target: components["schemas"]["ReportTarget"];
         };
         CreateRoomBody: {
             /** @enum {string} */
@@ -5081,6 +6382,24 @@ export interface components {
             contentType: string;
             /** @example http://127.0.0.1:8787/media/01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d.png */
             url: string;
+        };
+        MemberRole: {
+            /** @enum {string} */
+            role: "admin" | "moderator" | "member";
+            /**
+             * Format: uuid
+             * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+             */
+            roomId: string;
+            /**
+             * Format: uuid
+             * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+             */
+            userId: string;
+        };
+        MemberRoleBody: {
+            /** @enum {string} */
+            role: "admin" | "moderator" | "member";
         };
         Message: {
             /** @description The latest body; empty once deleted */
@@ -5276,6 +6595,89 @@ export interface components {
             /** @example ada */
             username: string;
         };
+        Report: {
+            /**
+             * Format: date-time
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            createdAt: string;
+            /**
+             * Format: uuid
+             * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+             */
+            id: string;
+            note: string | null;
+            /** @enum {string} */
+            reason: "spam" | "abuse" | "illegal" | "other";
+            /**
+             * Format: uuid
+             * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+             */
+            reporterId: string;
+            resolution: {
+                /** @enum {string} */
+                action: "dismiss" | "remove" | "suspend";
+                /**
+                 * Format: date-time
+                 * @example 2026-11-22T09:30:00.000Z
+                 */
+                at: string;
+                /**
+                 * Format: uuid
+                 * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+                 */
+                by: string;
+                note: string | null;
+            } | null;
+            snapshot: components["schemas"]["ReportSnapshot"];
+            /** @enum {string} */
+            status: "open" | "resolved";
+            target: {
+                id: string;
+                /** @enum {string} */
+                kind: "post" | "comment" | "message" | "user";
+                roomId?: string;
+            };
+        };
+        ReportSnapshot: {
+            authorId: string;
+            authorUsername: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            createdAt: string;
+            extra: {
+                [key: string]: unknown;
+            };
+            /** @description The content (or display name) as it was when reported */
+            text: string;
+        };
+        ReportTarget: {
+            /** @description A post, comment or user id; for a message, its seq */
+            id: string;
+            /** @enum {string} */
+            kind: "post" | "comment" | "message" | "user";
+            /**
+             * Format: uuid
+             * @description The message's room (messages only)
+             * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+             */
+            roomId?: string;
+        };
+        ResolveReportBody: {
+            /** @enum {string} */
+            action: "dismiss" | "remove" | "suspend";
+            note?: string;
+        };
+        RoleResult: {
+            /**
+             * Format: uuid
+             * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+             */
+            id: string;
+            role: components["schemas"]["SiteRole"];
+        };
         Room: {
             /**
              * Format: date-time
@@ -5308,7 +6710,69 @@ export interface components {
              * @example member
              * @enum {string}
              */
-            role?: "owner" | "admin" | "member";
+            role?: "owner" | "admin" | "moderator" | "member";
+        };
+        RoomBan: {
+            reason: string | null;
+            /**
+             * Format: uuid
+             * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+             */
+            roomId: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            until: string | null;
+            /**
+             * Format: uuid
+             * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+             */
+            userId: string;
+        };
+        RoomBanBody: {
+            reason?: string;
+            /**
+             * Format: date-time
+             * @description When the ban ends by itself; absent: until lifted
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            until?: string;
+            /**
+             * Format: uuid
+             * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+             */
+            userId: string;
+        };
+        RoomMute: {
+            /**
+             * Format: uuid
+             * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+             */
+            roomId: string;
+            /**
+             * Format: date-time
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            until: string;
+            /**
+             * Format: uuid
+             * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+             */
+            userId: string;
+        };
+        RoomMuteBody: {
+            /**
+             * Format: date-time
+             * @description When the mute ends
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            until: string;
+            /**
+             * Format: uuid
+             * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+             */
+            userId: string;
         };
         SendMessageBody: {
             /** @description 1 to ROOM_MAX_BODY_CHARS (4,000) characters */
@@ -5316,6 +6780,14 @@ export interface components {
             /** @description The sender's id for this message; a resend returns the original */
             clientMsgId: string;
         };
+        SetRoleBody: {
+            role: components["schemas"]["SiteRole"];
+        };
+        /**
+         * @description Site role: moderators handle reports and remove content; admins grant roles
+         * @enum {string}
+         */
+        SiteRole: "user" | "moderator" | "admin";
         SubmitTaskBody: {
             /** @description Validated against the type's inputSchema (GET /v1/task-types) */
             input?: unknown;
@@ -5326,6 +6798,29 @@ export interface components {
             priority: "low" | "normal" | "high";
             /** @example llm.chat */
             type: string;
+        };
+        SuspendBody: {
+            reason: string;
+            /**
+             * Format: date-time
+             * @description When the suspension ends by itself; absent: until lifted
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            until?: string;
+        };
+        Suspension: {
+            reason: string | null;
+            suspended: boolean;
+            /**
+             * Format: date-time
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            until: string | null;
+            /**
+             * Format: uuid
+             * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
+             */
+            userId: string;
         };
         Task: {
             attempts: number;
@@ -5428,6 +6923,7 @@ export interface components {
              * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
              */
             id: string;
+            role: components["schemas"]["SiteRole"];
             /** @example ada */
             username: string;
         };

@@ -7,6 +7,7 @@ import { BookmarkKeeper, bookmarkedFetch } from "./bookmark";
 import { authedFetch, createApi, type PlazaApi, unwrap } from "./http";
 import { InboxConnection } from "./inbox-connection";
 import { PostWatcher } from "./post-watch";
+import { ModerationApi } from "./moderation";
 import { networkError, toPlazaError } from "./problem";
 import { RoomConnection } from "./room-connection";
 import { memoryTokenStore, Session, type TokenStore } from "./session";
@@ -16,6 +17,8 @@ type ClientHandlers = {
   /** The session ended: logout here or in another tab, or the server refused the tokens. */
   signedOut: () => void;
   signedIn: () => void;
+  /** The server refused the session because the account is suspended (`until` null: until lifted); signed out. */
+  suspended: (until: string | null) => void;
 };
 
 export interface PlazaClientOptions {
@@ -37,6 +40,8 @@ export class PlazaClient extends Emitter<ClientHandlers> {
   readonly session: Session;
   /** The typed HTTP API (openapi-fetch); wrap calls in `unwrap()` to get data or a PlazaError. */
   readonly api: PlazaApi;
+  /** Reports, and for moderators and admins: resolutions, suspensions, roles, the audit log. */
+  readonly moderation: ModerationApi;
   readonly baseUrl: string;
   /** The newest Plaza-Bookmark this client got; sent with every request (read-your-writes). */
   readonly bookmarks = new BookmarkKeeper();
@@ -49,8 +54,11 @@ export class PlazaClient extends Emitter<ClientHandlers> {
     this.baseUrl = options.baseUrl.replace(/\/$/, "");
     const rawFetch = options.fetch ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
     this.session = new Session(this.baseUrl, options.tokenStore ?? memoryTokenStore(), rawFetch);
-    this.fetchFn = bookmarkedFetch(this.bookmarks, this.baseUrl, authedFetch(this.session, rawFetch));
+    const authed = authedFetch(this.session, rawFetch);
+    const bookmarked = bookmarkedFetch(this.bookmarks, this.baseUrl, authed);
+    this.fetchFn = async (request) => this.noticeSuspension(await bookmarked(request));
     this.api = createApi(this.baseUrl, this.fetchFn);
+    this.moderation = new ModerationApi(this.api);
     this.WebSocketImpl = options.WebSocket;
     this.wasSignedIn = this.session.signedIn;
     this.session.onChange((tokens) => {
@@ -151,6 +159,20 @@ export class PlazaClient extends Emitter<ClientHandlers> {
     const url = new URL(path, this.baseUrl);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     return url.toString();
+  }
+
+  /** A 403 `suspended` on any call ends the session here too, and says so. */
+  private async noticeSuspension(res: Response): Promise<Response> {
+    if (res.status !== 403 || !this.session.signedIn) return res;
+    const problem = (await res
+      .clone()
+      .json()
+      .catch(() => null)) as { code?: unknown; until?: unknown } | null;
+    if (problem?.code === "suspended") {
+      this.session.clear(); // signedOut first, so the suspension is the last word
+      this.emit("suspended", typeof problem.until === "string" ? problem.until : null);
+    }
+    return res;
   }
 
   private adopt(result: AuthResult): User {

@@ -9,6 +9,19 @@ export type * from "./frames";
 export { TERMINAL_TASK_STATUSES } from "./frames";
 export { authedFetch, createApi, type PlazaApi, unwrap } from "./http";
 export { InboxConnection, type RoomStanding } from "./inbox-connection";
+export {
+  type AuditEntry,
+  ModerationApi,
+  type Page,
+  type Report,
+  type ReportAction,
+  type ReportReason,
+  type ReportTarget,
+  type RoomBan,
+  type RoomMute,
+  type SiteRole,
+  type Suspension,
+} from "./moderation";
 export { type ConnectionState, FINAL_CLOSE_CODES, LiveSocket, PING_FRAME } from "./live-socket";
 export { MAX_WATCHED_POSTS, type PostStats, PostWatcher } from "./post-watch";
 export { describeError, type FieldError, PlazaError, type Problem, toPlazaError } from "./problem";

@@ -9,6 +9,8 @@ import { freePort, type RunningServer, startServer } from "../../node/support/se
 
 export interface Plaza {
   url: string;
+  /** Its state directory (`--persist-to`), e.g. for `npm run plaza -- admin grant`. */
+  state: string;
   server: RunningServer;
   /** SIGTERM, wait for the exit, run `whileDown` (if given), start again on the same port and state. */
   restart(whileDown?: () => Promise<void>): Promise<void>;
@@ -25,10 +27,17 @@ export function plazaEnv(gpuPort: number): Record<string, string> {
   };
 }
 
+/** Ports pinned by PLAZA_WEB_TEST_PORT / PLAZA_WEB_TEST_GPU_PORT (e.g. on a shared machine); free ones otherwise. */
+async function testPorts(): Promise<[number, number]> {
+  const port = Number(process.env.PLAZA_WEB_TEST_PORT ?? "0");
+  const gpuPort = Number(process.env.PLAZA_WEB_TEST_GPU_PORT ?? "0");
+  return [port || (await freePort()), gpuPort || (await freePort())];
+}
+
 /** Starts Plaza for a test file; `args` go to npm start (e.g. "--no-seed"). */
 export async function startPlaza(args: string[] = []): Promise<Plaza> {
   const state = await mkdtemp(path.join(tmpdir(), "plaza-web-test-"));
-  const [port, gpuPort] = [await freePort(), await freePort()];
+  const [port, gpuPort] = await testPorts();
   const env = plazaEnv(gpuPort);
   const fullArgs = ["--persist-to", state, ...args];
   let server = await startServer(fullArgs, 120_000, { port, env });
@@ -39,6 +48,7 @@ export async function startPlaza(args: string[] = []): Promise<Plaza> {
   };
   return {
     url: server.url,
+    state,
     get server() {
       return server;
     },
