@@ -5,6 +5,7 @@
 // - status only moves forward: queued -> running -> succeeded|failed|canceled;
 // - `dispatch` (from the TASKS consumer) claims the task once, takes a backend slot from the
 //   BackendPool and starts the attempt; redeliveries find it claimed and do nothing;
+// - while it waits in the pool's line, its place (`queue`) is followed and sent to subscribers;
 // - holds the OpenAI stream / receives plaza-job callbacks, appending output to a seq'd log;
 // - retries transient failures itself (its own failure budget), fails past the budget;
 // - an alarm watchdog for deadlines, silent backends and lost streams;
@@ -38,6 +39,8 @@ import {
 } from "./task/store";
 import { D1_RETRY_MS, RETRY_RESEND_GRACE_MS, TaskMachine } from "./task/machine";
 import { watchdogVerdict } from "./task/watchdog";
+import { recordTokens } from "./task/usage";
+import { nextQueueStep, QUEUE_EVENT_INTERVAL_MS } from "./task/queue-watch";
 
 export type { NewTask } from "./task/store";
 
@@ -85,8 +88,9 @@ export class TaskRun extends DurableObject<Env> {
     return toTask(this.machine.state);
   }
 
-  /** The task now, or undefined if this object holds none. */
+  /** The task now (a waiting task's place asked of the pool), or undefined if this object holds none. */
   async snapshot(): Promise<Task | undefined> {
+    if (this.state?.phase === "queued") await this.followQueue();
     return this.state && toTask(this.state);
   }
 
@@ -111,7 +115,13 @@ export class TaskRun extends DurableObject<Env> {
       const pool = this.env.BACKENDS_POOL.get(this.env.BACKENDS_POOL.idFromName("pool"));
       const got = await pool.acquire(
         s.id,
-        { capability: type.capability, protocol: type.protocol },
+        {
+          capability: type.capability,
+          protocol: type.protocol,
+          userId: s.userId,
+          priority: s.priority,
+          sessionKey: s.sessionKey,
+        },
         type.timeoutSeconds + 60,
       );
       if (this.state?.phase === "done") {
@@ -127,6 +137,7 @@ export class TaskRun extends DurableObject<Env> {
           await this.machine.finish("failed", { error: { code: "no_backend", message } });
           return { outcome: "finished" };
         }
+        await this.applyPlace(got.queue);
         return { outcome: "wait", delaySeconds: cfg.noBackendDelaySeconds };
       }
       await this.startAttempt(type, got.lease.backend);
@@ -206,6 +217,8 @@ export class TaskRun extends DurableObject<Env> {
     const s = this.state;
     if (!s || s.userId !== identity.userId) return new Response("no such task", { status: 404 });
     const since = sinceParam(request.url);
+    // A new watcher of a waiting task: follow its place from now on (the alarm, once a second).
+    if (s.phase === "queued") await this.ctx.storage.setAlarm(Date.now() + QUEUE_EVENT_INTERVAL_MS);
     return acceptSubscriber(
       this.ctx,
       identity,
@@ -244,6 +257,7 @@ export class TaskRun extends DurableObject<Env> {
     const s = this.state;
     if (!s) return;
     if (s.d1Dirty) await this.machine.publish(false);
+    if (s.phase === "queued") return this.followQueue();
     const now = Date.now();
     const silenceMs = loadConfig(this.env).tasks.silenceSeconds * 1000;
     const verdict = watchdogVerdict(s, {
@@ -290,9 +304,42 @@ export class TaskRun extends DurableObject<Env> {
     }
   }
 
+  /**
+   * Asks the pool for this waiting task's place and applies it. Followed by the alarm once a
+   * second while someone watches; unwatched tasks are asked only when read.
+   */
+  private async followQueue(): Promise<void> {
+    const s = this.state;
+    if (s?.phase !== "queued") return;
+    try {
+      const pool = this.env.BACKENDS_POOL.get(this.env.BACKENDS_POOL.idFromName("pool"));
+      await this.applyPlace(await pool.place(s.id));
+    } catch {
+      // The place is a courtesy: the last known one stays until the pool answers again.
+    }
+    if (this.ctx.getWebSockets().length > 0 && this.state?.phase === "queued") {
+      await this.ctx.storage.setAlarm(Date.now() + QUEUE_EVENT_INTERVAL_MS);
+    }
+  }
+
+  /** Records a place from the pool; emits a `queue` event now or at the end of the coalescing second. */
+  private async applyPlace(place: Task["queue"]): Promise<void> {
+    const s = this.state;
+    if (!s) return;
+    const step = nextQueueStep(s, place, Date.now());
+    if (step.emit) this.machine.emit(step.emit);
+    if (place) await saveState(this.ctx.storage, s);
+    if (step.retryAt !== undefined) {
+      const current = await this.ctx.storage.getAlarm();
+      if (current === null || current > step.retryAt) await this.ctx.storage.setAlarm(step.retryAt);
+    }
+  }
+
   private async startAttempt(type: TaskType, backend: JobState["backend"]): Promise<void> {
     const s = this.state!;
     const now = Date.now();
+    s.queue = undefined;
+    s.backendId = backend.id;
     s.attempts++;
     const job: JobState = { jobId: `${s.id}.${s.attempts}`, backend, startedAt: now, lastSeq: -1, lastActivityAt: now };
     s.job = job;
@@ -306,6 +353,7 @@ export class TaskRun extends DurableObject<Env> {
     }
     await saveState(this.ctx.storage, s);
     if (first) this.machine.emit({ kind: "status", status: "running" });
+    this.machine.emit({ kind: "assigned", backendId: backend.id });
     this.machine.emit({ kind: "log", message: `attempt ${s.attempts} started on backend ${backend.id}` });
     await this.ctx.storage.setAlarm(now + loadConfig(this.env).tasks.silenceSeconds * 1000);
     this.ctx.waitUntil(this.runAttempt(type, job));
@@ -333,6 +381,8 @@ export class TaskRun extends DurableObject<Env> {
           s.progress = Math.min(0.99, ++deltas / input.maxTokens);
           output.add(text);
         }).finally(() => output.flush());
+        // The budget counts what the backend reports; a failed count is not worth failing the task.
+        if (result.usage) this.ctx.waitUntil(recordTokens(this.env.DB, s.userId, result.usage).catch(() => undefined));
         if (this.machine.isCurrent(job)) await this.machine.succeed(type, job, result);
       } else {
         await startPlazaJob(s, job, {

@@ -7,6 +7,7 @@ import {
   type TaskEventBody,
   type TaskPriority,
   type TaskStatus,
+  type QueuePlace,
   toPublicTask,
 } from "../../src/protocol/tasks";
 import type { BackendSpec } from "../../src/protocol/tasks";
@@ -34,6 +35,8 @@ export interface NewTask {
   priority: TaskPriority;
   input: unknown;
   createdAt: number;
+  /** Tasks with the same key (per user) prefer the backend that served the last one. */
+  sessionKey?: string | undefined;
 }
 
 export interface TaskState extends NewTask {
@@ -55,6 +58,13 @@ export interface TaskState extends NewTask {
   job?: JobState;
   /** True while the D1 row lags behind this record (the watchdog retries the write). */
   d1Dirty: boolean;
+  /** While waiting for a slot: the place the pool last reported. */
+  queue?: QueuePlace | undefined;
+  /** The place last sent as a `queue` event, and when (coalescing). */
+  queueSent?: QueuePlace | undefined;
+  queueSentAt?: number | undefined;
+  /** The backend of the latest attempt (shown as `backend: {id}`). */
+  backendId?: string | undefined;
 }
 
 const STATE_KEY = "task";

@@ -332,3 +332,21 @@ export const tasks = sqliteTable(
     uniqueIndex("tasks_user_idempotency_idx").on(t.userId, t.idempotencyKey),
   ],
 );
+
+/**
+ * Per-user task usage (migrations/0008, hand-written): the submission token bucket and the UTC
+ * day's counters. Tokens are those OpenAI-protocol backends reported (prompt + completion).
+ */
+export const taskUsage = sqliteTable("task_usage", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  /** Submissions left in the bucket at `bucketAt`. */
+  bucket: real("bucket").notNull(),
+  bucketAt: integer("bucket_at").notNull(),
+  /** The UTC day (YYYY-MM-DD) the day counters belong to. */
+  day: text("day").notNull(),
+  dayTasks: integer("day_tasks").notNull().default(0),
+  dayPromptTokens: integer("day_prompt_tokens").notNull().default(0),
+  dayCompletionTokens: integer("day_completion_tokens").notNull().default(0),
+});

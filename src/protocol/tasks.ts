@@ -27,6 +27,16 @@ export interface TaskError {
   message: string;
 }
 
+/** A waiting task's place among the tasks waiting for the same capability. */
+export interface QueuePlace {
+  /** 1-based place in line (`ahead + 1`). */
+  position: number;
+  /** Tasks that will be dispatched before this one. */
+  ahead: number;
+  /** Expected wait until it starts, from the capability's measured service rate; absent until measured. */
+  etaMs?: number;
+}
+
 /** The public task (API.md `task`). */
 export interface Task {
   id: string;
@@ -40,6 +50,10 @@ export interface Task {
   createdAt: string;
   startedAt?: string;
   finishedAt?: string;
+  /** While queued and known to the pool: its place in line. */
+  queue?: QueuePlace;
+  /** Once assigned: the backend running (or that ran) its latest attempt. */
+  backend?: { id: string };
 }
 
 /** A task as it is stored (the TaskRun object's record, the D1 row), times in ms since the epoch. */
@@ -55,6 +69,8 @@ export interface TaskRecord {
   createdAt: number;
   startedAt?: number | undefined;
   finishedAt?: number | undefined;
+  queue?: QueuePlace | undefined;
+  backendId?: string | undefined;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -73,6 +89,8 @@ export function toPublicTask(r: TaskRecord): Task {
     createdAt: iso(r.createdAt),
     ...(r.startedAt !== undefined ? { startedAt: iso(r.startedAt) } : {}),
     ...(r.finishedAt !== undefined ? { finishedAt: iso(r.finishedAt) } : {}),
+    ...(r.queue && r.status === "queued" ? { queue: { ...r.queue } } : {}),
+    ...(r.backendId !== undefined ? { backend: { id: r.backendId } } : {}),
   };
 }
 
@@ -81,7 +99,10 @@ export type TaskEventBody =
   | { kind: "status"; status: TaskStatus; error?: TaskError }
   | { kind: "progress"; progress: number }
   | { kind: "output"; text?: string; data?: JsonValue }
-  | { kind: "log"; message: string };
+  | { kind: "log"; message: string }
+  | { kind: "queue"; position: number; ahead: number; etaMs?: number }
+  | { kind: "assigned"; backendId: string }
+  | { kind: "restarted"; reason: string };
 
 export interface TaskEvent {
   seq: number;
@@ -133,6 +154,8 @@ export interface BackendView extends BackendSpec {
   lastHealthAt: string | null;
   breaker: { state: BreakerState; consecutiveFailures: number; openedAt: string | null };
   served: { started: number; succeeded: number; failed: number };
+  /** Tasks with a `sessionKey` sent back to this backend (hits) or moved away from it (misses). */
+  affinity: { hits: number; misses: number };
 }
 
 /** What the pool hands out: a backend slot held for one task until released. */

@@ -1,4 +1,4 @@
-// Tasks: submit (validated, idempotent, limited per user), read and list (owner only), cancel.
+// Tasks: submit (validated, idempotent, limited per user: active tasks, submission rate, token budget), read and list (owner only), cancel.
 // The TaskRun object owns a task's live state; the D1 row serves lists and ownership checks.
 import { and, desc, eq, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
@@ -10,6 +10,7 @@ import { encodeCursor, readCursor } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import { findTaskType, mediaKeyFromUrl } from "../protocol/task-types";
 import { isMediaKey } from "./media";
+import { takeSubmission } from "./task-usage";
 import type { JsonValue } from "../protocol/json";
 import { type Task, type TaskPriority, type TaskStatus, toPublicTask } from "../protocol/tasks";
 
@@ -79,6 +80,7 @@ export interface SubmitInput {
   type: string;
   input: unknown;
   priority: TaskPriority;
+  sessionKey?: string | undefined;
 }
 
 async function byIdempotencyKey(db: Db, userId: string, key: string): Promise<TaskRow | undefined> {
@@ -116,6 +118,8 @@ export async function submitTask(
     if (!key) throw errors.unprocessable("source_not_found", "No image you may read is stored at this source.");
   }
 
+  await takeSubmission(db, config.tasks, userId, type.protocol === "openai");
+
   const id = newId();
   const now = Date.now();
   const limit = config.tasks.maxActivePerUser;
@@ -139,6 +143,7 @@ export async function submitTask(
       priority: body.priority,
       input: parsed.data,
       createdAt: now,
+      ...(body.sessionKey !== undefined ? { sessionKey: body.sessionKey } : {}),
     });
     initialized = true;
     await env.TASKS.send({ taskId: id }, { contentType: "json" });

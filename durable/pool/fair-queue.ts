@@ -1,0 +1,186 @@
+// Tasks waiting for a backend slot, dispatched by weighted fair queuing (docs/decisions/0078).
+// Per kind of slot (capability + protocol), higher priorities go first; inside a priority each
+// flow (a user, or the tenant a user belongs to) gets a share in proportion to its weight:
+// start-time fair queuing, where a waiter's tag is max(virtual clock, its flow's last tag) +
+// 1/weight and the smallest tag goes next. So one user's burst of 1,000 tasks takes tags
+// 1..1,000 while another user's single task, arriving later, gets the clock + 1 and goes next.
+// Persisted in the pool's SQLite so a restart keeps the order.
+import type { BackendProtocol, TaskPriority } from "../../src/protocol/tasks";
+
+/** What a task asks the pool for. */
+export interface Ask {
+  capability: string;
+  protocol: BackendProtocol;
+  userId: string;
+  priority: TaskPriority;
+  /** Tasks with the same key (per user) prefer the backend that served the last one. */
+  sessionKey?: string | undefined;
+}
+
+/** The share a user's tasks compete with: the user alone, or the tenant the user belongs to. */
+export interface Flow {
+  id: string;
+  weight: number;
+}
+
+export interface Waiter extends Ask {
+  taskId: string;
+  since: number;
+  /** The lease length to grant when a slot frees. */
+  leaseSeconds: number;
+  flow: string;
+  /** Virtual start tag inside (kind, priority): smaller goes first. */
+  tag: number;
+}
+
+const PRIORITY_RANK: Record<TaskPriority, number> = { high: 0, normal: 1, low: 2 };
+
+/** The kind of slot a task needs. */
+export const kindOf = (w: { capability: string; protocol: BackendProtocol }) => `${w.capability}|${w.protocol}`;
+
+const laneOf = (w: Waiter) => `${kindOf(w)}|${w.priority}`;
+
+const before = (a: Waiter, b: Waiter) =>
+  PRIORITY_RANK[a.priority] - PRIORITY_RANK[b.priority] ||
+  a.tag - b.tag ||
+  a.since - b.since ||
+  (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : 0);
+
+export class FairQueue {
+  private readonly waiters = new Map<string, Waiter>();
+  /** Waiters per kind; sorted when `unsorted` does not hold the kind. */
+  private readonly byKind = new Map<string, Waiter[]>();
+  private readonly unsorted = new Set<string>();
+  /** Places per kind, rebuilt on the first read after a change. */
+  private readonly places = new Map<string, Map<string, number>>();
+  /** Virtual clock per lane (kind + priority): the tag of the latest waiter granted. */
+  private readonly clocks = new Map<string, number>();
+  /** Per lane + flow: the largest tag waiting, and how many wait. */
+  private readonly tails = new Map<string, { tag: number; count: number }>();
+  private readonly sql: SqlStorage;
+
+  constructor(sql: SqlStorage) {
+    this.sql = sql;
+    sql.exec("CREATE TABLE IF NOT EXISTS waiters (task_id TEXT PRIMARY KEY, data TEXT NOT NULL)");
+    sql.exec("CREATE TABLE IF NOT EXISTS fair_clocks (lane TEXT PRIMARY KEY, v REAL NOT NULL)");
+    for (const row of sql.exec<{ lane: string; v: number }>("SELECT lane, v FROM fair_clocks")) {
+      this.clocks.set(row.lane, row.v);
+    }
+    for (const row of sql.exec<{ task_id: string; data: string }>("SELECT task_id, data FROM waiters")) {
+      const w = JSON.parse(row.data) as Partial<Waiter> & { taskId: string; capability: string };
+      // Waiters stored before fair queuing have no flow: they keep their arrival order.
+      const waiter: Waiter = {
+        protocol: "openai",
+        userId: "",
+        priority: "normal",
+        leaseSeconds: 660,
+        since: Date.now(),
+        ...w,
+        flow: w.flow ?? `u:${w.userId ?? ""}`,
+        tag: w.tag ?? (w.since ?? 0) / 1e9,
+      };
+      this.index(waiter);
+    }
+  }
+
+  get size(): number {
+    return this.waiters.size;
+  }
+
+  has(taskId: string): boolean {
+    return this.waiters.has(taskId);
+  }
+
+  get(taskId: string): Waiter | undefined {
+    return this.waiters.get(taskId);
+  }
+
+  /** Queues `taskId` in `flow`, keeping its place if it is already waiting. */
+  add(taskId: string, ask: Ask, flow: Flow, leaseSeconds: number, now: number): Waiter {
+    const existing = this.waiters.get(taskId);
+    if (existing) return existing;
+    const partial = { ...ask, taskId, since: now, leaseSeconds, flow: flow.id, tag: 0 };
+    const lane = laneOf(partial);
+    const tail = this.tails.get(`${lane}|${flow.id}`)?.tag ?? 0;
+    partial.tag = Math.max(this.clocks.get(lane) ?? 0, tail) + 1 / flow.weight;
+    const waiter: Waiter = partial;
+    this.index(waiter);
+    this.sql.exec("INSERT OR REPLACE INTO waiters (task_id, data) VALUES (?, ?)", taskId, JSON.stringify(waiter));
+    return waiter;
+  }
+
+  /** Removes a waiter that was granted a slot: its lane's virtual clock advances to its tag. */
+  granted(taskId: string): void {
+    const w = this.waiters.get(taskId);
+    if (!w) return;
+    const lane = laneOf(w);
+    if (w.tag > (this.clocks.get(lane) ?? 0)) {
+      this.clocks.set(lane, w.tag);
+      this.sql.exec("INSERT OR REPLACE INTO fair_clocks (lane, v) VALUES (?, ?)", lane, w.tag);
+    }
+    this.remove(taskId);
+  }
+
+  remove(taskId: string): boolean {
+    const w = this.waiters.get(taskId);
+    if (!w) return false;
+    this.waiters.delete(taskId);
+    const kind = kindOf(w);
+    const list = this.byKind.get(kind) ?? [];
+    const at = list.indexOf(w);
+    if (at >= 0) list.splice(at, 1);
+    if (list.length === 0) this.byKind.delete(kind);
+    this.places.delete(kind);
+    const tailKey = `${laneOf(w)}|${w.flow}`;
+    const tail = this.tails.get(tailKey);
+    if (tail && --tail.count === 0) this.tails.delete(tailKey);
+    this.sql.exec("DELETE FROM waiters WHERE task_id = ?", taskId);
+    return true;
+  }
+
+  /** The kinds that have waiters. */
+  kinds(): string[] {
+    return [...this.byKind.keys()];
+  }
+
+  /** Waiters of one kind in dispatch order. */
+  ordered(kind: string): readonly Waiter[] {
+    const list = this.byKind.get(kind) ?? [];
+    if (this.unsorted.delete(kind)) list.sort(before);
+    return list;
+  }
+
+  /** How many waiters of the same kind go before `taskId`, or undefined if it is not waiting. */
+  ahead(taskId: string): number | undefined {
+    const w = this.waiters.get(taskId);
+    if (!w) return undefined;
+    const kind = kindOf(w);
+    let places = this.places.get(kind);
+    if (!places || this.unsorted.has(kind)) {
+      places = new Map(this.ordered(kind).map((x, i) => [x.taskId, i]));
+      this.places.set(kind, places);
+    }
+    return places.get(taskId);
+  }
+
+  /** Drops waiters older than `maxAgeMs` (their tasks have failed `no_backend` by then). */
+  purge(maxAgeMs: number, now: number): void {
+    for (const w of [...this.waiters.values()]) if (now - w.since > maxAgeMs) this.remove(w.taskId);
+  }
+
+  private index(w: Waiter): void {
+    this.waiters.set(w.taskId, w);
+    const kind = kindOf(w);
+    const list = this.byKind.get(kind);
+    if (list) list.push(w);
+    else this.byKind.set(kind, [w]);
+    this.unsorted.add(kind);
+    this.places.delete(kind);
+    const tailKey = `${laneOf(w)}|${w.flow}`;
+    const tail = this.tails.get(tailKey);
+    if (tail) {
+      tail.tag = Math.max(tail.tag, w.tag);
+      tail.count++;
+    } else this.tails.set(tailKey, { tag: w.tag, count: 1 });
+  }
+}
