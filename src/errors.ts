@@ -104,7 +104,7 @@ export const errors = {
       429,
       "budget_exhausted",
       "Token budget exhausted",
-      `You have used your ${budget} tokens for today; the budget resets at ${resetAt}.`,
+      `You have used your ${budget} tokens for today; the budget resets with the next UTC day (resetAt).`,
       { budget, resetAt, retryAfter: retryAfterSeconds },
       { "Retry-After": String(retryAfterSeconds) },
     ),

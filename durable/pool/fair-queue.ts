@@ -1,9 +1,10 @@
 // Tasks waiting for a backend slot, dispatched by weighted fair queuing (docs/decisions/0078).
 // Per kind of slot (capability + protocol), higher priorities go first; inside a priority each
 // flow (a user, or the tenant a user belongs to) gets a share in proportion to its weight:
-// start-time fair queuing, where a waiter's tag is max(virtual clock, its flow's last tag) +
-// 1/weight and the smallest tag goes next. So one user's burst of 1,000 tasks takes tags
-// 1..1,000 while another user's single task, arriving later, gets the clock + 1 and goes next.
+// start-time fair queuing, where a waiter's start tag is max(virtual clock, its flow's last
+// finish tag), its finish tag start + 1/weight, the smallest start goes next and the clock is
+// the start of the latest one granted. So one user's burst of 1,000 tasks takes starts
+// 0..999 while another user's single task, arriving later, starts at the clock and goes next.
 // Persisted in the pool's SQLite so a restart keeps the order.
 import type { BackendProtocol, TaskPriority } from "../../src/protocol/tasks";
 
@@ -29,9 +30,14 @@ export interface Waiter extends Ask {
   /** The lease length to grant when a slot frees. */
   leaseSeconds: number;
   flow: string;
+  /** The flow's weight when the waiter joined. */
+  weight: number;
   /** Virtual start tag inside (kind, priority): smaller goes first. */
   tag: number;
 }
+
+/** Flow tails kept before the stale ones are pruned. */
+const MAX_TAILS = 10_000;
 
 const PRIORITY_RANK: Record<TaskPriority, number> = { high: 0, normal: 1, low: 2 };
 
@@ -55,8 +61,11 @@ export class FairQueue {
   private readonly places = new Map<string, Map<string, number>>();
   /** Virtual clock per lane (kind + priority): the tag of the latest waiter granted. */
   private readonly clocks = new Map<string, number>();
-  /** Per lane + flow: the largest tag waiting, and how many wait. */
-  private readonly tails = new Map<string, { tag: number; count: number }>();
+  /**
+   * Per lane + flow: the finish tag of its latest waiter (granted or not). Entries at or below
+   * their lane's clock say nothing (the clock wins) and are pruned when the map grows.
+   */
+  private readonly tails = new Map<string, number>();
   private readonly sql: SqlStorage;
 
   constructor(sql: SqlStorage) {
@@ -77,6 +86,7 @@ export class FairQueue {
         since: Date.now(),
         ...w,
         flow: w.flow ?? `u:${w.userId ?? ""}`,
+        weight: w.weight ?? 1,
         tag: w.tag ?? (w.since ?? 0) / 1e9,
       };
       this.index(waiter);
@@ -99,10 +109,10 @@ export class FairQueue {
   add(taskId: string, ask: Ask, flow: Flow, leaseSeconds: number, now: number): Waiter {
     const existing = this.waiters.get(taskId);
     if (existing) return existing;
-    const partial = { ...ask, taskId, since: now, leaseSeconds, flow: flow.id, tag: 0 };
+    const partial = { ...ask, taskId, since: now, leaseSeconds, flow: flow.id, weight: flow.weight, tag: 0 };
     const lane = laneOf(partial);
-    const tail = this.tails.get(`${lane}|${flow.id}`)?.tag ?? 0;
-    partial.tag = Math.max(this.clocks.get(lane) ?? 0, tail) + 1 / flow.weight;
+    const tail = this.tails.get(`${lane}|${flow.id}`) ?? 0;
+    partial.tag = Math.max(this.clocks.get(lane) ?? 0, tail);
     const waiter: Waiter = partial;
     this.index(waiter);
     this.sql.exec("INSERT OR REPLACE INTO waiters (task_id, data) VALUES (?, ?)", taskId, JSON.stringify(waiter));
@@ -131,9 +141,6 @@ export class FairQueue {
     if (at >= 0) list.splice(at, 1);
     if (list.length === 0) this.byKind.delete(kind);
     this.places.delete(kind);
-    const tailKey = `${laneOf(w)}|${w.flow}`;
-    const tail = this.tails.get(tailKey);
-    if (tail && --tail.count === 0) this.tails.delete(tailKey);
     this.sql.exec("DELETE FROM waiters WHERE task_id = ?", taskId);
     return true;
   }
@@ -168,6 +175,13 @@ export class FairQueue {
     for (const w of [...this.waiters.values()]) if (now - w.since > maxAgeMs) this.remove(w.taskId);
   }
 
+  private pruneTails(): void {
+    for (const [key, finish] of this.tails) {
+      const lane = key.slice(0, key.lastIndexOf("|"));
+      if (finish <= (this.clocks.get(lane) ?? 0)) this.tails.delete(key);
+    }
+  }
+
   private index(w: Waiter): void {
     this.waiters.set(w.taskId, w);
     const kind = kindOf(w);
@@ -176,11 +190,9 @@ export class FairQueue {
     else this.byKind.set(kind, [w]);
     this.unsorted.add(kind);
     this.places.delete(kind);
-    const tailKey = `${laneOf(w)}|${w.flow}`;
-    const tail = this.tails.get(tailKey);
-    if (tail) {
-      tail.tag = Math.max(tail.tag, w.tag);
-      tail.count++;
-    } else this.tails.set(tailKey, { tag: w.tag, count: 1 });
+    const lane = laneOf(w);
+    const tailKey = `${lane}|${w.flow}`;
+    this.tails.set(tailKey, Math.max(this.tails.get(tailKey) ?? 0, w.tag + 1 / w.weight));
+    if (this.tails.size > MAX_TAILS) this.pruneTails();
   }
 }

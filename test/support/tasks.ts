@@ -15,6 +15,8 @@ export interface TaskJson {
   createdAt: string;
   startedAt?: string;
   finishedAt?: string;
+  queue?: { position: number; ahead: number; etaMs?: number };
+  backend?: { id: string };
 }
 
 export const chatInput = (text = "hello plaza", maxTokens = 12) => ({
