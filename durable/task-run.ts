@@ -40,6 +40,7 @@ import {
 import { D1_RETRY_MS, RETRY_RESEND_GRACE_MS, TaskMachine } from "./task/machine";
 import { watchdogVerdict } from "./task/watchdog";
 import { recordTokens } from "./task/usage";
+import { partialResult } from "./task/partial";
 import { nextQueueStep, QUEUE_EVENT_INTERVAL_MS } from "./task/queue-watch";
 
 export type { NewTask } from "./task/store";
@@ -91,7 +92,7 @@ export class TaskRun extends DurableObject<Env> {
   /** The task now (a waiting task's place asked of the pool), or undefined if this object holds none. */
   async snapshot(): Promise<Task | undefined> {
     if (this.state?.phase === "queued") await this.followQueue();
-    return this.state && toTask(this.state);
+    return this.state && toTask(this.state, { withInput: true });
   }
 
   /**
@@ -152,7 +153,9 @@ export class TaskRun extends DurableObject<Env> {
     const s = this.state;
     if (!s) return undefined;
     const job = s.job;
-    const changed = await this.machine.finish("canceled", {});
+    // What the attempt produced before the cancel stays as the result, marked partial.
+    const partial = job && s.phase !== "done" ? partialResult(this.ctx.storage) : undefined;
+    const changed = await this.machine.finish("canceled", partial !== undefined ? { result: partial } : {});
     if (changed && job?.backend.protocol === "plaza-job") this.ctx.waitUntil(cancelJob(job.backend, job.jobId));
     return { task: toTask(s), changed };
   }
@@ -222,7 +225,7 @@ export class TaskRun extends DurableObject<Env> {
     return acceptSubscriber(
       this.ctx,
       identity,
-      { task: toTask(s), seq: lastSeq(this.ctx.storage) },
+      { task: toTask(s, { withInput: true }), seq: lastSeq(this.ctx.storage) },
       eventsSince(this.ctx.storage, since),
       s.phase === "done",
     );

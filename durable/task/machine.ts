@@ -15,6 +15,7 @@ import {
 import type { JobOutcome } from "../backend-pool";
 import { type AttemptError, toAttemptError } from "./attempt-error";
 import { notifyOwner, writeTaskRow } from "./publish";
+import { attemptStreamed } from "./partial";
 import { storeResult } from "./results";
 import { broadcast, closeSockets } from "../sockets/connection";
 import { eventFrame, FINISHED_CLOSE } from "./sockets";
@@ -101,6 +102,10 @@ export class TaskMachine {
       return;
     }
     const delay = retryDelaySeconds(type.retry, s.failures);
+    // A stream cannot be re-attached: the next attempt starts over, so say so before its output.
+    if (job.backend.protocol === "openai" && attemptStreamed(this.ctx.storage)) {
+      this.emit({ kind: "restarted", reason: err.code });
+    }
     s.phase = "retry_wait";
     s.retryAt = now + delay * 1000;
     await saveState(this.ctx.storage, s);

@@ -116,6 +116,6 @@ export function lastSeq(storage: DurableObjectStorage): number {
 }
 
 /** The public view of a task record (API.md `task`). */
-export function toTask(s: TaskState): Task {
-  return toPublicTask(s);
+export function toTask(s: TaskState, options: { withInput?: boolean } = {}): Task {
+  return toPublicTask(s, options);
 }

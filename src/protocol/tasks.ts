@@ -54,6 +54,8 @@ export interface Task {
   queue?: QueuePlace;
   /** Once assigned: the backend running (or that ran) its latest attempt. */
   backend?: { id: string };
+  /** The validated input (one task's GET and socket snapshot; not in lists or inbox frames). */
+  input?: JsonValue;
 }
 
 /** A task as it is stored (the TaskRun object's record, the D1 row), times in ms since the epoch. */
@@ -71,12 +73,13 @@ export interface TaskRecord {
   finishedAt?: number | undefined;
   queue?: QueuePlace | undefined;
   backendId?: string | undefined;
+  input?: unknown;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The public view of a stored task (API.md `task`): the one mapper for the object and the D1 row. */
-export function toPublicTask(r: TaskRecord): Task {
+export function toPublicTask(r: TaskRecord, options: { withInput?: boolean } = {}): Task {
   return {
     id: r.id,
     type: r.type,
@@ -91,6 +94,8 @@ export function toPublicTask(r: TaskRecord): Task {
     ...(r.finishedAt !== undefined ? { finishedAt: iso(r.finishedAt) } : {}),
     ...(r.queue && r.status === "queued" ? { queue: { ...r.queue } } : {}),
     ...(r.backendId !== undefined ? { backend: { id: r.backendId } } : {}),
+    // Validated input is JSON: it was parsed from a JSON body.
+    ...(options.withInput && r.input !== undefined ? { input: r.input as JsonValue } : {}),
   };
 }
 

@@ -33,6 +33,10 @@ export const TaskSchema = z
       .object({ id: z.string() })
       .optional()
       .openapi({ description: "Once assigned: the backend of the latest attempt" }),
+    input: z
+      .unknown()
+      .optional()
+      .openapi({ description: "The validated input; on GET /v1/tasks/{id} and the socket snapshot, not in lists" }),
   })
   .openapi("Task");
 

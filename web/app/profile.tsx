@@ -4,6 +4,7 @@ import { type Post, type Profile, unwrap, type User } from "../sdk";
 import { client, refreshRooms } from "./live";
 import { PostCard } from "./post-card";
 import { navigate } from "./router";
+import { UsagePanel } from "./task-details";
 import { ErrorMessage } from "./ui";
 
 /** The profile screen of user `userId`. */
@@ -75,6 +76,7 @@ export function ProfileScreen({ userId, me }: { userId: string; me: User }) {
               </button>
             </div>
           )}
+          {profile.id === me.id && <UsagePanel />}
           <h2>Posts</h2>
           {posts.length === 0 && <p class="muted">No posts yet.</p>}
           {posts.map((p) => (

@@ -4840,6 +4840,8 @@ export interface components {
              * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
              */
             id: string;
+            /** @description The validated input; on GET /v1/tasks/{id} and the socket snapshot, not in lists */
+            input?: unknown;
             /** @enum {string} */
             priority: "low" | "normal" | "high";
             progress: number;
