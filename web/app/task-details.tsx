@@ -14,7 +14,7 @@ export function TaskPrompt({ task }: { task: Task }) {
   if (input === undefined) return null;
   const prompt = input.messages?.filter((m) => m.role === "user").at(-1)?.content;
   return (
-    <blockquote class="prompt" aria-label="Prompt">
+    <blockquote class="prompt" aria-label="Task prompt">
       {prompt ?? JSON.stringify(input)}
     </blockquote>
   );
