@@ -24,7 +24,7 @@ import { findTaskType, type LlmChatInput, type TaskType } from "../src/protocol/
 import type { CallbackOutcome, JobCallback, Task } from "../src/protocol/tasks";
 import { AttemptError, toAttemptError } from "./task/attempt-error";
 import { streamChat } from "./task/openai";
-import { cancelJob, startPlazaJob } from "./task/plaza-job";
+import { cancelJob, jobEvents, startPlazaJob } from "./task/plaza-job";
 import { OutputBuffer } from "./task/output-buffer";
 import { acceptSubscriber, sinceParam } from "./task/sockets";
 import {
@@ -294,6 +294,8 @@ export class TaskRun extends DurableObject<Env> {
           new AttemptError("interrupted", "The stream was lost when the task's object restarted.", true, "none"),
         );
       case "silent":
+        // A job whose callbacks were lost (this server was down) is followed again, not run twice.
+        if (job!.backend.protocol === "plaza-job" && (await this.reattach(job!))) return;
         if (job!.backend.protocol === "plaza-job") this.ctx.waitUntil(cancelJob(job!.backend, job!.jobId));
         return this.machine.attemptFailed(
           job!,
@@ -305,6 +307,32 @@ export class TaskRun extends DurableObject<Env> {
           ),
         );
     }
+  }
+
+  /**
+   * Re-attaches to a plaza-job job that went silent: asks its backend for the callbacks after
+   * the last one applied and applies them in order (the same path as live callbacks, so each is
+   * applied once). True when the backend still knows the job; then it is not run again.
+   */
+  private async reattach(job: JobState): Promise<boolean> {
+    const caught = await jobEvents(job.backend, job.jobId, job.lastSeq);
+    if (!caught || !this.machine.isCurrent(job)) return false;
+    for (const cb of caught.events) {
+      if (!this.machine.isCurrent(job)) return true;
+      await this.callback(cb);
+    }
+    const s = this.state;
+    if (!s || !this.machine.isCurrent(job)) return true;
+    if (caught.state !== "running") {
+      // It ended without a verdict we could read (canceled on its side): run it again.
+      return false;
+    }
+    job.lastActivityAt = Date.now();
+    if (s.phase === "starting") s.phase = "active";
+    await saveState(this.ctx.storage, s);
+    this.machine.emit({ kind: "log", message: `re-attached to job ${job.jobId} on backend ${job.backend.id}` });
+    await this.ctx.storage.setAlarm(Date.now() + loadConfig(this.env).tasks.silenceSeconds * 1000);
+    return true;
   }
 
   /**
