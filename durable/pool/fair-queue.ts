@@ -89,6 +89,7 @@ export class FairQueue {
         weight: w.weight ?? 1,
         tag: w.tag ?? (w.since ?? 0) / 1e9,
       };
+      this.unsorted.add(kindOf(waiter));
       this.index(waiter);
     }
   }
@@ -163,7 +164,7 @@ export class FairQueue {
     if (!w) return undefined;
     const kind = kindOf(w);
     let places = this.places.get(kind);
-    if (!places || this.unsorted.has(kind)) {
+    if (!places) {
       places = new Map(this.ordered(kind).map((x, i) => [x.taskId, i]));
       this.places.set(kind, places);
     }
@@ -186,9 +187,19 @@ export class FairQueue {
     this.waiters.set(w.taskId, w);
     const kind = kindOf(w);
     const list = this.byKind.get(kind);
-    if (list) list.push(w);
-    else this.byKind.set(kind, [w]);
-    this.unsorted.add(kind);
+    if (!list) this.byKind.set(kind, [w]);
+    else if (this.unsorted.has(kind)) list.push(w);
+    else {
+      // Kept sorted by binary insertion: a burst of adds costs no re-sort per dispatch.
+      let lo = 0;
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (before(list[mid]!, w) < 0) lo = mid + 1;
+        else hi = mid;
+      }
+      list.splice(lo, 0, w);
+    }
     this.places.delete(kind);
     const lane = laneOf(w);
     const tailKey = `${lane}|${w.flow}`;
