@@ -2,7 +2,8 @@
 // subscribers, and the holder of its running attempt (docs/decisions/0030).
 //
 // Responsibilities:
-// - status only moves forward: queued -> running -> succeeded|failed|canceled;
+// - status only moves forward: (waiting ->) queued -> running -> succeeded|failed|canceled;
+// - a task submitted with `after` waits for those tasks and is queued with their results;
 // - `dispatch` (from the TASKS consumer) claims the task once, takes a backend slot from the
 //   BackendPool and starts the attempt; redeliveries find it claimed and do nothing;
 // - while it waits in the pool's line, its place (`queue`) is followed and sent to subscribers;
@@ -41,6 +42,7 @@ import { D1_RETRY_MS, RETRY_RESEND_GRACE_MS, TaskMachine } from "./task/machine"
 import { watchdogVerdict } from "./task/watchdog";
 import { recordTokens } from "./task/usage";
 import { partialResult } from "./task/partial";
+import { applyDependency, DEPENDENCY_RECHECK_MS } from "./task/dependencies";
 import { nextQueueStep, QUEUE_EVENT_INTERVAL_MS } from "./task/queue-watch";
 
 export type { NewTask } from "./task/store";
@@ -74,19 +76,67 @@ export class TaskRun extends DurableObject<Env> {
   /** Creates the task (idempotent: a second call returns the existing task unchanged). */
   async init(task: NewTask): Promise<Task> {
     if (!this.machine.state) {
+      const waits = (task.after?.length ?? 0) > 0;
       this.machine.state = {
         ...task,
-        status: "queued",
-        phase: "queued",
+        status: waits ? "waiting" : "queued",
+        phase: waits ? "waiting" : "queued",
         progress: 0,
         attempts: 0,
         failures: 0,
         d1Dirty: false,
       };
       await saveState(this.ctx.storage, this.machine.state);
-      this.machine.emit({ kind: "status", status: "queued" });
+      this.machine.emit({ kind: "status", status: this.machine.state.status });
+      if (waits) await this.ctx.storage.setAlarm(Date.now() + DEPENDENCY_RECHECK_MS);
     }
     return toTask(this.machine.state);
+  }
+
+  /**
+   * Registers this waiting task with each of its dependencies and applies what they say now;
+   * returns the task. Called by submit after `init`; the alarm repeats the check.
+   */
+  async watchDependencies(): Promise<Task | undefined> {
+    const s = this.state;
+    if (!s) return undefined;
+    for (const depId of s.after ?? []) {
+      if (this.state?.phase !== "waiting") break;
+      const dep = this.env.TASK.get(this.env.TASK.idFromName(depId));
+      await this.dependencyDone(depId, await dep.addDependent(s.id));
+    }
+    return this.state && toTask(this.state);
+  }
+
+  /** Remembers a task that waits for this one; returns this task now (so it can act at once). */
+  async addDependent(taskId: string): Promise<Task | undefined> {
+    const s = this.state;
+    if (!s) return undefined;
+    if (!s.dependents?.includes(taskId)) {
+      s.dependents = [...(s.dependents ?? []), taskId];
+      await saveState(this.ctx.storage, s);
+    }
+    return toTask(s);
+  }
+
+  /** A dependency `depId` has (or may have) finished: queue this task, fail it, or keep waiting. */
+  async dependencyDone(depId: string, dep: Task | undefined): Promise<void> {
+    const s = this.state;
+    if (s?.phase !== "waiting") return;
+    const step = applyDependency(s, depId, dep);
+    if (step.action === "fail") {
+      await this.machine.finish("failed", { error: { code: "dependency_failed", message: step.message } });
+      return;
+    }
+    if (step.action === "wait") return saveState(this.ctx.storage, s);
+    s.input = step.input;
+    s.status = "queued";
+    s.phase = "queued";
+    s.afterResults = undefined;
+    await saveState(this.ctx.storage, s);
+    this.machine.emit({ kind: "status", status: "queued" });
+    await this.env.TASKS.send({ taskId: s.id }, { contentType: "json" });
+    this.ctx.waitUntil(this.machine.publish(true));
   }
 
   /** The task now (a waiting task's place asked of the pool), or undefined if this object holds none. */
@@ -104,6 +154,8 @@ export class TaskRun extends DurableObject<Env> {
     const s = this.state;
     if (!s) return { outcome: "missing" };
     if (s.phase === "done") return { outcome: "finished" };
+    // Not yet: its dependencies queue it (with a message of its own) once they have succeeded.
+    if (s.phase === "waiting") return { outcome: "running" };
     if (s.phase === "starting" || s.phase === "active" || this.dispatching) return { outcome: "running" };
     const type = findTaskType(s.type);
     if (!type)
@@ -261,6 +313,11 @@ export class TaskRun extends DurableObject<Env> {
     if (!s) return;
     if (s.d1Dirty) await this.machine.publish(false);
     if (s.phase === "queued") return this.followQueue();
+    if (s.phase === "waiting") {
+      await this.watchDependencies();
+      if (this.state?.phase === "waiting") await this.ctx.storage.setAlarm(Date.now() + DEPENDENCY_RECHECK_MS);
+      return;
+    }
     const now = Date.now();
     const silenceMs = loadConfig(this.env).tasks.silenceSeconds * 1000;
     const verdict = watchdogVerdict(s, {

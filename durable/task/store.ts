@@ -14,7 +14,7 @@ import type { BackendSpec } from "../../src/protocol/tasks";
 import type { JsonValue } from "../../src/protocol/json";
 
 /** Where a task is inside its status: finer than `status`, never shown to clients. */
-export type Phase = "queued" | "starting" | "active" | "retry_wait" | "done";
+export type Phase = "waiting" | "queued" | "starting" | "active" | "retry_wait" | "done";
 
 /** The attempt in progress on one backend. */
 export interface JobState {
@@ -37,6 +37,8 @@ export interface NewTask {
   createdAt: number;
   /** Tasks with the same key (per user) prefer the backend that served the last one. */
   sessionKey?: string | undefined;
+  /** The caller's tasks that must succeed first (their results become `input.$after`). */
+  after?: string[] | undefined;
 }
 
 export interface TaskState extends NewTask {
@@ -65,6 +67,10 @@ export interface TaskState extends NewTask {
   queueSentAt?: number | undefined;
   /** The backend of the latest attempt (shown as `backend: {id}`). */
   backendId?: string | undefined;
+  /** While waiting: the results of the dependencies that succeeded so far, by task id. */
+  afterResults?: Record<string, JsonValue> | undefined;
+  /** Tasks waiting for this one (told when it finishes). */
+  dependents?: string[] | undefined;
 }
 
 const STATE_KEY = "task";

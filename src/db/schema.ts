@@ -309,7 +309,7 @@ export const tasks = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     type: text("type").notNull(),
-    status: text("status", { enum: ["queued", "running", "succeeded", "failed", "canceled"] }).notNull(),
+    status: text("status", { enum: ["waiting", "queued", "running", "succeeded", "failed", "canceled"] }).notNull(),
     priority: text("priority", { enum: ["low", "normal", "high"] })
       .notNull()
       .default("normal"),

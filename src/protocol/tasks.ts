@@ -3,10 +3,11 @@
 import { z } from "zod";
 import type { JsonValue } from "./json";
 
-export const TASK_STATUSES = ["queued", "running", "succeeded", "failed", "canceled"] as const;
+export const TASK_STATUSES = ["waiting", "queued", "running", "succeeded", "failed", "canceled"] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
-const rank: Record<TaskStatus, number> = { queued: 0, running: 1, succeeded: 2, failed: 2, canceled: 2 };
+/** `waiting`: for the tasks named in `after` to succeed (then queued). */
+const rank: Record<TaskStatus, number> = { waiting: 0, queued: 1, running: 2, succeeded: 3, failed: 3, canceled: 3 };
 
 /** True when a task may move from `from` to `to` (forward only, terminal states are final). */
 export function canTransition(from: TaskStatus, to: TaskStatus): boolean {
@@ -15,7 +16,7 @@ export function canTransition(from: TaskStatus, to: TaskStatus): boolean {
 
 /** True for succeeded, failed and canceled. */
 export function isTerminal(status: TaskStatus): boolean {
-  return rank[status] === 2;
+  return rank[status] === 3;
 }
 
 export const TASK_PRIORITIES = ["low", "normal", "high"] as const;

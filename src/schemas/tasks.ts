@@ -45,6 +45,16 @@ export const SubmitTaskBodySchema = z
     type: z.string().min(1).max(64).openapi({ example: "llm.chat" }),
     input: z.unknown().openapi({ description: "Validated against the type's inputSchema (GET /v1/task-types)" }),
     priority: z.enum(TASK_PRIORITIES).default("normal"),
+    after: z
+      .array(z.uuid())
+      .min(1)
+      .max(16)
+      .refine((ids) => new Set(ids).size === ids.length, "no task twice")
+      .optional()
+      .openapi({
+        description:
+          "My tasks that must succeed first: this one waits (status waiting) and receives their results as input.$after; if one fails or is canceled it fails with dependency_failed",
+      }),
     sessionKey: z.string().min(1).max(200).optional().openapi({
       description:
         "E.g. a conversation id: tasks with the same key go to the backend that served the last one while it is healthy and below the load threshold",

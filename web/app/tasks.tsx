@@ -90,6 +90,7 @@ function NewTask() {
 }
 
 const STATUS_TEXT: Record<Task["status"], string> = {
+  waiting: "Waiting",
   queued: "Queued",
   running: "Running",
   succeeded: "Succeeded",

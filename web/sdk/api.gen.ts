@@ -3362,7 +3362,7 @@ export interface paths {
                 query?: {
                     cursor?: string;
                     limit?: number;
-                    status?: "queued" | "running" | "succeeded" | "failed" | "canceled";
+                    status?: "waiting" | "queued" | "running" | "succeeded" | "failed" | "canceled";
                 };
                 header?: never;
                 path?: never;
@@ -4800,6 +4800,8 @@ export interface components {
             clientMsgId: string;
         };
         SubmitTaskBody: {
+            /** @description My tasks that must succeed first: this one waits (status waiting) and receives their results as input.$after; if one fails or is canceled it fails with dependency_failed */
+            after?: string[];
             /** @description Validated against the type's inputSchema (GET /v1/task-types) */
             input?: unknown;
             /**
@@ -4862,7 +4864,7 @@ export interface components {
              */
             startedAt?: string;
             /** @enum {string} */
-            status: "queued" | "running" | "succeeded" | "failed" | "canceled";
+            status: "waiting" | "queued" | "running" | "succeeded" | "failed" | "canceled";
             /** @example llm.chat */
             type: string;
         };
