@@ -2,9 +2,11 @@
 // subscribers, and the holder of its running attempt (docs/decisions/0030).
 //
 // Responsibilities:
-// - status only moves forward: queued -> running -> succeeded|failed|canceled;
+// - status only moves forward: (waiting ->) queued -> running -> succeeded|failed|canceled;
+// - a task submitted with `after` waits for those tasks and is queued with their results;
 // - `dispatch` (from the TASKS consumer) claims the task once, takes a backend slot from the
 //   BackendPool and starts the attempt; redeliveries find it claimed and do nothing;
+// - while it waits in the pool's line, its place (`queue`) is followed and sent to subscribers;
 // - holds the OpenAI stream / receives plaza-job callbacks, appending output to a seq'd log;
 // - retries transient failures itself (its own failure budget), fails past the budget;
 // - an alarm watchdog for deadlines, silent backends and lost streams;
@@ -23,7 +25,7 @@ import { findTaskType, type LlmChatInput, type TaskType } from "../src/protocol/
 import type { CallbackOutcome, JobCallback, Task } from "../src/protocol/tasks";
 import { AttemptError, toAttemptError } from "./task/attempt-error";
 import { streamChat } from "./task/openai";
-import { cancelJob, startPlazaJob } from "./task/plaza-job";
+import { cancelJob, jobEvents, startPlazaJob } from "./task/plaza-job";
 import { OutputBuffer } from "./task/output-buffer";
 import { acceptSubscriber, sinceParam } from "./task/sockets";
 import {
@@ -38,6 +40,10 @@ import {
 } from "./task/store";
 import { D1_RETRY_MS, RETRY_RESEND_GRACE_MS, TaskMachine } from "./task/machine";
 import { watchdogVerdict } from "./task/watchdog";
+import { recordTokens } from "./task/usage";
+import { partialResult } from "./task/partial";
+import { applyDependency, DEPENDENCY_RECHECK_MS } from "./task/dependencies";
+import { nextQueueStep, QUEUE_EVENT_INTERVAL_MS } from "./task/queue-watch";
 
 export type { NewTask } from "./task/store";
 
@@ -70,24 +76,73 @@ export class TaskRun extends DurableObject<Env> {
   /** Creates the task (idempotent: a second call returns the existing task unchanged). */
   async init(task: NewTask): Promise<Task> {
     if (!this.machine.state) {
+      const waits = (task.after?.length ?? 0) > 0;
       this.machine.state = {
         ...task,
-        status: "queued",
-        phase: "queued",
+        status: waits ? "waiting" : "queued",
+        phase: waits ? "waiting" : "queued",
         progress: 0,
         attempts: 0,
         failures: 0,
         d1Dirty: false,
       };
       await saveState(this.ctx.storage, this.machine.state);
-      this.machine.emit({ kind: "status", status: "queued" });
+      this.machine.emit({ kind: "status", status: this.machine.state.status });
+      if (waits) await this.ctx.storage.setAlarm(Date.now() + DEPENDENCY_RECHECK_MS);
     }
     return toTask(this.machine.state);
   }
 
-  /** The task now, or undefined if this object holds none. */
-  async snapshot(): Promise<Task | undefined> {
+  /**
+   * Registers this waiting task with each of its dependencies and applies what they say now;
+   * returns the task. Called by submit after `init`; the alarm repeats the check.
+   */
+  async watchDependencies(): Promise<Task | undefined> {
+    const s = this.state;
+    if (!s) return undefined;
+    for (const depId of s.after ?? []) {
+      if (this.state?.phase !== "waiting") break;
+      const dep = this.env.TASK.get(this.env.TASK.idFromName(depId));
+      await this.dependencyDone(depId, await dep.addDependent(s.id));
+    }
     return this.state && toTask(this.state);
+  }
+
+  /** Remembers a task that waits for this one; returns this task now (so it can act at once). */
+  async addDependent(taskId: string): Promise<Task | undefined> {
+    const s = this.state;
+    if (!s) return undefined;
+    if (!s.dependents?.includes(taskId)) {
+      s.dependents = [...(s.dependents ?? []), taskId];
+      await saveState(this.ctx.storage, s);
+    }
+    return toTask(s);
+  }
+
+  /** A dependency `depId` has (or may have) finished: queue this task, fail it, or keep waiting. */
+  async dependencyDone(depId: string, dep: Task | undefined): Promise<void> {
+    const s = this.state;
+    if (s?.phase !== "waiting") return;
+    const step = applyDependency(s, depId, dep);
+    if (step.action === "fail") {
+      await this.machine.finish("failed", { error: { code: "dependency_failed", message: step.message } });
+      return;
+    }
+    if (step.action === "wait") return saveState(this.ctx.storage, s);
+    s.input = step.input;
+    s.status = "queued";
+    s.phase = "queued";
+    s.afterResults = undefined;
+    await saveState(this.ctx.storage, s);
+    this.machine.emit({ kind: "status", status: "queued" });
+    await this.env.TASKS.send({ taskId: s.id }, { contentType: "json" });
+    this.ctx.waitUntil(this.machine.publish(true));
+  }
+
+  /** The task now (a waiting task's place asked of the pool), or undefined if this object holds none. */
+  async snapshot(): Promise<Task | undefined> {
+    if (this.state?.phase === "queued") await this.followQueue();
+    return this.state && toTask(this.state, { withInput: true });
   }
 
   /**
@@ -99,6 +154,8 @@ export class TaskRun extends DurableObject<Env> {
     const s = this.state;
     if (!s) return { outcome: "missing" };
     if (s.phase === "done") return { outcome: "finished" };
+    // Not yet: its dependencies queue it (with a message of its own) once they have succeeded.
+    if (s.phase === "waiting") return { outcome: "running" };
     if (s.phase === "starting" || s.phase === "active" || this.dispatching) return { outcome: "running" };
     const type = findTaskType(s.type);
     if (!type)
@@ -111,7 +168,13 @@ export class TaskRun extends DurableObject<Env> {
       const pool = this.env.BACKENDS_POOL.get(this.env.BACKENDS_POOL.idFromName("pool"));
       const got = await pool.acquire(
         s.id,
-        { capability: type.capability, protocol: type.protocol },
+        {
+          capability: type.capability,
+          protocol: type.protocol,
+          userId: s.userId,
+          priority: s.priority,
+          sessionKey: s.sessionKey,
+        },
         type.timeoutSeconds + 60,
       );
       if (this.state?.phase === "done") {
@@ -127,6 +190,7 @@ export class TaskRun extends DurableObject<Env> {
           await this.machine.finish("failed", { error: { code: "no_backend", message } });
           return { outcome: "finished" };
         }
+        await this.applyPlace(got.queue);
         return { outcome: "wait", delaySeconds: cfg.noBackendDelaySeconds };
       }
       await this.startAttempt(type, got.lease.backend);
@@ -141,7 +205,9 @@ export class TaskRun extends DurableObject<Env> {
     const s = this.state;
     if (!s) return undefined;
     const job = s.job;
-    const changed = await this.machine.finish("canceled", {});
+    // What the attempt produced before the cancel stays as the result, marked partial.
+    const partial = job && s.phase !== "done" ? partialResult(this.ctx.storage) : undefined;
+    const changed = await this.machine.finish("canceled", partial !== undefined ? { result: partial } : {});
     if (changed && job?.backend.protocol === "plaza-job") this.ctx.waitUntil(cancelJob(job.backend, job.jobId));
     return { task: toTask(s), changed };
   }
@@ -206,10 +272,12 @@ export class TaskRun extends DurableObject<Env> {
     const s = this.state;
     if (!s || s.userId !== identity.userId) return new Response("no such task", { status: 404 });
     const since = sinceParam(request.url);
+    // A new watcher of a waiting task: follow its place from now on (the alarm, once a second).
+    if (s.phase === "queued") await this.ctx.storage.setAlarm(Date.now() + QUEUE_EVENT_INTERVAL_MS);
     return acceptSubscriber(
       this.ctx,
       identity,
-      { task: toTask(s), seq: lastSeq(this.ctx.storage) },
+      { task: toTask(s, { withInput: true }), seq: lastSeq(this.ctx.storage) },
       eventsSince(this.ctx.storage, since),
       s.phase === "done",
     );
@@ -244,6 +312,12 @@ export class TaskRun extends DurableObject<Env> {
     const s = this.state;
     if (!s) return;
     if (s.d1Dirty) await this.machine.publish(false);
+    if (s.phase === "queued") return this.followQueue();
+    if (s.phase === "waiting") {
+      await this.watchDependencies();
+      if (this.state?.phase === "waiting") await this.ctx.storage.setAlarm(Date.now() + DEPENDENCY_RECHECK_MS);
+      return;
+    }
     const now = Date.now();
     const silenceMs = loadConfig(this.env).tasks.silenceSeconds * 1000;
     const verdict = watchdogVerdict(s, {
@@ -277,6 +351,8 @@ export class TaskRun extends DurableObject<Env> {
           new AttemptError("interrupted", "The stream was lost when the task's object restarted.", true, "none"),
         );
       case "silent":
+        // A job whose callbacks were lost (this server was down) is followed again, not run twice.
+        if (job!.backend.protocol === "plaza-job" && (await this.reattach(job!))) return;
         if (job!.backend.protocol === "plaza-job") this.ctx.waitUntil(cancelJob(job!.backend, job!.jobId));
         return this.machine.attemptFailed(
           job!,
@@ -290,9 +366,68 @@ export class TaskRun extends DurableObject<Env> {
     }
   }
 
+  /**
+   * Re-attaches to a plaza-job job that went silent: asks its backend for the callbacks after
+   * the last one applied and applies them in order (the same path as live callbacks, so each is
+   * applied once). True when the backend still knows the job; then it is not run again.
+   */
+  private async reattach(job: JobState): Promise<boolean> {
+    const caught = await jobEvents(job.backend, job.jobId, job.lastSeq);
+    if (!caught || !this.machine.isCurrent(job)) return false;
+    for (const cb of caught.events) {
+      if (!this.machine.isCurrent(job)) return true;
+      await this.callback(cb);
+    }
+    const s = this.state;
+    if (!s || !this.machine.isCurrent(job)) return true;
+    if (caught.state !== "running") {
+      // It ended without a verdict we could read (canceled on its side): run it again.
+      return false;
+    }
+    job.lastActivityAt = Date.now();
+    if (s.phase === "starting") s.phase = "active";
+    await saveState(this.ctx.storage, s);
+    this.machine.emit({ kind: "log", message: `re-attached to job ${job.jobId} on backend ${job.backend.id}` });
+    await this.ctx.storage.setAlarm(Date.now() + loadConfig(this.env).tasks.silenceSeconds * 1000);
+    return true;
+  }
+
+  /**
+   * Asks the pool for this waiting task's place and applies it. Followed by the alarm once a
+   * second while someone watches; unwatched tasks are asked only when read.
+   */
+  private async followQueue(): Promise<void> {
+    const s = this.state;
+    if (s?.phase !== "queued") return;
+    try {
+      const pool = this.env.BACKENDS_POOL.get(this.env.BACKENDS_POOL.idFromName("pool"));
+      await this.applyPlace(await pool.place(s.id));
+    } catch {
+      // The place is a courtesy: the last known one stays until the pool answers again.
+    }
+    if (this.ctx.getWebSockets().length > 0 && this.state?.phase === "queued") {
+      await this.ctx.storage.setAlarm(Date.now() + QUEUE_EVENT_INTERVAL_MS);
+    }
+  }
+
+  /** Records a place from the pool; emits a `queue` event now or at the end of the coalescing second. */
+  private async applyPlace(place: Task["queue"]): Promise<void> {
+    const s = this.state;
+    if (!s) return;
+    const step = nextQueueStep(s, place, Date.now());
+    if (step.emit) this.machine.emit(step.emit);
+    if (place) await saveState(this.ctx.storage, s);
+    if (step.retryAt !== undefined) {
+      const current = await this.ctx.storage.getAlarm();
+      if (current === null || current > step.retryAt) await this.ctx.storage.setAlarm(step.retryAt);
+    }
+  }
+
   private async startAttempt(type: TaskType, backend: JobState["backend"]): Promise<void> {
     const s = this.state!;
     const now = Date.now();
+    s.queue = undefined;
+    s.backendId = backend.id;
     s.attempts++;
     const job: JobState = { jobId: `${s.id}.${s.attempts}`, backend, startedAt: now, lastSeq: -1, lastActivityAt: now };
     s.job = job;
@@ -306,6 +441,7 @@ export class TaskRun extends DurableObject<Env> {
     }
     await saveState(this.ctx.storage, s);
     if (first) this.machine.emit({ kind: "status", status: "running" });
+    this.machine.emit({ kind: "assigned", backendId: backend.id });
     this.machine.emit({ kind: "log", message: `attempt ${s.attempts} started on backend ${backend.id}` });
     await this.ctx.storage.setAlarm(now + loadConfig(this.env).tasks.silenceSeconds * 1000);
     this.ctx.waitUntil(this.runAttempt(type, job));
@@ -333,6 +469,8 @@ export class TaskRun extends DurableObject<Env> {
           s.progress = Math.min(0.99, ++deltas / input.maxTokens);
           output.add(text);
         }).finally(() => output.flush());
+        // The budget counts what the backend reports; a failed count is not worth failing the task.
+        if (result.usage) this.ctx.waitUntil(recordTokens(this.env.DB, s.userId, result.usage).catch(() => undefined));
         if (this.machine.isCurrent(job)) await this.machine.succeed(type, job, result);
       } else {
         await startPlazaJob(s, job, {

@@ -1,5 +1,7 @@
 // The plaza-job side of the reference backend: POST /jobs accepts a job (202) and runs it,
-// reporting through signed callbacks; POST /jobs/:id/cancel stops it. The one real job is
+// reporting through signed callbacks; POST /jobs/:id/cancel stops it; GET /jobs/:id/events?after=
+// answers every callback after an offset, so a dispatcher that restarted and missed some can
+// re-attach to the job instead of running it again. The one real job is
 // `image.thumbnail`: the source image is read from Plaza and resized with sharp.
 import type { ServerResponse } from "node:http";
 import sharp from "sharp";
@@ -28,6 +30,14 @@ type Callback =
 const MAX_IMAGE_BASE64 = 48_000;
 const running = new Map<string, AbortController>();
 
+/** Every callback a job sent (or tried to), and how it ended; kept a while after it ends. */
+interface JobLog {
+  state: "running" | "completed" | "failed" | "canceled";
+  events: Record<string, unknown>[];
+}
+const logs = new Map<string, JobLog>();
+const LOG_KEEP_MS = 15 * 60_000;
+
 function isJob(body: unknown): body is JobRequest {
   const b = body as Partial<JobRequest> | null;
   return (
@@ -55,12 +65,26 @@ export function acceptJob(res: ServerResponse, body: unknown, r: Routed, stats: 
   }
   const controller = new AbortController();
   running.set(body.jobId, controller);
+  const log: JobLog = { state: "running", events: [] };
+  logs.set(body.jobId, log);
   json(res, 202, { jobId: body.jobId });
   const done = track(stats);
-  void runThumbnail(body, controller.signal, r)
-    .then((end) => done(end))
-    .catch(() => done("failed"))
+  const end = (how: JobLog["state"] & ("completed" | "failed" | "canceled")) => {
+    log.state = how;
+    done(how);
+    setTimeout(() => logs.delete(body.jobId), LOG_KEEP_MS).unref();
+  };
+  void runThumbnail(body, controller.signal, r, log)
+    .then(end)
+    .catch(() => end("failed"))
     .finally(() => running.delete(body.jobId));
+}
+
+/** GET /jobs/:id/events?after=<seq>: the job's state and its callbacks with seq > after. */
+export function jobEvents(res: ServerResponse, jobId: string, after: number): void {
+  const log = logs.get(jobId);
+  if (!log) return json(res, 404, { error: "unknown job" });
+  json(res, 200, { jobId, state: log.state, events: log.events.filter((e) => (e.seq as number) > after) });
 }
 
 /** POST /jobs/:id/cancel */
@@ -74,10 +98,13 @@ async function runThumbnail(
   job: JobRequest,
   signal: AbortSignal,
   r: Routed,
+  log: JobLog,
 ): Promise<"completed" | "failed" | "canceled"> {
   let seq = 0;
   const send = async (cb: Callback, copies = 1) => {
-    const body = JSON.stringify({ jobId: job.jobId, seq: seq++, ...cb });
+    const event = { jobId: job.jobId, seq: seq++, ...cb };
+    log.events.push(event);
+    const body = JSON.stringify(event);
     for (let i = 0; i < copies; i++) await postCallback(job, body, signal);
   };
   const copies = r.fault === "dup" ? 2 : 1;

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { parseArgs } from "node:util";
 import { route } from "./faults.ts";
 import { MODEL_NOTE } from "./generator.ts";
-import { acceptJob, cancelJob } from "./jobs.ts";
+import { acceptJob, cancelJob, jobEvents } from "./jobs.ts";
 import { moderationHook } from "./moderation.ts";
 import { type ChatBody, chatCompletion, DEFAULT_MODELS, listModels } from "./openai.ts";
 import { newStats, type Stats } from "./stats.ts";
@@ -75,6 +75,11 @@ async function handle(
   if (method === "POST" && r.path === "/moderation") return moderationHook(res, await readBody(req));
   const cancel = /^\/jobs\/([^/]+)\/cancel$/.exec(r.path);
   if (method === "POST" && cancel?.[1]) return cancelJob(res, decodeURIComponent(cancel[1]));
+  const events = /^\/jobs\/([^/]+)\/events$/.exec(r.path);
+  if (method === "GET" && events?.[1]) {
+    const after = Number(new URL(req.url ?? "/", "http://x").searchParams.get("after") ?? "-1");
+    return jobEvents(res, decodeURIComponent(events[1]), Number.isSafeInteger(after) ? after : -1);
+  }
   send(res, 404, { error: "not found" });
 }
 

@@ -17,6 +17,21 @@ const list = (fallback: string) =>
         .filter((x) => x.length > 0),
     );
 
+/** A tenant: a config-level group of users that shares one weighted share of each capability. */
+export interface Tenant {
+  id: string;
+  weight: number;
+  users: string[];
+}
+
+const TenantsSchema = z.array(
+  z.strictObject({
+    id: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/),
+    weight: z.number().min(0.01).max(1000),
+    users: z.array(z.string().min(1).max(64)).max(10_000),
+  }),
+);
+
 const secret = (name: string) =>
   z
     .string({ error: `${name} is not set (run npm start once, or wrangler secret put ${name})` })
@@ -122,6 +137,23 @@ const ConfigSchema = z
     TASK_SOCKET_MAX_FRAME_BYTES: int(1_024, 64, 1_048_576),
     TASK_SOCKET_RATE_PER_SECOND: int(5, 1, 10_000),
     TASK_SOCKET_BURST: int(10, 1, 100_000),
+    TASK_USER_CONCURRENCY: int(8, 1, 10_000),
+    TASK_USER_RATE: int(600, 1, 1_000_000),
+    TASK_USER_DAILY_TOKENS: int(0, 0, 1_000_000_000_000),
+    TASK_AFFINITY_MAX_LOAD_PERCENT: int(90, 1, 100),
+    TASK_TENANTS: z
+      .string()
+      .default("[]")
+      .transform((text, ctx) => {
+        try {
+          const parsed = TenantsSchema.safeParse(JSON.parse(text));
+          if (parsed.success) return parsed.data;
+          ctx.addIssue({ code: "custom", message: `TASK_TENANTS is not a valid tenant list: ${parsed.error.message}` });
+        } catch {
+          ctx.addIssue({ code: "custom", message: "TASK_TENANTS is not valid JSON" });
+        }
+        return z.NEVER;
+      }),
     BACKEND_HEALTH_INTERVAL_SECONDS: int(15, 5, 3600),
     BREAKER_FAILURE_THRESHOLD: int(3, 1, 100),
     BREAKER_COOLDOWN_SECONDS: int(30, 1, 3600),
@@ -184,6 +216,16 @@ export interface Config {
     healthIntervalSeconds: number;
     breakerFailureThreshold: number;
     breakerCooldownSeconds: number;
+    /** Tasks of one user running at once (the pool holds the rest in line). */
+    userConcurrency: number;
+    /** Submissions per user per minute (a token bucket that holds as many). */
+    userRatePerMinute: number;
+    /** Tokens (prompt + completion) a user may spend on OpenAI-protocol backends per UTC day; 0: no budget. */
+    userDailyTokens: number;
+    /** A session's warm backend keeps getting its tasks while below this percent of its capacity. */
+    affinityMaxLoadPercent: number;
+    /** Config-level groups of users with a weight (fair queuing shares). */
+    tenants: Tenant[];
   };
   feed: FeedConfig;
   /** Instant messaging settings (IM_* and VAPID_* vars, VAPID_PRIVATE_KEY secret). */
@@ -376,6 +418,11 @@ export function loadConfig(env: Env): Config {
       healthIntervalSeconds: raw.BACKEND_HEALTH_INTERVAL_SECONDS,
       breakerFailureThreshold: raw.BREAKER_FAILURE_THRESHOLD,
       breakerCooldownSeconds: raw.BREAKER_COOLDOWN_SECONDS,
+      userConcurrency: raw.TASK_USER_CONCURRENCY,
+      userRatePerMinute: raw.TASK_USER_RATE,
+      userDailyTokens: raw.TASK_USER_DAILY_TOKENS,
+      affinityMaxLoadPercent: raw.TASK_AFFINITY_MAX_LOAD_PERCENT,
+      tenants: raw.TASK_TENANTS,
     },
     feed: {
       mediaMaxBytes: raw.MEDIA_MAX_BYTES,

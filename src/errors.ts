@@ -112,6 +112,15 @@ export const errors = {
       { limit, retryAfter: retryAfterSeconds },
       { "Retry-After": String(retryAfterSeconds) },
     ),
+  budgetExhausted: (budget: number, resetAt: string, retryAfterSeconds: number) =>
+    new AppError(
+      429,
+      "budget_exhausted",
+      "Token budget exhausted",
+      `You have used your ${budget} tokens for today; the budget resets with the next UTC day (resetAt).`,
+      { budget, resetAt, retryAfter: retryAfterSeconds },
+      { "Retry-After": String(retryAfterSeconds) },
+    ),
   internal: () => new AppError(500, "internal_error", "Internal error", "Something went wrong on our side."),
   shuttingDown: (retryAfterSeconds = 5) =>
     new AppError(

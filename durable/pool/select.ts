@@ -1,5 +1,6 @@
 // Choosing a backend for a job: capable, enabled, not known-unhealthy, below capacity and
-// admitted by its breaker; least in-flight first (ties: most free slots, then id).
+// admitted by its breaker; the session's warm backend while it is below the load threshold,
+// else least in-flight first (ties: most free slots, then id).
 import type { BackendProtocol, BackendSpec, BackendView } from "../../src/protocol/tasks";
 import { admits, type Breaker, type BreakerSettings } from "./breaker";
 
@@ -12,11 +13,43 @@ export interface PoolEntry {
   lastHealthAt: number | null;
   breaker: Breaker;
   served: BackendView["served"];
+  /** Absent on entries stored before session affinity. */
+  affinity?: BackendView["affinity"];
 }
 
 export interface Candidate {
   entry: PoolEntry;
   probe: boolean;
+}
+
+/** The session's warm backend and how loaded (percent of capacity) it may be to still get the job. */
+export interface Preference {
+  backendId: string;
+  maxLoadPercent: number;
+}
+
+/**
+ * The session's preferred backend if it may take the job and is below `maxLoadPercent` of its
+ * capacity (then it is a hit), else the best backend by `pickBackend`.
+ */
+export function pickWithPreference(
+  entries: Map<string, PoolEntry>,
+  want: { capability: string; protocol: BackendProtocol },
+  preference: Preference | undefined,
+  inFlight: (id: string) => number,
+  probeInFlight: (id: string) => boolean,
+  breaker: BreakerSettings,
+  now: number,
+): (Candidate & { hit: boolean }) | undefined {
+  const warm = preference && entries.get(preference.backendId);
+  if (warm) {
+    const only = pickBackend([warm], want, inFlight, probeInFlight, breaker, now);
+    if (only && inFlight(warm.spec.id) < (warm.spec.capacity * preference.maxLoadPercent) / 100) {
+      return { ...only, hit: true };
+    }
+  }
+  const best = pickBackend(entries.values(), want, inFlight, probeInFlight, breaker, now);
+  return best && { ...best, hit: false };
 }
 
 /** The best backend for `capability` over `protocol`, or undefined when none may take a job now. */

@@ -15,10 +15,11 @@ import {
 import type { JobOutcome } from "../backend-pool";
 import { type AttemptError, toAttemptError } from "./attempt-error";
 import { notifyOwner, writeTaskRow } from "./publish";
+import { attemptStreamed } from "./partial";
 import { storeResult } from "./results";
 import { broadcast, closeSockets } from "../sockets/connection";
 import { eventFrame, FINISHED_CLOSE } from "./sockets";
-import { appendEvent, type JobState, saveState, type TaskState } from "./store";
+import { appendEvent, type JobState, saveState, type TaskState, toTask } from "./store";
 
 /** The watchdog re-sends a lost re-dispatch message this long after it was due. */
 export const RETRY_RESEND_GRACE_MS = 30_000;
@@ -101,6 +102,10 @@ export class TaskMachine {
       return;
     }
     const delay = retryDelaySeconds(type.retry, s.failures);
+    // A stream cannot be re-attached: the next attempt starts over, so say so before its output.
+    if (job.backend.protocol === "openai" && attemptStreamed(this.ctx.storage)) {
+      this.emit({ kind: "restarted", reason: err.code });
+    }
     s.phase = "retry_wait";
     s.retryAt = now + delay * 1000;
     await saveState(this.ctx.storage, s);
@@ -134,9 +139,20 @@ export class TaskMachine {
     // Always: a task that was still waiting for a backend leaves the pool's waitlist too.
     await this.releaseSlot(hadJob ? outcome : "neutral");
     await this.publish(true);
+    this.tellDependents();
     closeSockets(this.ctx.getWebSockets(), FINISHED_CLOSE.code, FINISHED_CLOSE.reason);
     if (!s.d1Dirty) await this.ctx.storage.deleteAlarm();
     return true;
+  }
+
+  /** Tells the tasks waiting for this one how it ended (each re-checks on its alarm if this is lost). */
+  private tellDependents(): void {
+    const s = this.state!;
+    const task = toTask(s);
+    for (const id of s.dependents ?? []) {
+      const child = this.env.TASK.get(this.env.TASK.idFromName(id));
+      this.ctx.waitUntil(child.dependencyDone(s.id, task).catch(() => undefined));
+    }
   }
 
   async releaseSlot(outcome: JobOutcome): Promise<void> {

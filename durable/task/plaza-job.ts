@@ -1,7 +1,8 @@
 // The `plaza-job` backend protocol, Plaza's side: post a job (the backend answers 202 and
-// reports through callbacks), and cancel it.
+// reports through callbacks), cancel it, and read its callbacks after an offset (re-attach).
 import { signTaskToken } from "../../src/auth/tokens";
-import type { BackendSpec, PlazaJobRequest } from "../../src/protocol/tasks";
+import { z } from "zod";
+import { type BackendSpec, type JobCallback, JobCallbackSchema, type PlazaJobRequest } from "../../src/protocol/tasks";
 import { AttemptError, failureFromStatus } from "./attempt-error";
 import type { JobState, TaskState } from "./store";
 
@@ -60,4 +61,35 @@ export async function startPlazaJob(
     sourceUrl: `${settings.publicUrl}/v1/tasks/${s.id}/source`,
     deadline: new Date(s.deadline ?? Date.now()).toISOString(),
   });
+}
+
+const JobEventsSchema = z.object({
+  state: z.enum(["running", "completed", "failed", "canceled"]),
+  events: z.array(JobCallbackSchema).max(10_000),
+});
+
+/**
+ * `GET {url}/jobs/{jobId}/events?after=<seq>`: the job's state and the callbacks it sent with
+ * `seq > after`, oldest first. Undefined when the backend does not know the job (it was never
+ * posted, or the backend restarted) or cannot be asked: then the job cannot be re-attached.
+ */
+export async function jobEvents(
+  backend: BackendSpec,
+  jobId: string,
+  after: number,
+): Promise<{ state: z.infer<typeof JobEventsSchema>["state"]; events: JobCallback[] } | undefined> {
+  try {
+    const res = await fetch(`${base(backend)}/jobs/${encodeURIComponent(jobId)}/events?after=${after}`, {
+      signal: AbortSignal.timeout(POST_TIMEOUT_MS),
+    });
+    if (!res.ok) {
+      await res.body?.cancel();
+      return undefined;
+    }
+    const parsed = JobEventsSchema.safeParse(await res.json());
+    if (!parsed.success) return undefined;
+    return { state: parsed.data.state, events: [...parsed.data.events].sort((a, b) => a.seq - b.seq) };
+  } catch {
+    return undefined;
+  }
 }

@@ -7,13 +7,14 @@ import {
   type TaskEventBody,
   type TaskPriority,
   type TaskStatus,
+  type QueuePlace,
   toPublicTask,
 } from "../../src/protocol/tasks";
 import type { BackendSpec } from "../../src/protocol/tasks";
 import type { JsonValue } from "../../src/protocol/json";
 
 /** Where a task is inside its status: finer than `status`, never shown to clients. */
-export type Phase = "queued" | "starting" | "active" | "retry_wait" | "done";
+export type Phase = "waiting" | "queued" | "starting" | "active" | "retry_wait" | "done";
 
 /** The attempt in progress on one backend. */
 export interface JobState {
@@ -34,6 +35,10 @@ export interface NewTask {
   priority: TaskPriority;
   input: unknown;
   createdAt: number;
+  /** Tasks with the same key (per user) prefer the backend that served the last one. */
+  sessionKey?: string | undefined;
+  /** The caller's tasks that must succeed first (their results become `input.$after`). */
+  after?: string[] | undefined;
 }
 
 export interface TaskState extends NewTask {
@@ -55,6 +60,17 @@ export interface TaskState extends NewTask {
   job?: JobState;
   /** True while the D1 row lags behind this record (the watchdog retries the write). */
   d1Dirty: boolean;
+  /** While waiting for a slot: the place the pool last reported. */
+  queue?: QueuePlace | undefined;
+  /** The place last sent as a `queue` event, and when (coalescing). */
+  queueSent?: QueuePlace | undefined;
+  queueSentAt?: number | undefined;
+  /** The backend of the latest attempt (shown as `backend: {id}`). */
+  backendId?: string | undefined;
+  /** While waiting: the results of the dependencies that succeeded so far, by task id. */
+  afterResults?: Record<string, JsonValue> | undefined;
+  /** Tasks waiting for this one (told when it finishes). */
+  dependents?: string[] | undefined;
 }
 
 const STATE_KEY = "task";
@@ -106,6 +122,6 @@ export function lastSeq(storage: DurableObjectStorage): number {
 }
 
 /** The public view of a task record (API.md `task`). */
-export function toTask(s: TaskState): Task {
-  return toPublicTask(s);
+export function toTask(s: TaskState, options: { withInput?: boolean } = {}): Task {
+  return toPublicTask(s, options);
 }

@@ -393,7 +393,7 @@ export const tasks = sqliteTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     type: text("type").notNull(),
-    status: text("status", { enum: ["queued", "running", "succeeded", "failed", "canceled"] }).notNull(),
+    status: text("status", { enum: ["waiting", "queued", "running", "succeeded", "failed", "canceled"] }).notNull(),
     priority: text("priority", { enum: ["low", "normal", "high"] })
       .notNull()
       .default("normal"),
@@ -465,3 +465,23 @@ export const postTags = sqliteTable(
   ],
 );
 // posts_fts (FTS5) and its triggers are in migrations/0007_notifications.sql: drizzle does not model virtual tables.
+
+// ---------------------------------------------------------------- task usage
+
+/**
+ * Per-user task usage (migrations/0008, hand-written): the submission token bucket and the UTC
+ * day's counters. Tokens are those OpenAI-protocol backends reported (prompt + completion).
+ */
+export const taskUsage = sqliteTable("task_usage", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  /** Submissions left in the bucket at `bucketAt`. */
+  bucket: real("bucket").notNull(),
+  bucketAt: integer("bucket_at").notNull(),
+  /** The UTC day (YYYY-MM-DD) the day counters belong to. */
+  day: text("day").notNull(),
+  dayTasks: integer("day_tasks").notNull().default(0),
+  dayPromptTokens: integer("day_prompt_tokens").notNull().default(0),
+  dayCompletionTokens: integer("day_completion_tokens").notNull().default(0),
+});

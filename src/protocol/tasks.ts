@@ -3,10 +3,11 @@
 import { z } from "zod";
 import type { JsonValue } from "./json";
 
-export const TASK_STATUSES = ["queued", "running", "succeeded", "failed", "canceled"] as const;
+export const TASK_STATUSES = ["waiting", "queued", "running", "succeeded", "failed", "canceled"] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
-const rank: Record<TaskStatus, number> = { queued: 0, running: 1, succeeded: 2, failed: 2, canceled: 2 };
+/** `waiting`: for the tasks named in `after` to succeed (then queued). */
+const rank: Record<TaskStatus, number> = { waiting: 0, queued: 1, running: 2, succeeded: 3, failed: 3, canceled: 3 };
 
 /** True when a task may move from `from` to `to` (forward only, terminal states are final). */
 export function canTransition(from: TaskStatus, to: TaskStatus): boolean {
@@ -15,7 +16,7 @@ export function canTransition(from: TaskStatus, to: TaskStatus): boolean {
 
 /** True for succeeded, failed and canceled. */
 export function isTerminal(status: TaskStatus): boolean {
-  return rank[status] === 2;
+  return rank[status] === 3;
 }
 
 export const TASK_PRIORITIES = ["low", "normal", "high"] as const;
@@ -25,6 +26,16 @@ export type TaskPriority = (typeof TASK_PRIORITIES)[number];
 export interface TaskError {
   code: string;
   message: string;
+}
+
+/** A waiting task's place among the tasks waiting for the same capability. */
+export interface QueuePlace {
+  /** 1-based place in line (`ahead + 1`). */
+  position: number;
+  /** Tasks that will be dispatched before this one. */
+  ahead: number;
+  /** Expected wait until it starts, from the capability's measured service rate; absent until measured. */
+  etaMs?: number;
 }
 
 /** The public task (API.md `task`). */
@@ -40,6 +51,12 @@ export interface Task {
   createdAt: string;
   startedAt?: string;
   finishedAt?: string;
+  /** While queued and known to the pool: its place in line. */
+  queue?: QueuePlace;
+  /** Once assigned: the backend running (or that ran) its latest attempt. */
+  backend?: { id: string };
+  /** The validated input (one task's GET and socket snapshot; not in lists or inbox frames). */
+  input?: JsonValue;
 }
 
 /** A task as it is stored (the TaskRun object's record, the D1 row), times in ms since the epoch. */
@@ -55,12 +72,15 @@ export interface TaskRecord {
   createdAt: number;
   startedAt?: number | undefined;
   finishedAt?: number | undefined;
+  queue?: QueuePlace | undefined;
+  backendId?: string | undefined;
+  input?: unknown;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The public view of a stored task (API.md `task`): the one mapper for the object and the D1 row. */
-export function toPublicTask(r: TaskRecord): Task {
+export function toPublicTask(r: TaskRecord, options: { withInput?: boolean } = {}): Task {
   return {
     id: r.id,
     type: r.type,
@@ -73,6 +93,10 @@ export function toPublicTask(r: TaskRecord): Task {
     createdAt: iso(r.createdAt),
     ...(r.startedAt !== undefined ? { startedAt: iso(r.startedAt) } : {}),
     ...(r.finishedAt !== undefined ? { finishedAt: iso(r.finishedAt) } : {}),
+    ...(r.queue && r.status === "queued" ? { queue: { ...r.queue } } : {}),
+    ...(r.backendId !== undefined ? { backend: { id: r.backendId } } : {}),
+    // Validated input is JSON: it was parsed from a JSON body.
+    ...(options.withInput && r.input !== undefined ? { input: r.input as JsonValue } : {}),
   };
 }
 
@@ -81,7 +105,10 @@ export type TaskEventBody =
   | { kind: "status"; status: TaskStatus; error?: TaskError }
   | { kind: "progress"; progress: number }
   | { kind: "output"; text?: string; data?: JsonValue }
-  | { kind: "log"; message: string };
+  | { kind: "log"; message: string }
+  | { kind: "queue"; position: number; ahead: number; etaMs?: number }
+  | { kind: "assigned"; backendId: string }
+  | { kind: "restarted"; reason: string };
 
 export interface TaskEvent {
   seq: number;
@@ -133,6 +160,8 @@ export interface BackendView extends BackendSpec {
   lastHealthAt: string | null;
   breaker: { state: BreakerState; consecutiveFailures: number; openedAt: string | null };
   served: { started: number; succeeded: number; failed: number };
+  /** Tasks with a `sessionKey` sent back to this backend (hits) or moved away from it (misses). */
+  affinity: { hits: number; misses: number };
 }
 
 /** What the pool hands out: a backend slot held for one task until released. */

@@ -13,7 +13,9 @@ import {
   TaskSchema,
   TaskSocketQuerySchema,
   TaskTypeSchema,
+  TaskUsageSchema,
 } from "../schemas/tasks";
+import { readUsage } from "../services/task-usage";
 import { listTaskTypes } from "../services/task-types";
 import { liveTask, listTasks, requireOwnedTask, submitTask, taskObject } from "../services/tasks";
 import { SUBPROTOCOL } from "../protocol/identity";
@@ -100,6 +102,16 @@ const socketRoute = createRoute({
   },
 });
 
+const usageRoute = createRoute({
+  method: "get",
+  path: "/me/usage",
+  tags,
+  summary: "My task counts, today's tokens against my budget, and the limits that apply to me",
+  security: bearerSecurity,
+  middleware: [requireAuth()] as const,
+  responses: { 200: json(TaskUsageSchema, "My usage"), ...problems(401) },
+});
+
 export const taskRoutes = createRouter()
   .openapi(typesRoute, (c) => c.json(listTaskTypes(), 200))
   .openapi(submitRoute, async (c) => {
@@ -107,6 +119,7 @@ export const taskRoutes = createRouter()
     const { task } = await submitTask(c.var.db, c.env, c.var.config, c.var.auth.id, c.req.valid("json"), key);
     return c.json(task, 202);
   })
+  .openapi(usageRoute, async (c) => c.json(await readUsage(c.var.db, c.var.config.tasks, c.var.auth.id), 200))
   .openapi(listRoute, async (c) => c.json(await listTasks(c.var.db, c.var.auth.id, c.req.valid("query")), 200))
   .openapi(getRoute, async (c) => {
     const row = await requireOwnedTask(c.var.db, c.var.auth.id, c.req.valid("param").id);

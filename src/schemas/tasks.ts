@@ -19,6 +19,24 @@ export const TaskSchema = z
     createdAt: TimestampSchema,
     startedAt: TimestampSchema.optional(),
     finishedAt: TimestampSchema.optional(),
+    queue: z
+      .object({
+        position: z.number().int().min(1).openapi({ description: "1-based place in line (ahead + 1)" }),
+        ahead: z.number().int().min(0).openapi({ description: "Tasks dispatched before this one" }),
+        etaMs: z.number().int().min(0).optional().openapi({
+          description: "Expected wait, from the capability's measured service rate; absent until measured",
+        }),
+      })
+      .optional()
+      .openapi({ description: "While queued: the place among tasks waiting for the same capability" }),
+    backend: z
+      .object({ id: z.string() })
+      .optional()
+      .openapi({ description: "Once assigned: the backend of the latest attempt" }),
+    input: z
+      .unknown()
+      .optional()
+      .openapi({ description: "The validated input; on GET /v1/tasks/{id} and the socket snapshot, not in lists" }),
   })
   .openapi("Task");
 
@@ -27,6 +45,21 @@ export const SubmitTaskBodySchema = z
     type: z.string().min(1).max(64).openapi({ example: "llm.chat" }),
     input: z.unknown().openapi({ description: "Validated against the type's inputSchema (GET /v1/task-types)" }),
     priority: z.enum(TASK_PRIORITIES).default("normal"),
+    after: z
+      .array(z.uuid())
+      .min(1)
+      .max(16)
+      .refine((ids) => new Set(ids).size === ids.length, "no task twice")
+      .optional()
+      .openapi({
+        description:
+          "My tasks that must succeed first: this one waits (status waiting) and receives their results as input.$after; if one fails or is canceled it fails with dependency_failed",
+      }),
+    sessionKey: z.string().min(1).max(200).optional().openapi({
+      description:
+        "E.g. a conversation id: tasks with the same key go to the backend that served the last one while it is healthy and below the load threshold",
+      example: "conversation-42",
+    }),
   })
   .openapi("SubmitTaskBody");
 
@@ -79,4 +112,32 @@ export const BackendViewSchema = BackendSpecSchema.extend({
     openedAt: z.string().nullable(),
   }),
   served: z.object({ started: z.number().int(), succeeded: z.number().int(), failed: z.number().int() }),
+  affinity: z
+    .object({ hits: z.number().int(), misses: z.number().int() })
+    .openapi({ description: "Tasks with a sessionKey sent back here (hits) or moved away from here (misses)" }),
 }).openapi("Backend");
+
+export const TaskUsageSchema = z
+  .object({
+    day: z.string().openapi({ example: "2026-12-05", description: "The UTC day the counts are for" }),
+    resetAt: TimestampSchema.openapi({ description: "When the day's counts and budget reset" }),
+    tasks: z.object({
+      queued: z.number().int(),
+      running: z.number().int(),
+      submittedToday: z.number().int(),
+    }),
+    tokens: z.object({
+      prompt: z.number().int(),
+      completion: z.number().int(),
+      total: z.number().int(),
+      budget: z.number().int().nullable().openapi({ description: "TASK_USER_DAILY_TOKENS; null when there is none" }),
+      remaining: z.number().int().nullable(),
+    }),
+    limits: z.object({
+      concurrency: z.number().int().openapi({ description: "Tasks running at once (TASK_USER_CONCURRENCY)" }),
+      maxActive: z.number().int().openapi({ description: "Queued + running tasks (TASK_MAX_ACTIVE_PER_USER)" }),
+      submissionsPerMinute: z.number().int().openapi({ description: "TASK_USER_RATE" }),
+      submissionsAvailable: z.number().int().openapi({ description: "Submissions the bucket holds now" }),
+    }),
+  })
+  .openapi("TaskUsage");

@@ -1,6 +1,6 @@
-// Tasks: submit (validated, idempotent, limited per user), read and list (owner only), cancel.
+// Tasks: submit (validated, idempotent, limited per user: active tasks, submission rate, token budget), read and list (owner only), cancel.
 // The TaskRun object owns a task's live state; the D1 row serves lists and ownership checks.
-import { and, desc, eq, lt, or, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, lt, or, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Config } from "../config";
 import type { Db } from "../db/client";
@@ -10,6 +10,7 @@ import { encodeCursor, readCursor } from "../lib/cursor";
 import { newId } from "../lib/ids";
 import { findTaskType, mediaKeyFromUrl } from "../protocol/task-types";
 import { isMediaKey } from "./media";
+import { takeSubmission } from "./task-usage";
 import type { JsonValue } from "../protocol/json";
 import { type Task, type TaskPriority, type TaskStatus, toPublicTask } from "../protocol/tasks";
 
@@ -79,6 +80,8 @@ export interface SubmitInput {
   type: string;
   input: unknown;
   priority: TaskPriority;
+  sessionKey?: string | undefined;
+  after?: string[] | undefined;
 }
 
 async function byIdempotencyKey(db: Db, userId: string, key: string): Promise<TaskRow | undefined> {
@@ -116,13 +119,24 @@ export async function submitTask(
     if (!key) throw errors.unprocessable("source_not_found", "No image you may read is stored at this source.");
   }
 
+  if (body.after) {
+    const own = await db
+      .select({ id: tasks.id })
+      .from(tasks)
+      .where(and(eq(tasks.userId, userId), inArray(tasks.id, body.after)));
+    if (own.length !== body.after.length) {
+      throw errors.unprocessable("dependency_not_found", "Every task in `after` must be one of your tasks.");
+    }
+  }
+  await takeSubmission(db, config.tasks, userId, type.protocol === "openai");
+
   const id = newId();
   const now = Date.now();
   const limit = config.tasks.maxActivePerUser;
   const inserted = await db.run(sql`
     INSERT INTO tasks (id, user_id, type, status, priority, input, progress, attempts, idempotency_key, created_at)
-    SELECT ${id}, ${userId}, ${type.type}, 'queued', ${body.priority}, ${JSON.stringify(parsed.data)}, 0, 0, ${idempotencyKey ?? null}, ${now}
-    WHERE (SELECT COUNT(*) FROM tasks WHERE user_id = ${userId} AND status IN ('queued', 'running')) < ${limit}
+    SELECT ${id}, ${userId}, ${type.type}, ${body.after ? "waiting" : "queued"}, ${body.priority}, ${JSON.stringify(parsed.data)}, 0, 0, ${idempotencyKey ?? null}, ${now}
+    WHERE (SELECT COUNT(*) FROM tasks WHERE user_id = ${userId} AND status IN ('waiting', 'queued', 'running')) < ${limit}
     ON CONFLICT DO NOTHING`);
   if (inserted.meta.changes === 0) {
     const first = idempotencyKey ? await byIdempotencyKey(db, userId, idempotencyKey) : undefined;
@@ -139,8 +153,11 @@ export async function submitTask(
       priority: body.priority,
       input: parsed.data,
       createdAt: now,
+      ...(body.sessionKey !== undefined ? { sessionKey: body.sessionKey } : {}),
+      ...(body.after ? { after: body.after } : {}),
     });
     initialized = true;
+    if (body.after) return { task: (await taskObject(env, id).watchDependencies()) ?? task, created: true };
     await env.TASKS.send({ taskId: id }, { contentType: "json" });
     return { task, created: true };
   } catch (err) {
@@ -205,7 +222,7 @@ export async function activeTaskIds(db: Db, userId: string): Promise<string[]> {
   const rows = await db
     .select({ id: tasks.id })
     .from(tasks)
-    .where(and(eq(tasks.userId, userId), or(eq(tasks.status, "queued"), eq(tasks.status, "running"))))
+    .where(and(eq(tasks.userId, userId), inArray(tasks.status, ["waiting", "queued", "running"])))
     .limit(1000);
   return rows.map((r) => r.id);
 }

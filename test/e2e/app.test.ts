@@ -313,6 +313,10 @@ describe("Plaza in the browser", () => {
     await ann.locator('#task-view-heading ~ div [data-status="succeeded"]').waitFor();
     expect(await output.textContent()).toMatch(/^Echo: Tell the e2e suite a story/);
     expect([...lengths].filter((n) => n > 0).length).toBeGreaterThan(2);
+    // Issue 19: the prompt, the backend that ran it and the tokens it reported.
+    await expect.poll(() => ann.getByLabel("Task prompt").textContent()).toContain("e2e suite");
+    expect(await ann.getByTestId("task-backend").textContent()).toMatch(/^Backend local-llm/);
+    expect(await ann.getByTestId("task-tokens").textContent()).toMatch(/^Tokens: \d+ prompt \+ \d+ completion/);
     await shot(ann, "08-task-succeeded", true);
 
     await ann.getByLabel("Max tokens").fill("4096");
@@ -321,6 +325,7 @@ describe("Plaza in the browser", () => {
     await ann.locator('#task-view-heading ~ div [data-status="running"]').waitFor({ timeout: 30_000 });
     await ann.getByRole("button", { name: "Cancel" }).click();
     await ann.locator('#task-view-heading ~ div [data-status="canceled"]').waitFor();
+    await ann.getByTestId("task-partial").waitFor({ timeout: 10_000 });
     await ann.locator('.task-list [data-status="canceled"]').first().waitFor({ timeout: 10_000 });
     await shot(ann, "09-task-canceled");
   });

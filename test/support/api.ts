@@ -61,6 +61,8 @@ export interface Problem {
   errors?: { path: string; message: string }[];
   /** With `rate_limited`: seconds to wait (as Retry-After says). */
   retryAfter?: number;
+  /** With `budget_exhausted`: when the daily budget resets. */
+  resetAt?: string;
 }
 
 /** Asserts a problem+json response with `status` and `code`, and returns it. */

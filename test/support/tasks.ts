@@ -15,6 +15,8 @@ export interface TaskJson {
   createdAt: string;
   startedAt?: string;
   finishedAt?: string;
+  queue?: { position: number; ahead: number; etaMs?: number };
+  backend?: { id: string };
 }
 
 export const chatInput = (text = "hello plaza", maxTokens = 12) => ({
@@ -76,7 +78,7 @@ export async function useOnlyBackends(specs: Record<string, unknown>[]): Promise
   for (const spec of specs) expect((await operator("", { body: spec })).status).toBe(201);
 }
 
-interface Relayed {
+export interface Relayed {
   id: string;
   method: string;
   path: string;
@@ -91,7 +93,7 @@ const toBase64 = (bytes: Uint8Array) => btoa(Array.from(bytes, (b) => String.fro
  * Takes the backend's requests for the watched tasks off the relay and replays them through
  * the real Worker, answering with the Worker's response. Call `watch(taskId)` after submitting.
  */
-export function startRelayPump(): {
+export function startRelayPump(options: { refuse?: (r: Relayed) => boolean } = {}): {
   watch(taskId: string): void;
   stop(): Promise<void>;
   replayed: (Relayed & { answer: string })[];
@@ -100,6 +102,14 @@ export function startRelayPump(): {
   const replayed: (Relayed & { answer: string })[] = [];
   let running = true;
   const forward = async (r: Relayed) => {
+    if (options.refuse?.(r)) {
+      // As if Plaza were down for this request: the backend gives up on a 4xx at once.
+      await fetch(`${env.TEST_RELAY_URL}/__relay/answer/${r.id}`, {
+        method: "POST",
+        body: JSON.stringify({ status: 410, headers: {}, bodyBase64: "" }),
+      });
+      return;
+    }
     const body = r.method === "GET" || r.method === "HEAD" ? undefined : fromBase64(r.bodyBase64);
     const res = await exports.default.fetch(
       new Request(`${BASE}${r.path}`, { method: r.method, headers: r.headers, body }),

@@ -307,11 +307,30 @@ describe("SDK against npm start", () => {
       outputs++;
     });
     conn.on("finished", () => finished++);
+    const assigned: string[] = [];
+    let outputsBeforeAssigned = -1;
+    conn.on("assigned", (backendId) => {
+      assigned.push(backendId);
+      outputsBeforeAssigned = outputs;
+    });
     await until(() => finished === 1, "the task to finish", 30_000);
     const done = await unwrap(alice.api.GET("/v1/tasks/{id}", { params: { path: { id: task.id } } }));
     expect(done.status).toBe("succeeded");
+    // The backend is known before the first token, on the socket and on the task.
+    expect(assigned).toEqual(["local-llm"]);
+    expect(outputsBeforeAssigned).toBe(0);
+    expect(done.backend).toEqual({ id: "local-llm" });
+    expect(conn.current?.backend).toEqual({ id: "local-llm" });
     expect(outputs).toBeGreaterThan(1);
     expect(text).toBe((done.result as { text: string }).text);
     expect(conn.state).toBe("closed");
+  });
+
+  it("shows my usage and limits", async () => {
+    const alice = await signUp(plaza.url);
+    const usage = await unwrap(alice.api.GET("/v1/me/usage"));
+    expect(usage.tasks).toEqual({ queued: 0, running: 0, submittedToday: 0 });
+    expect(usage.tokens.total).toBe(0);
+    expect(usage.limits.concurrency).toBeGreaterThan(0);
   });
 });

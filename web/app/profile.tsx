@@ -5,6 +5,7 @@ import { client, refreshRooms } from "./live";
 import { PostCard } from "./post-card";
 import { ReportButton } from "./report";
 import { navigate } from "./router";
+import { UsagePanel } from "./task-details";
 import { ErrorMessage } from "./ui";
 
 /** The profile screen of user `userId`. */
@@ -77,6 +78,7 @@ export function ProfileScreen({ userId, me }: { userId: string; me: User }) {
               <ReportButton target={{ kind: "user", id: profile.id }} what={`@${profile.username}`} />
             </div>
           )}
+          {profile.id === me.id && <UsagePanel />}
           <h2>Posts</h2>
           {posts.length === 0 && <p class="muted">No posts yet.</p>}
           {posts.map((p) => (

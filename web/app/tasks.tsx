@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { type ConnectionState, type Task, TERMINAL_TASK_STATUSES, unwrap } from "../sdk";
 import { client, taskUpdates } from "./live";
+import { TaskPlacement, TaskPrompt, TaskTokens } from "./task-details";
 import { href, navigate } from "./router";
 import { useStore } from "./store";
 import { ConnectionBadge, ErrorMessage, Section, TimeAgo } from "./ui";
@@ -89,6 +90,7 @@ function NewTask() {
 }
 
 const STATUS_TEXT: Record<Task["status"], string> = {
+  waiting: "Waiting",
   queued: "Queued",
   running: "Running",
   succeeded: "Succeeded",
@@ -125,7 +127,9 @@ function TaskView({ taskId }: { taskId: string }) {
     conn.on("output", (text) => setOutput((o) => o + text));
     conn.on("event", (event) => {
       if (event.kind === "log") setLogs((l) => [...l, event.message]);
-      if (event.kind === "status" || event.kind === "progress") setTask(conn.current ?? null);
+      // The stream starts over on another attempt: keep what came, marked, never silently twice.
+      if (event.kind === "restarted") setOutput((o) => `${o}\n[restarted: ${event.reason}]\n`);
+      if (["status", "progress", "queue", "assigned"].includes(event.kind)) setTask(conn.current ?? null);
     });
     conn.on("finished", () => void reload()); // the stored result and error
     conn.on("error", (e) => setError(new Error(e.detail)));
@@ -154,6 +158,7 @@ function TaskView({ taskId }: { taskId: string }) {
       {!task && !error && <p class="muted">Loading…</p>}
       {task && (
         <div class="stack" data-task-id={task.id}>
+          <TaskPrompt task={task} />
           <div class="row">
             <StatusPill status={task.status} />
             <progress max={1} value={task.progress} aria-label="Progress" />
@@ -164,9 +169,11 @@ function TaskView({ taskId }: { taskId: string }) {
               </button>
             )}
           </div>
+          <TaskPlacement task={task} />
           <pre class="output" aria-label="Output" aria-busy={!finished} data-finished={finished}>
             {resultText ?? output}
           </pre>
+          <TaskTokens task={task} />
           {task.error && (
             <p class="error" role="alert">
               <strong>{task.error.code}</strong>: {task.error.message}

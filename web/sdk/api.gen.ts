@@ -1822,6 +1822,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/me/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My task counts, today's tokens against my budget, and the limits that apply to me */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description My usage */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TaskUsage"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/media": {
         parameters: {
             query?: never;
@@ -5079,7 +5124,7 @@ export interface paths {
                 query?: {
                     cursor?: string;
                     limit?: number;
-                    status?: "queued" | "running" | "succeeded" | "failed" | "canceled";
+                    status?: "waiting" | "queued" | "running" | "succeeded" | "failed" | "canceled";
                 };
                 header?: never;
                 path?: never;
@@ -6187,6 +6232,11 @@ export interface components {
             user: components["schemas"]["User"];
         };
         Backend: {
+            /** @description Tasks with a sessionKey sent back here (hits) or moved away from here (misses) */
+            affinity: {
+                hits: number;
+                misses: number;
+            };
             breaker: {
                 consecutiveFailures: number;
                 openedAt: string | null;
@@ -6789,6 +6839,8 @@ export interface components {
          */
         SiteRole: "user" | "moderator" | "admin";
         SubmitTaskBody: {
+            /** @description My tasks that must succeed first: this one waits (status waiting) and receives their results as input.$after; if one fails or is canceled it fails with dependency_failed */
+            after?: string[];
             /** @description Validated against the type's inputSchema (GET /v1/task-types) */
             input?: unknown;
             /**
@@ -6796,6 +6848,11 @@ export interface components {
              * @enum {string}
              */
             priority: "low" | "normal" | "high";
+            /**
+             * @description E.g. a conversation id: tasks with the same key go to the backend that served the last one while it is healthy and below the load threshold
+             * @example conversation-42
+             */
+            sessionKey?: string;
             /** @example llm.chat */
             type: string;
         };
@@ -6824,6 +6881,10 @@ export interface components {
         };
         Task: {
             attempts: number;
+            /** @description Once assigned: the backend of the latest attempt */
+            backend?: {
+                id: string;
+            };
             /**
              * Format: date-time
              * @example 2026-11-22T09:30:00.000Z
@@ -6843,9 +6904,20 @@ export interface components {
              * @example 01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d
              */
             id: string;
+            /** @description The validated input; on GET /v1/tasks/{id} and the socket snapshot, not in lists */
+            input?: unknown;
             /** @enum {string} */
             priority: "low" | "normal" | "high";
             progress: number;
+            /** @description While queued: the place among tasks waiting for the same capability */
+            queue?: {
+                /** @description Tasks dispatched before this one */
+                ahead: number;
+                /** @description Expected wait, from the capability's measured service rate; absent until measured */
+                etaMs?: number;
+                /** @description 1-based place in line (ahead + 1) */
+                position: number;
+            };
             /** @description Present once succeeded; large results point at /v1/tasks/{id}/result */
             result?: unknown;
             /**
@@ -6854,7 +6926,7 @@ export interface components {
              */
             startedAt?: string;
             /** @enum {string} */
-            status: "queued" | "running" | "succeeded" | "failed" | "canceled";
+            status: "waiting" | "queued" | "running" | "succeeded" | "failed" | "canceled";
             /** @example llm.chat */
             type: string;
         };
@@ -6878,6 +6950,42 @@ export interface components {
             };
             timeoutSeconds: number;
             type: string;
+        };
+        TaskUsage: {
+            /**
+             * @description The UTC day the counts are for
+             * @example 2026-12-05
+             */
+            day: string;
+            limits: {
+                /** @description Tasks running at once (TASK_USER_CONCURRENCY) */
+                concurrency: number;
+                /** @description Queued + running tasks (TASK_MAX_ACTIVE_PER_USER) */
+                maxActive: number;
+                /** @description Submissions the bucket holds now */
+                submissionsAvailable: number;
+                /** @description TASK_USER_RATE */
+                submissionsPerMinute: number;
+            };
+            /**
+             * Format: date-time
+             * @description When the day's counts and budget reset
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            resetAt: string;
+            tasks: {
+                queued: number;
+                running: number;
+                submittedToday: number;
+            };
+            tokens: {
+                /** @description TASK_USER_DAILY_TOKENS; null when there is none */
+                budget: number | null;
+                completion: number;
+                prompt: number;
+                remaining: number | null;
+                total: number;
+            };
         };
         Tokens: {
             accessToken: string;

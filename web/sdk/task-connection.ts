@@ -13,6 +13,10 @@ type TaskHandlers = {
   event: (event: TaskEventBody, seq: number, at: string) => void;
   /** Streamed text (llm.chat tokens), in order, never twice. */
   output: (text: string) => void;
+  /** While queued: the task's place in line changed (at most once a second). */
+  queue: (place: { position: number; ahead: number; etaMs?: number }) => void;
+  /** A backend took the task (before its first token). */
+  assigned: (backendId: string) => void;
   /** The task finished (succeeded, failed or canceled); the connection ends after it. */
   finished: (task: Task) => void;
   error: (error: { code: string; detail: string }) => void;
@@ -77,6 +81,11 @@ export class TaskConnection extends Emitter<TaskHandlers> {
         this.emit("event", event, frame.seq, frame.at);
         if (event.kind === "output" && typeof event.text === "string" && event.text.length > 0)
           this.emit("output", event.text);
+        if (event.kind === "queue") {
+          const { position, ahead, etaMs } = event;
+          this.emit("queue", { position, ahead, ...(etaMs !== undefined ? { etaMs } : {}) });
+        }
+        if (event.kind === "assigned") this.emit("assigned", event.backendId);
         if (event.kind === "status" && TERMINAL_TASK_STATUSES.has(event.status)) this.finish();
         return;
       }
@@ -94,9 +103,17 @@ export class TaskConnection extends Emitter<TaskHandlers> {
   }
 }
 
-/** The task after one event (status and progress; the result comes with the final snapshot or GET). */
+/** The task after one event (status, progress, place, backend; the result comes with the final GET). */
 function applyEvent(task: Task, event: TaskEventBody, at: string): Task {
   if (event.kind === "progress") return { ...task, progress: event.progress };
+  if (event.kind === "queue") {
+    const { position, ahead, etaMs } = event;
+    return { ...task, queue: { position, ahead, ...(etaMs !== undefined ? { etaMs } : {}) } };
+  }
+  if (event.kind === "assigned") {
+    const { queue: _left, ...rest } = task;
+    return { ...rest, backend: { id: event.backendId } };
+  }
   if (event.kind !== "status") return task;
   return {
     ...task,
