@@ -147,11 +147,12 @@ export async function dropLive(kv: KVNamespace, ids: readonly string[]): Promise
 
 /** One statement reading the shared live state of `ids` (deleted ones too); one bound parameter. */
 export function liveRowsStatement(db: Db, ids: readonly string[]): D1PreparedStatement {
+  // A suspended author's post counts as deleted while the suspension lasts (decision 0072).
   return statement(
     db,
-    sql`SELECT p.id AS id, p.version AS version, p.deleted_at IS NOT NULL AS deleted, s.likes AS likes,
-      s.comments AS comments, s.views AS views, s.likes_counted_at AS likes_counted_at
-      FROM posts p JOIN post_stats s ON s.post_id = p.id
+    sql`SELECT p.id AS id, p.version AS version, (p.deleted_at IS NOT NULL OR NOT ${authorVisibleSql}) AS deleted,
+      s.likes AS likes, s.comments AS comments, s.views AS views, s.likes_counted_at AS likes_counted_at
+      FROM posts p JOIN post_stats s ON s.post_id = p.id JOIN users ON users.id = p.author_id
       WHERE p.id IN (SELECT value FROM json_each(${JSON.stringify(ids)}))`,
   );
 }
