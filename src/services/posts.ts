@@ -10,7 +10,7 @@ import type { FeedContext } from "./feed-context";
 import { resolveOwnImages } from "./media";
 import { moderatedText } from "./moderation/gate";
 import { cachePost, evictPost, forgetPost, rememberPost, type CacheOutcome } from "./post-cache";
-import { publishLive, rememberLive, rememberViewerLike, tombstone, type CachedLive } from "./post-live";
+import { publishLive, rememberLive, rememberViewerLike, type CachedLive } from "./post-live";
 import { queryPosts, renderPost, type FullRow, type PostView, type StaticPost } from "./post-query";
 import { resolvePosts } from "./post-resolve";
 import { emitPostEvent, postEvent } from "./post-events";
