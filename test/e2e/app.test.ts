@@ -297,7 +297,7 @@ describe("Plaza in the browser", () => {
 
   it("an llm.chat task streams its output, and a long one can be canceled", async () => {
     await ann.goto("/#/tasks");
-    await ann.getByLabel("Prompt").fill("Tell the e2e suite a story");
+    await ann.getByLabel("Prompt", { exact: true }).fill("Tell the e2e suite a story");
     await ann.getByLabel("Max tokens").fill("200");
     await ann.getByRole("button", { name: "Run llm.chat" }).click();
     const output = ann.getByLabel("Output");
@@ -320,7 +320,7 @@ describe("Plaza in the browser", () => {
     await shot(ann, "08-task-succeeded", true);
 
     await ann.getByLabel("Max tokens").fill("4096");
-    await ann.getByLabel("Prompt").fill("A very long answer, please");
+    await ann.getByLabel("Prompt", { exact: true }).fill("A very long answer, please");
     await ann.getByRole("button", { name: "Run llm.chat" }).click();
     await ann.locator('#task-view-heading ~ div [data-status="running"]').waitFor({ timeout: 30_000 });
     await ann.getByRole("button", { name: "Cancel" }).click();
