@@ -45,7 +45,7 @@ export function NotificationBell({ current }: { current: boolean }) {
   const unread = useStore(unreadNotifications);
   return (
     <a href={href({ name: "notifications" })} aria-current={current ? "page" : undefined} class="bell">
-      <span aria-hidden="true">🔔</span> Notifications
+      Notifications
       {unread > 0 && (
         <span class="badge" aria-label={`${unread} unread notifications`} data-unread-notifications={unread}>
           {unread > 99 ? "99+" : unread}
