@@ -99,13 +99,20 @@ export class RoomStore {
     return this.#state;
   }
 
+  /**
+   * The state row, with the last seq derived: the log's newest seq, or the floor when trimming
+   * emptied the log (every seq <= floor was deleted, none above it), never below the stored
+   * `last_seq` (kept by rooms written before it stopped being updated per commit). Seqs are
+   * never handed out twice: a row above the floor is only deleted by a trim, which raises it.
+   */
   private readState(): RoomState {
     const row = this.sql.exec<StateRow>("SELECT * FROM room_state WHERE id = 1").one();
+    const newest = this.sql.exec<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM messages").one().seq ?? 0;
     return {
       roomId: row.room_id,
       kind: row.kind as RoomKind | null,
       epoch: row.epoch,
-      lastSeq: row.last_seq,
+      lastSeq: Math.max(row.last_seq, row.floor_seq, newest),
       archivedSeq: row.archived_seq,
       floorSeq: row.floor_seq,
       fanoutSeq: row.fanout_seq,
@@ -123,9 +130,8 @@ export class RoomStore {
   /**
    * Stores messages with the room's next seqs in one transaction (one commit for the whole
    * group), or returns the one a sender already stored under the same `clientMsgId` (also
-   * within the group). Seqs come from the state row, never MAX(seq): trimmed rows would
-   * otherwise hand out old numbers again. A sender has read the room up to their own newest
-   * message: one cursor update per sender per group.
+   * within the group). Seqs continue from the state's last seq (see readState). A sender has
+   * read the room up to their own newest message: one cursor update per sender per group.
    */
   appendMany(items: readonly NewMessage[], now: number, newId: () => string): { message: Message; created: boolean }[] {
     return this.storage.transactionSync(() => {
@@ -172,10 +178,8 @@ export class RoomStore {
       // Not marked for the D1 copy: it follows explicit reads only (one row, not three, per send).
       for (const [userId, through] of sentThrough)
         this.sql.exec("UPDATE members SET read_seq = ? WHERE user_id = ? AND read_seq < ?", through, userId, through);
-      if (seq !== this.#state.lastSeq) {
-        this.sql.exec("UPDATE room_state SET last_seq = ? WHERE id = 1", seq);
-        this.#state = { ...this.#state, lastSeq: seq };
-      }
+      // The log's newest row is the room's last seq (readState): no state row write per commit.
+      if (seq !== this.#state.lastSeq) this.#state = { ...this.#state, lastSeq: seq };
       return results;
     });
   }
@@ -259,7 +263,6 @@ export class RoomStore {
           seq,
           target.seq,
         );
-      this.sql.exec("UPDATE room_state SET last_seq = ? WHERE id = 1", seq);
       this.#state = { ...this.#state, lastSeq: seq };
       return toEntry(this.roomId, this.row(seq)!, this.row(target.seq));
     });
