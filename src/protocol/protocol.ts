@@ -1,6 +1,7 @@
 // Zod schemas of every WebSocket frame (API.md "socket frames"). Imported by the Worker,
 // the Durable Objects and the client SDK; imports nothing of Plaza's.
 import { z } from "zod";
+import { type ReactionFrame, ReactionSummarySchema } from "./reactions";
 
 /** The exact text clients send for a keep-alive; answered without waking the object. */
 export const PING_FRAME = '{"type":"ping"}';
@@ -46,6 +47,9 @@ export const MessageSchema = z.object({
   createdAt: TimestampSchema,
   editedAt: TimestampSchema.optional().meta({ description: "Set once the sender edited the message" }),
   deletedAt: TimestampSchema.optional().meta({ description: "Set once the sender deleted the message" }),
+  reactions: z.array(ReactionSummarySchema).optional().meta({
+    description: "Reactions by emoji, oldest first, with `me` relative to the reader; absent when there are none",
+  }),
 });
 export type Message = z.infer<typeof MessageSchema>;
 
@@ -70,6 +74,7 @@ export type RoomServerFrame =
   | { type: "typing"; userId: string }
   | { type: "resync"; reason: string }
   | RoomChangeFrame
+  | ReactionFrame
   | ErrorFrame;
 
 /**
