@@ -9,6 +9,7 @@ export type {
   RoomClientFrame,
   RoomServerFrame,
 } from "../../src/protocol/protocol";
+export type { ReactionFrame, ReactionSummary } from "../../src/protocol/reactions";
 export type { TaskEventBody, TaskServerFrame, TaskStatus } from "../../src/protocol/tasks";
 
 export type User = components["schemas"]["User"];
