@@ -18,7 +18,14 @@ import type { Logger } from "../src/lib/log";
 import { newId } from "../src/lib/ids";
 import { CloseCode, readIdentity, ROOM_ID_HEADER } from "../src/protocol/identity";
 import type { MemberSummary, ReadStanding } from "../src/protocol/inbox";
-import { errorFrame, PING_FRAME, PONG_FRAME, RoomClientFrameSchema, type RoomEntry } from "../src/protocol/protocol";
+import {
+  errorFrame,
+  PING_FRAME,
+  PONG_FRAME,
+  type ReactionFrame,
+  RoomClientFrameSchema,
+  type RoomEntry,
+} from "../src/protocol/protocol";
 import { loadConfig, type RoomLimits } from "../src/config";
 import { applyChange, type ChangeRequest, type ChangeResult } from "./room/changes";
 import { type FanoutPath, type FanoutStats, RoomFanout } from "./room/fanout";
@@ -46,7 +53,6 @@ import type { PostResult, RecentMessages, RoomKind, RoomMember, RoomRefusal, Sen
 import { RoomStore } from "./room/storage";
 import { mutedRefusal, removeByModerator, RoomMutes } from "./room/sanctions";
 import { type ReactionRequest, type ReactionResult, RoomReactions } from "./room/reactions";
-import type { ReactionFrame } from "../src/protocol/reactions";
 import { FANOUT_RETRY_MS, RoomUpkeep } from "./room/upkeep";
 
 export class Room extends DurableObject<Env> {

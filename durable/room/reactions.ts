@@ -2,8 +2,8 @@
 // member) in a table of its own beside the log (created here, not in storage.ts's schema);
 // counts are queries over the primary key. A reaction is not a log entry: it takes no seq,
 // is not fanned out to inboxes and writes nothing per member.
-import type { Message, RoomEntry } from "../../src/protocol/protocol";
-import { isReactionEmoji, MAX_REACTIONS_PER_MESSAGE, type ReactionSummary } from "../../src/protocol/reactions";
+import type { Message, ReactionSummary, RoomEntry } from "../../src/protocol/protocol";
+import { isReactionEmoji, MAX_REACTIONS_PER_MESSAGE } from "../../src/protocol/reactions";
 import type { RoomRefusal } from "../../src/protocol/rooms";
 import type { RoomStore } from "./storage";
 

@@ -1,7 +1,6 @@
 // Zod schemas of every WebSocket frame (API.md "socket frames"). Imported by the Worker,
 // the Durable Objects and the client SDK; imports nothing of Plaza's.
 import { z } from "zod";
-import { type ReactionFrame, ReactionSummarySchema } from "./reactions";
 
 /** The exact text clients send for a keep-alive; answered without waking the object. */
 export const PING_FRAME = '{"type":"ping"}';
@@ -32,6 +31,24 @@ export function errorFrame(code: string, detail: string, extra: ErrorFrameExtra 
 
 const IdSchema = z.uuid().meta({ example: "01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d" });
 const TimestampSchema = z.iso.datetime().meta({ example: "2026-11-22T09:30:00.000Z" });
+
+/** One emoji's reactions on a message, as the reader sees them (API.md "Reactions"). */
+export const ReactionSummarySchema = z.object({
+  emoji: z.string().meta({ example: "👍" }),
+  count: z.number().int().positive(),
+  me: z.boolean().meta({ description: "Whether the reader reacted with this emoji" }),
+});
+export type ReactionSummary = z.infer<typeof ReactionSummarySchema>;
+
+/** A reaction added or removed, sent to the room's sockets; `count` is the emoji's new total. Not a log entry: no seq of its own. */
+export interface ReactionFrame {
+  type: "reaction";
+  seq: number;
+  emoji: string;
+  count: number;
+  userId: string;
+  op: "add" | "remove";
+}
 
 /**
  * A chat message in its latest state: on the room and inbox sockets, in queue messages and

@@ -1,6 +1,6 @@
-// Reactions on room messages (API.md "Reactions"): what an emoji may be, the summary a message
-// carries and the `reaction` frame. Shared by the Worker, the Room object and the SDK; imports
-// nothing of Plaza's.
+// Reactions on room messages (API.md "Reactions"): what an emoji may be and how many a message
+// carries (the summary and the `reaction` frame are in protocol.ts with the other frames).
+// Shared by the Worker and the Room object; imports nothing of Plaza's.
 import { z } from "zod";
 
 /** Distinct emoji one message may carry. */
@@ -41,21 +41,3 @@ export const ReactionEmojiSchema = z
   .string()
   .refine(isReactionEmoji, { message: "Expected one emoji or a known :shortcode:." })
   .meta({ description: "One emoji (a single grapheme) or a `:shortcode:` of the fixed set", example: "👍" });
-
-/** One emoji's reactions on a message, as the reader sees them. */
-export const ReactionSummarySchema = z.object({
-  emoji: z.string().meta({ example: "👍" }),
-  count: z.number().int().positive(),
-  me: z.boolean().meta({ description: "Whether the reader reacted with this emoji" }),
-});
-export type ReactionSummary = z.infer<typeof ReactionSummarySchema>;
-
-/** A reaction added or removed, sent to the room's sockets; `count` is the emoji's new total. */
-export interface ReactionFrame {
-  type: "reaction";
-  seq: number;
-  emoji: string;
-  count: number;
-  userId: string;
-  op: "add" | "remove";
-}

@@ -5,11 +5,12 @@ export type {
   InboxClientFrame,
   InboxServerFrame,
   Message,
+  ReactionFrame,
+  ReactionSummary,
   RoomChangeFrame,
   RoomClientFrame,
   RoomServerFrame,
 } from "../../src/protocol/protocol";
-export type { ReactionFrame, ReactionSummary } from "../../src/protocol/reactions";
 export type { TaskEventBody, TaskServerFrame, TaskStatus } from "../../src/protocol/tasks";
 
 export type User = components["schemas"]["User"];
