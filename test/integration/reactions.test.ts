@@ -6,7 +6,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Room } from "../../durable/room";
 import { call, expectProblem, json, registerUser, type TestUser } from "../support/api";
-import { eventually, myRoom } from "../support/im";
+import { directRoom, eventually, myRoom } from "../support/im";
 import { channelWith, createRoom, postMessage, roomObject, roomSocket, type TestMessage } from "../support/rooms";
 
 interface Reacted extends TestMessage {
@@ -116,6 +116,25 @@ describe("reactions", () => {
     resumed.close();
   });
 
+  it("a live edit of a message with reactions reaches each socket with its own `me`", async () => {
+    const { room, users } = await channelWith(2);
+    const [alice, bob] = users as [TestUser, TestUser];
+    const msg = await postMessage(room.id, alice, "e1", "before");
+    await expect204(react(bob, room.id, msg.seq, "👀"));
+    const [aliceSocket, bobSocket] = await Promise.all([roomSocket(room.id, alice), roomSocket(room.id, bob)]);
+    aliceSocket.send({ type: "edit", seq: msg.seq, body: "after" });
+    const [seenByAlice, seenByBob] = await Promise.all([
+      aliceSocket.next((f) => f.type === "edited"),
+      bobSocket.next((f) => f.type === "edited"),
+    ]);
+    expect(seenByAlice).toMatchObject({
+      message: { body: "after", reactions: [{ emoji: "👀", count: 1, me: false }] },
+    });
+    expect(seenByBob).toMatchObject({ message: { body: "after", reactions: [{ emoji: "👀", count: 1, me: true }] } });
+    aliceSocket.close();
+    bobSocket.close();
+  });
+
   it("refuses a 21st distinct emoji with 422 and bad emoji with 400; repeats of a known one still count", async () => {
     const { room, users } = await channelWith(2);
     const [alice, bob] = users as [TestUser, TestUser];
@@ -203,6 +222,18 @@ describe("reactions", () => {
     await expectProblem(await react(member, room.id, msg.seq, "👍"), 404, "not_found");
     const direct = await roomObject(room.id).react({ userId: stranger!.user.id, seq: msg.seq, emoji: "👍", op: "add" });
     expect(direct).toMatchObject({ ok: false, code: "not_member" });
+  });
+
+  it("in a direct room, a blocked member cannot add a reaction (403 blocked) but may remove one", async () => {
+    const [alice, bob] = await Promise.all([registerUser("rb"), registerUser("rb")]);
+    const room = await directRoom(alice!, bob!);
+    const msg = await postMessage(room.id, alice!, "b1", "hi");
+    await expect204(react(bob, room.id, msg.seq, "👍"));
+    const blocked = await call(`/v1/users/${bob!.user.id}/block`, { token: alice!.accessToken, body: {} });
+    expect(blocked.status).toBe(204);
+    await expectProblem(await react(bob, room.id, msg.seq, "❤️"), 403, "blocked");
+    await expect204(react(bob, room.id, msg.seq, "👍", "DELETE"));
+    await expect204(react(alice, room.id, msg.seq, "❤️")); // the blocker still can
   });
 
   it("makes nothing unread and writes no row per member: one reactions row, the log and members untouched", async () => {
