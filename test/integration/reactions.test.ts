@@ -2,12 +2,20 @@
 // history and resume carry the current `reactions` with `me` relative to the reader; sockets
 // get `reaction` frames; a reaction takes no seq, makes nothing unread and writes no row per
 // member; a deleted message drops its reactions; who may react.
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Room } from "../../durable/room";
 import { call, expectProblem, json, registerUser, type TestUser } from "../support/api";
 import { directRoom, eventually, myRoom } from "../support/im";
-import { channelWith, createRoom, postMessage, roomObject, roomSocket, type TestMessage } from "../support/rooms";
+import {
+  archivedCount,
+  channelWith,
+  createRoom,
+  postMessage,
+  roomObject,
+  roomSocket,
+  type TestMessage,
+} from "../support/rooms";
 
 interface Reacted extends TestMessage {
   reactions?: { emoji: string; count: number; me: boolean }[];
@@ -192,6 +200,34 @@ describe("reactions", () => {
         ctx.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM reactions").one().n,
     );
     expect(rows).toBe(0);
+  });
+
+  it("trimming past retention drops the trimmed messages' reactions; the archive shows none", async () => {
+    const { room, users } = await channelWith(1);
+    const [alice] = users as [TestUser];
+    for (let i = 1; i <= 3; i++) await postMessage(room.id, alice, `t${i}`, `message ${i}`);
+    await expect204(react(alice, room.id, 1, "🔥"));
+    await expect204(react(alice, room.id, 3, "🔥"));
+    await runInDurableObject(roomObject(room.id), async (_instance: Room, ctx) => {
+      ctx.storage.sql.exec("UPDATE messages SET created_at = created_at - ? WHERE seq <= 1", 8 * 86_400_000);
+    });
+    await runDurableObjectAlarm(roomObject(room.id)); // hands the messages to the archive
+    expect(await archivedCount(room.id, 3)).toBe(3);
+    await runDurableObjectAlarm(roomObject(room.id)); // trims seq 1
+    const kept = await runInDurableObject(roomObject(room.id), async (_instance: Room, ctx) =>
+      ctx.storage.sql
+        .exec<{ seq: number }>("SELECT seq FROM reactions ORDER BY seq")
+        .toArray()
+        .map((r) => r.seq),
+    );
+    expect(kept).toEqual([3]);
+    const items = await history(alice, room.id);
+    expect(items.map((m) => [m.seq, m.reactions?.length ?? 0])).toEqual([
+      [1, 0],
+      [2, 0],
+      [3, 1],
+    ]);
+    await expectProblem(await react(alice, room.id, 1, "🔥"), 404, "message_not_found");
   });
 
   it("answers each kind of caller: anonymous 401, non-member 404, member 204, muted 403 muted (may still remove)", async () => {
