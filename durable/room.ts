@@ -345,6 +345,12 @@ export class Room extends DurableObject<Env> {
         if (!result.ok) sendFrame(ws, errorFrame(result.code, result.detail));
         return;
       }
+      case "react": {
+        const result = await this.react({ userId: sender.userId, seq: frame.seq, emoji: frame.emoji, op: frame.op });
+        if (!result.ok)
+          sendFrame(ws, errorFrame(result.code, result.detail, result.until ? { until: result.until } : {}));
+        return;
+      }
       case "ping":
         return void sendFrame(ws, PONG_FRAME);
     }

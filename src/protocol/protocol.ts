@@ -80,6 +80,13 @@ export const RoomClientFrameSchema = z.discriminatedUnion("type", [
   // The sender edits or deletes one of their messages (within IM_EDIT_WINDOW_SECONDS).
   z.strictObject({ type: z.literal("edit"), seq: z.number().int().positive(), body: z.string().min(1) }),
   z.strictObject({ type: z.literal("delete"), seq: z.number().int().positive() }),
+  // A member adds or removes their reaction (the same as PUT/DELETE .../reactions/:emoji).
+  z.strictObject({
+    type: z.literal("react"),
+    seq: z.number().int().positive(),
+    emoji: z.string().min(1).max(64),
+    op: z.enum(["add", "remove"]),
+  }),
 ]);
 export type RoomClientFrame = z.infer<typeof RoomClientFrameSchema>;
 

@@ -96,6 +96,31 @@ describe("reactions", () => {
     watcher.close();
   });
 
+  it("a `react` socket frame does what the HTTP routes do; refusals are error frames", async () => {
+    const { room, users } = await channelWith(2);
+    const [alice, bob] = users as [TestUser, TestUser];
+    const msg = await postMessage(room.id, alice, "w1", "over the socket");
+    const [aliceSocket, bobSocket] = await Promise.all([roomSocket(room.id, alice), roomSocket(room.id, bob)]);
+    bobSocket.send({ type: "react", seq: msg.seq, emoji: ":rocket:", op: "add" });
+    expect(await aliceSocket.next((f) => f.type === "reaction")).toEqual({
+      type: "reaction",
+      seq: msg.seq,
+      emoji: ":rocket:",
+      count: 1,
+      userId: bob.user.id,
+      op: "add",
+    });
+    bobSocket.send({ type: "react", seq: msg.seq, emoji: "nope", op: "add" });
+    expect(await bobSocket.next((f) => f.type === "error")).toMatchObject({ code: "bad_emoji" });
+    bobSocket.send({ type: "react", seq: 999, emoji: "👍", op: "add" });
+    expect(await bobSocket.next((f) => f.type === "error")).toMatchObject({ code: "message_not_found" });
+    bobSocket.send({ type: "react", seq: msg.seq, emoji: ":rocket:", op: "remove" });
+    expect(await aliceSocket.next((f) => f.type === "reaction")).toMatchObject({ count: 0, op: "remove" });
+    expect((await history(alice, room.id))[0]!.reactions).toBeUndefined();
+    aliceSocket.close();
+    bobSocket.close();
+  });
+
   it("a resumed socket gets the current reactions of replayed messages, and they take no seq", async () => {
     const { room, users } = await channelWith(2);
     const [alice, bob] = users as [TestUser, TestUser];

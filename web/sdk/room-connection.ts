@@ -153,6 +153,15 @@ export class RoomConnection extends Emitter<RoomHandlers> {
     return this.sendFrame({ type: "delete", seq });
   }
 
+  /**
+   * Adds (`op` "add") or removes my reaction over the socket; the change arrives as a
+   * `reaction` event, a refusal as an `error` event. False when not connected (use
+   * PlazaClient.react over HTTP to get the answer directly).
+   */
+  react(seq: number, emoji: string, op: "add" | "remove" = "add"): boolean {
+    return this.sendFrame({ type: "react", seq, emoji, op });
+  }
+
   /** Closes the connection for good (unsent messages are dropped). */
   close(): void {
     clearTimeout(this.pumpTimer);
