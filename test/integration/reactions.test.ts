@@ -5,6 +5,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { Room } from "../../durable/room";
+import type { Message, ReactionFrame } from "../../src/protocol/protocol";
+import { applyReaction } from "../../web/sdk/reactions";
 import { call, expectProblem, json, registerUser, type TestUser } from "../support/api";
 import { directRoom, eventually, myRoom } from "../support/im";
 import {
@@ -119,6 +121,37 @@ describe("reactions", () => {
     expect((await history(alice, room.id))[0]!.reactions).toBeUndefined();
     aliceSocket.close();
     bobSocket.close();
+  });
+
+  it("concurrent toggles by many members: a socket applying the frames converges on history's exact counts", async () => {
+    const { room, users } = await channelWith(8);
+    const [alice] = users as [TestUser];
+    const msg = await postMessage(room.id, alice, "c1", "storm");
+    const watcher = await roomSocket(room.id, alice);
+    const emoji = ["👍", "❤️", "🎉"];
+    const toggles = users.map(async (user, i) => {
+      for (let t = 0; t < 8; t++) {
+        const e = emoji[(i + t) % emoji.length]!;
+        await expect204(react(user, room.id, msg.seq, e, (i + t) % 2 === 0 ? "PUT" : "DELETE"));
+        await expect204(react(user, room.id, msg.seq, e, "PUT"));
+      }
+    });
+    await Promise.all(toggles);
+    const final = (await history(alice, room.id))[0]!;
+    expect(final.reactions?.map((r) => r.count)).toEqual([8, 8, 8]);
+    // Every change sent one frame with the new total: applied in order, they end at the same counts.
+    const applied = () =>
+      watcher.received
+        .filter((f) => f.type === "reaction")
+        .reduce<Message>((m, f) => applyReaction(m, f as unknown as ReactionFrame, alice.user.id), msg);
+    const converged = await eventually(async () => {
+      const copy = applied();
+      return copy.reactions?.length === 3 && copy.reactions.every((r) => r.count === 8) ? copy : undefined;
+    }, 8_000);
+    // Same counts and `me`; the order may differ (an emoji that dropped to 0 comes back last on the client).
+    const byEmoji = (list: Message["reactions"]) => [...(list ?? [])].sort((x, y) => x.emoji.localeCompare(y.emoji));
+    expect(byEmoji(converged.reactions)).toEqual(byEmoji(final.reactions));
+    watcher.close();
   });
 
   it("a resumed socket gets the current reactions of replayed messages, and they take no seq", async () => {
