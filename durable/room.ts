@@ -11,13 +11,21 @@
 // - keep a member set of its own, synced by the Worker, and check it on every frame;
 // - archive messages to D1 through the EVENTS queue and trim its own copy after retention;
 // - edits and deletes as log entries of their own; blocked direct messages; handing every
-//   durable entry to its members' inboxes (durable/room/fanout.ts).
+//   durable entry to its members' inboxes (durable/room/fanout.ts);
+// - reactions beside the log: no seq, no inbox, current on history and resume (durable/room/reactions.ts).
 import { DurableObject } from "cloudflare:workers";
 import type { Logger } from "../src/lib/log";
 import { newId } from "../src/lib/ids";
 import { CloseCode, readIdentity, ROOM_ID_HEADER } from "../src/protocol/identity";
 import type { MemberSummary, ReadStanding } from "../src/protocol/inbox";
-import { errorFrame, PING_FRAME, PONG_FRAME, RoomClientFrameSchema } from "../src/protocol/protocol";
+import {
+  errorFrame,
+  PING_FRAME,
+  PONG_FRAME,
+  type ReactionFrame,
+  RoomClientFrameSchema,
+  type RoomEntry,
+} from "../src/protocol/protocol";
 import { loadConfig, type RoomLimits } from "../src/config";
 import { applyChange, type ChangeRequest, type ChangeResult } from "./room/changes";
 import { type FanoutPath, type FanoutStats, RoomFanout } from "./room/fanout";
@@ -44,6 +52,7 @@ import { refuseBody } from "./room/body";
 import type { PostResult, RecentMessages, RoomKind, RoomMember, RoomRefusal, Sender } from "../src/protocol/rooms";
 import { RoomStore } from "./room/storage";
 import { mutedRefusal, removeByModerator, RoomMutes } from "./room/sanctions";
+import { type ReactionRequest, type ReactionResult, RoomReactions } from "./room/reactions";
 import { FANOUT_RETRY_MS, RoomUpkeep } from "./room/upkeep";
 
 export class Room extends DurableObject<Env> {
@@ -61,6 +70,7 @@ export class Room extends DurableObject<Env> {
   private readonly fanout: RoomFanout;
   private readonly editWindowMs: number;
   private readonly mutes: RoomMutes;
+  private readonly reactions: RoomReactions;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -71,6 +81,7 @@ export class Room extends DurableObject<Env> {
     // SQLite calls are synchronous, so the state is rebuilt before any event runs.
     this.store = new RoomStore(ctx.storage, newId);
     this.mutes = new RoomMutes(ctx.storage.sql);
+    this.reactions = new RoomReactions(ctx.storage.sql);
     this.editWindowMs = config.im.editWindowMs;
     this.fanout = new RoomFanout(ctx, env, this.store, config.im, this.log, () =>
       this.upkeep.alarmBy(Date.now() + FANOUT_RETRY_MS),
@@ -149,7 +160,32 @@ export class Room extends DurableObject<Env> {
       query.after !== undefined
         ? this.store.after(query.after, query.limit)
         : this.store.before(query.before ?? lastSeq + 1, query.limit);
-    return { items, floorSeq, lastSeq };
+    return { items: this.reactions.decorate(items, userId), floorSeq, lastSeq };
+  }
+
+  /**
+   * Adds or removes member `userId`'s reaction with `emoji` on message `seq` (idempotent) and
+   * tells the room's sockets when it changed. Muted members cannot add reactions (removing
+   * their own is allowed); in a direct room a blocked member cannot either. Nothing is
+   * logged, fanned out or written per member.
+   */
+  async react(request: ReactionRequest): Promise<ReactionResult> {
+    const { userId } = request;
+    if (!this.store.role(userId)) return notMember();
+    const now = Date.now();
+    if (request.op === "add") {
+      const mutedUntil = this.mutes.mutedUntil(userId, now);
+      if (mutedUntil !== undefined) return mutedRefusal(mutedUntil);
+      if (this.store.state.kind === "direct" && this.store.blockedBy(userId))
+        return { ok: false, code: "blocked", detail: "This user does not accept your messages." };
+    }
+    const result = this.reactions.apply(this.store, request, now);
+    if (result.ok && result.changed) {
+      const { seq, emoji, op } = request;
+      const frame: ReactionFrame = { type: "reaction", seq, emoji, count: result.count, userId, op };
+      broadcast(this.ctx.getWebSockets(), frame);
+    }
+    return result;
   }
 
   /** Moves a member's read cursor forward; returns the cursor and the unread count it leaves. */
@@ -171,7 +207,9 @@ export class Room extends DurableObject<Env> {
   /** Edits or deletes a message as its sender (HTTP); the change is broadcast like a socket's. */
   async change(request: ChangeRequest): Promise<ChangeResult> {
     if (!this.store.role(request.editorId)) return notMember();
-    return this.commitChange(request);
+    const result = this.commitChange(request);
+    if (!result.ok) return result;
+    return { ...result, message: this.reactions.decorate([result.message], request.editorId)[0] ?? result.message };
   }
 
   /** Records whether member `userId` blocks the other member of this direct room. */
@@ -235,7 +273,8 @@ export class Room extends DurableObject<Env> {
     welcomeAndReplay(
       server,
       this.store,
-      { online: onlineUsers(this.ctx), readSeq: this.store.readSeq(identity.userId) },
+      this.reactions,
+      { userId: identity.userId, online: onlineUsers(this.ctx), readSeq: this.store.readSeq(identity.userId) },
       new URL(request.url).searchParams,
       this.limits.replayLimit,
     );
@@ -304,6 +343,12 @@ export class Room extends DurableObject<Env> {
           ...(frame.type === "edit" ? { body: frame.body } : {}),
         });
         if (!result.ok) sendFrame(ws, errorFrame(result.code, result.detail));
+        return;
+      }
+      case "react": {
+        const result = await this.react({ userId: sender.userId, seq: frame.seq, emoji: frame.emoji, op: frame.op });
+        if (!result.ok)
+          sendFrame(ws, errorFrame(result.code, result.detail, result.until ? { until: result.until } : {}));
         return;
       }
       case "ping":
@@ -378,6 +423,8 @@ export class Room extends DurableObject<Env> {
       const userId = readAttachment(ws)?.userId;
       if (userId) this.departed(ws, userId);
     });
+    // Reactions leave with the messages the upkeep trimmed (the archive keeps none).
+    this.reactions.dropThrough(this.store.state.floorSeq);
   }
 
   // ---------------------------------------------------------------- helpers
@@ -391,13 +438,34 @@ export class Room extends DurableObject<Env> {
   /** Broadcasts a stored change and hands it to fan-out and the archive. */
   private publishChange(result: ChangeResult): ChangeResult {
     if (result.ok && result.entry) {
-      broadcast(this.ctx.getWebSockets(), result.entry);
+      this.broadcastEntry(result.entry);
       this.fanout.kick();
       this.upkeep
         .messageStored(Date.now())
         .catch((err: unknown) => this.log.error("archive scheduling failed", { error: String(err) }));
     }
     return result;
+  }
+
+  /**
+   * Sends a change entry to every socket. A deleted message loses its reactions; an edited
+   * one that has reactions goes to each socket with `me` as its user sees it.
+   */
+  private broadcastEntry(entry: RoomEntry): void {
+    const seq = entry.message.seq;
+    if (entry.type === "deleted") this.reactions.dropMessage(seq);
+    if (entry.type !== "edited" || !this.reactions.has(seq)) return void broadcast(this.ctx.getWebSockets(), entry);
+    const byUser = new Map<string, string>();
+    for (const ws of liveSockets(this.ctx)) {
+      const userId = readAttachment(ws)?.userId;
+      if (!userId) continue;
+      let text = byUser.get(userId);
+      if (text === undefined) {
+        text = JSON.stringify(this.reactions.decorateEntries([entry], userId)[0]);
+        byUser.set(userId, text);
+      }
+      sendFrame(ws, text);
+    }
   }
 
   private inbox(userId: string) {

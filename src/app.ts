@@ -16,6 +16,7 @@ import { feedRoutes } from "./routes/feed";
 import { healthRoutes } from "./routes/health";
 import { metricsRoutes } from "./routes/metrics";
 import { imRoutes } from "./routes/im";
+import { reactionRoutes } from "./routes/reactions";
 import { inboxRoutes } from "./routes/inbox";
 import { roomRoutes } from "./routes/rooms";
 import { MEDIA_UPLOAD_PATH, mediaServeRoutes, mediaUploadRoutes } from "./routes/media";
@@ -65,6 +66,7 @@ function buildApp() {
     .route("/v1/rooms", roomRoutes)
     .route("/v1/rooms", roomSanctionRoutes)
     .route("/v1", imRoutes)
+    .route("/v1", reactionRoutes)
     .route("/v1", taskRoutes)
     .route("/v1", taskCallbackRoutes)
     .route("/v1/backends", backendRoutes)

@@ -3,15 +3,20 @@
 // event can run in between, so live entries follow with no gap and no duplicate.
 import { entrySeq } from "../../src/protocol/protocol";
 import { sendFrame } from "../sockets/connection";
+import type { RoomReactions } from "./reactions";
 import type { RoomStore } from "./storage";
 
 const REPLAY_CHUNK = 500;
 
-/** Sends `welcome` and the replay (or a `resync` saying why it cannot replay). */
+/**
+ * Sends `welcome` and the replay (or a `resync` saying why it cannot replay). Replayed
+ * messages carry their current `reactions` as `me.userId` sees them.
+ */
 export function welcomeAndReplay(
   ws: WebSocket,
   store: RoomStore,
-  me: { online: string[]; readSeq: number },
+  reactions: RoomReactions,
+  me: { userId: string; online: string[]; readSeq: number },
   params: URLSearchParams,
   replayLimit: number,
 ): void {
@@ -35,7 +40,7 @@ export function welcomeAndReplay(
     const chunk = store.entriesAfter(after, REPLAY_CHUNK);
     const last = chunk.at(-1);
     if (!last) break;
-    for (const entry of chunk) sendFrame(ws, entry);
+    for (const entry of reactions.decorateEntries(chunk, me.userId)) sendFrame(ws, entry);
     after = entrySeq(last);
   }
 }

@@ -32,6 +32,24 @@ export function errorFrame(code: string, detail: string, extra: ErrorFrameExtra 
 const IdSchema = z.uuid().meta({ example: "01936b2e-8f5c-7a3e-9b1d-2f4a6c8e0b1d" });
 const TimestampSchema = z.iso.datetime().meta({ example: "2026-11-22T09:30:00.000Z" });
 
+/** One emoji's reactions on a message, as the reader sees them (API.md "Reactions"). */
+export const ReactionSummarySchema = z.object({
+  emoji: z.string().meta({ example: "👍" }),
+  count: z.number().int().positive(),
+  me: z.boolean().meta({ description: "Whether the reader reacted with this emoji" }),
+});
+export type ReactionSummary = z.infer<typeof ReactionSummarySchema>;
+
+/** A reaction added or removed, sent to the room's sockets; `count` is the emoji's new total. Not a log entry: no seq of its own. */
+export interface ReactionFrame {
+  type: "reaction";
+  seq: number;
+  emoji: string;
+  count: number;
+  userId: string;
+  op: "add" | "remove";
+}
+
 /**
  * A chat message in its latest state: on the room and inbox sockets, in queue messages and
  * in HTTP answers (src/schemas/rooms.ts names it "Message" in /openapi.json).
@@ -46,6 +64,9 @@ export const MessageSchema = z.object({
   createdAt: TimestampSchema,
   editedAt: TimestampSchema.optional().meta({ description: "Set once the sender edited the message" }),
   deletedAt: TimestampSchema.optional().meta({ description: "Set once the sender deleted the message" }),
+  reactions: z.array(ReactionSummarySchema).optional().meta({
+    description: "Reactions by emoji, oldest first, with `me` relative to the reader; absent when there are none",
+  }),
 });
 export type Message = z.infer<typeof MessageSchema>;
 
@@ -59,6 +80,13 @@ export const RoomClientFrameSchema = z.discriminatedUnion("type", [
   // The sender edits or deletes one of their messages (within IM_EDIT_WINDOW_SECONDS).
   z.strictObject({ type: z.literal("edit"), seq: z.number().int().positive(), body: z.string().min(1) }),
   z.strictObject({ type: z.literal("delete"), seq: z.number().int().positive() }),
+  // A member adds or removes their reaction (the same as PUT/DELETE .../reactions/:emoji).
+  z.strictObject({
+    type: z.literal("react"),
+    seq: z.number().int().positive(),
+    emoji: z.string().min(1).max(64),
+    op: z.enum(["add", "remove"]),
+  }),
 ]);
 export type RoomClientFrame = z.infer<typeof RoomClientFrameSchema>;
 
@@ -70,6 +98,7 @@ export type RoomServerFrame =
   | { type: "typing"; userId: string }
   | { type: "resync"; reason: string }
   | RoomChangeFrame
+  | ReactionFrame
   | ErrorFrame;
 
 /**

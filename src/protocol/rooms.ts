@@ -31,7 +31,9 @@ export interface RoomRefusal {
     | "not_sender"
     | "message_deleted"
     | "edit_window_closed"
-    | "muted";
+    | "muted"
+    | "bad_emoji"
+    | "too_many_reactions";
   detail: string;
   /** With `muted`: when the mute ends (ISO time). */
   until?: string;

@@ -1,7 +1,8 @@
 // One room: history (paging back), live messages in seq order, my unsent messages, typing,
-// presence, read cursor, edit/delete of my messages, and member management for groups.
+// presence, read cursor, edit/delete of my messages, reactions, and member management for groups.
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import {
+  applyReaction,
   type ConnectionState,
   type Message,
   type PendingMessage,
@@ -12,6 +13,7 @@ import {
 } from "../sdk";
 import { client, noteMessage, openRoomId, refreshRooms, rooms, showRead } from "./live";
 import { rememberName, useUsernames } from "./people";
+import { Reactions } from "./reactions";
 import { ReportButton } from "./report";
 import { ModerateMessage } from "./room-moderation";
 import { roomTitle, RoomList } from "./rooms";
@@ -102,6 +104,7 @@ export function RoomScreen({ roomId, me }: { roomId: string; me: User }) {
         c.on("change", (change) =>
           setMessages((old) => (old.some((m) => m.seq === change.message.seq) ? merge(old, [change.message]) : old)),
         );
+        c.on("reaction", (frame) => setMessages((old) => old.map((m) => applyReaction(m, frame, me.id))));
         c.on("outbox", (p) => setPending([...p]));
         c.on("presence", (set) => setOnline([...set]));
         c.on(
@@ -244,6 +247,7 @@ export function RoomScreen({ roomId, me }: { roomId: string; me: User }) {
                   conn={connection}
                   roomId={roomId}
                   canModerate={canModerate}
+                  onError={setError}
                 />
               ))}
               {pending.map((p) => (
@@ -274,12 +278,14 @@ function MessageItem({
   conn,
   roomId,
   canModerate,
+  onError,
 }: {
   message: Message;
   mine: boolean;
   conn: RoomConnection | null;
   roomId: string;
   canModerate: boolean;
+  onError: (error: unknown) => void;
 }) {
   const [editing, setEditing] = useState(false);
   const [text, setText] = useState(m.body);
@@ -335,6 +341,7 @@ function MessageItem({
       {!mine && !deleted && canModerate && (
         <ModerateMessage roomId={roomId} seq={m.seq} senderId={m.sender.id} sender={m.sender.username} />
       )}
+      {!deleted && <Reactions roomId={roomId} message={m} onError={onError} />}
     </li>
   );
 }

@@ -33,6 +33,8 @@ export interface PlazaClientOptions {
 type AuthResult = paths["/v1/auth/login"]["post"]["responses"][200]["content"]["application/json"];
 type Media = paths["/v1/media"]["post"]["responses"][201]["content"]["application/json"];
 
+const REACTION_PATH = "/v1/rooms/{id}/messages/{seq}/reactions/{emoji}";
+
 /** Checks the session this often at most while sockets fail to connect (a refused upgrade looks like a network error). */
 const SESSION_CHECK_EVERY_FAILURES = 3;
 
@@ -121,6 +123,16 @@ export class PlazaClient extends Emitter<ClientHandlers> {
     }
     if (!res.ok) throw await toPlazaError(res);
     return (await res.json()) as Media;
+  }
+
+  /** Reacts to message `seq` with `emoji` (one emoji or a `:shortcode:`); idempotent. The room's sockets get a `reaction` frame. */
+  async react(roomId: string, seq: number, emoji: string): Promise<void> {
+    await unwrap(this.api.PUT(REACTION_PATH, { params: { path: { id: roomId, seq, emoji } } }));
+  }
+
+  /** Takes my reaction with `emoji` away from message `seq`; idempotent. */
+  async unreact(roomId: string, seq: number, emoji: string): Promise<void> {
+    await unwrap(this.api.DELETE(REACTION_PATH, { params: { path: { id: roomId, seq, emoji } } }));
   }
 
   /** Opens a room's live connection; `since`: the last seq already shown (from history). */

@@ -5,6 +5,8 @@ export type {
   InboxClientFrame,
   InboxServerFrame,
   Message,
+  ReactionFrame,
+  ReactionSummary,
   RoomChangeFrame,
   RoomClientFrame,
   RoomServerFrame,

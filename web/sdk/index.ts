@@ -25,6 +25,7 @@ export {
 export { type ConnectionState, FINAL_CLOSE_CODES, LiveSocket, PING_FRAME } from "./live-socket";
 export { MAX_WATCHED_POSTS, type PostStats, PostWatcher } from "./post-watch";
 export { describeError, type FieldError, PlazaError, type Problem, toPlazaError } from "./problem";
+export { applyReaction, reactedWith } from "./reactions";
 export { MAX_BODY_CHARS, type PendingMessage, RoomConnection } from "./room-connection";
 export { localStorageTokenStore, memoryTokenStore, Session, type TokenStore, type Tokens } from "./session";
 export { TaskConnection } from "./task-connection";

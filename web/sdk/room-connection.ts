@@ -3,7 +3,7 @@
 // acked: the server makes a resend return the original); reconnects resume with
 // `?since=<last seq>&epoch=<epoch>`; `resync` is surfaced with the seq live traffic goes on from.
 import { Emitter } from "./emitter";
-import type { Message, RoomChangeFrame, RoomClientFrame, RoomServerFrame } from "./frames";
+import type { Message, ReactionFrame, RoomChangeFrame, RoomClientFrame, RoomServerFrame } from "./frames";
 import { type ConnectionState, LiveSocket } from "./live-socket";
 import type { Session } from "./session";
 
@@ -28,6 +28,8 @@ type RoomHandlers = {
   message: (message: Message) => void;
   /** An edit or delete of an earlier message (its new state), in seq order. */
   change: (change: RoomChangeFrame) => void;
+  /** Someone added or removed a reaction (`count`: the emoji's new total); not a log entry, so no seq of its own. */
+  reaction: (reaction: ReactionFrame) => void;
   /** The server stored one of my messages. */
   ack: (ack: { clientMsgId: string; seq: number; id: string }) => void;
   /** The outbox changed (queued, acked, failed). */
@@ -151,6 +153,15 @@ export class RoomConnection extends Emitter<RoomHandlers> {
     return this.sendFrame({ type: "delete", seq });
   }
 
+  /**
+   * Adds (`op` "add") or removes my reaction over the socket; the change arrives as a
+   * `reaction` event, a refusal as an `error` event. False when not connected (use
+   * PlazaClient.react over HTTP to get the answer directly).
+   */
+  react(seq: number, emoji: string, op: "add" | "remove" = "add"): boolean {
+    return this.sendFrame({ type: "react", seq, emoji, op });
+  }
+
   /** Closes the connection for good (unsent messages are dropped). */
   close(): void {
     clearTimeout(this.pumpTimer);
@@ -222,6 +233,9 @@ export class RoomConnection extends Emitter<RoomHandlers> {
       case "edited":
       case "deleted":
         if (this.advance(frame.seq)) this.emit("change", frame);
+        return;
+      case "reaction":
+        this.emit("reaction", frame);
         return;
       case "ack":
         this.settle(frame.clientMsgId);
