@@ -23,6 +23,7 @@ import { discoveryRoutes } from "./routes/discovery";
 import { notificationRoutes } from "./routes/notifications";
 import { postRoutes } from "./routes/posts";
 import { userRoutes } from "./routes/users";
+import { userSearchRoutes } from "./routes/user-search";
 import { adminRoutes } from "./routes/admin";
 import { moderationRoutes } from "./routes/moderation";
 import { reportRoutes } from "./routes/reports";
@@ -61,6 +62,7 @@ function buildApp() {
     .route("/", metricsRoutes)
     .route("/v1/auth", authRoutes)
     .route("/v1", userRoutes)
+    .route("/v1", userSearchRoutes)
     .route("/v1/inbox", inboxRoutes)
     .route("/v1/rooms", roomRoutes)
     .route("/v1/rooms", roomSanctionRoutes)
