@@ -28,6 +28,7 @@ import { adminRoutes } from "./routes/admin";
 import { moderationRoutes } from "./routes/moderation";
 import { reportRoutes } from "./routes/reports";
 import { roomSanctionRoutes } from "./routes/room-sanctions";
+import { roomSettingsRoutes } from "./routes/room-settings";
 import { backendRoutes } from "./routes/backends";
 import { taskCallbackRoutes } from "./routes/task-callbacks";
 import { taskRoutes } from "./routes/tasks";
@@ -66,6 +67,7 @@ function buildApp() {
     .route("/v1/inbox", inboxRoutes)
     .route("/v1/rooms", roomRoutes)
     .route("/v1/rooms", roomSanctionRoutes)
+    .route("/v1/rooms", roomSettingsRoutes)
     .route("/v1", imRoutes)
     .route("/v1", taskRoutes)
     .route("/v1", taskCallbackRoutes)
