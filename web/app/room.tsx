@@ -14,6 +14,7 @@ import { client, noteMessage, openRoomId, refreshRooms, rooms, showRead } from "
 import { rememberName, useUsernames } from "./people";
 import { ReportButton } from "./report";
 import { ModerateMessage } from "./room-moderation";
+import { RoomNotifySettings } from "./room-settings";
 import { roomTitle, RoomList } from "./rooms";
 import { navigate } from "./router";
 import { useStore } from "./store";
@@ -209,6 +210,7 @@ export function RoomScreen({ roomId, me }: { roomId: string; me: User }) {
           </div>
           <div class="row">
             <ConnectionBadge state={state} label="Room connection" />
+            <RoomNotifySettings roomId={roomId} room={myRooms.find((r) => r.id === roomId)} />
             {room && room.role !== "owner" && <LeaveButton roomId={roomId} title={title} />}
           </div>
         </header>
