@@ -161,7 +161,7 @@ export class Inbox extends DurableObject<Env> {
     this.counts.deliveries++;
     this.counts.applied += applied.entries.length;
     this.counts.duplicates += applied.duplicates;
-    this.announce(delivery, applied, filled);
+    this.announce(userId, delivery, applied, filled);
     return { applied: applied.entries.length, duplicates: applied.duplicates, listening: true };
   }
 
@@ -376,7 +376,7 @@ export class Inbox extends DurableObject<Env> {
    * Frames for the devices, and a push when no device is connected and no session watches the
    * room. After a gap was filled, `unread` goes out whatever changed (the room's count replaced the inbox's).
    */
-  private announce(delivery: InboxDelivery, applied: Applied, filled: boolean): void {
+  private announce(userId: string, delivery: InboxDelivery, applied: Applied, filled: boolean): void {
     const sockets = this.ctx.getWebSockets();
     if (applied.entries.length > 0) {
       const watching = new Set(delivery.watching);
@@ -393,7 +393,7 @@ export class Inbox extends DurableObject<Env> {
       this.broadcast({ type: "unread", roomId: delivery.room.id, unread: unread.count, readSeq: unread.readSeq });
     if (!applied.notable || sockets.length > 0 || delivery.watching.length > 0) return;
     const settings = this.roomSettings.get(delivery.room.id);
-    const pushed = messageToPush(settings, this.userId(), applied.notable, applied.entries, Date.now());
+    const pushed = messageToPush(settings, userId, applied.notable, applied.entries, Date.now());
     if (!pushed) return;
     this.pushAll(noticeOf(pushed, unread?.count ?? 0)).catch((err: unknown) =>
       this.log.warn("push failed", { error: String(err) }),

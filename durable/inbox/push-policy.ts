@@ -22,14 +22,13 @@ export function mentionsOf(message: Message): readonly unknown[] {
  */
 export function messageToPush(
   settings: RoomSettings,
-  userId: string | undefined,
+  userId: string,
   notable: Message | undefined,
   entries: readonly RoomEntry[],
   now: number,
 ): Message | undefined {
   if (!notable || settings.notify === "none" || isMuted(settings, now)) return undefined;
   if (settings.notify === "all") return notable;
-  if (userId === undefined) return undefined;
   for (let i = entries.length - 1; i >= 0; i--) {
     const entry = entries[i];
     if (entry?.type !== "message") continue;

@@ -45,7 +45,6 @@ describe("messageToPush", () => {
     expect(messageToPush(settings("mentions"), me, someoneElse, entries(someoneElse), now)).toBeUndefined();
     const deleted = message(5, { mentions: [me], deletedAt: "2026-12-05T11:59:30.000Z" });
     expect(messageToPush(settings("mentions"), me, plain, entries(plain, deleted), now)).toBeUndefined();
-    expect(messageToPush(settings("mentions"), undefined, mentioning, entries(mentioning), now)).toBeUndefined();
   });
 
   it("pushes nothing while muted, whatever the level; an ended mute does not count", () => {
