@@ -1,6 +1,9 @@
 // People search (issue 16, decision 0085): GET /v1/search/users by username or display-name
 // prefix, case-insensitive, wildcards as text, suspended users and blockers hidden, paged, 400/401.
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { createDb } from "../../src/db/client";
+import { peopleQuery } from "../../src/services/user-search";
 import { call, expectProblem, json, type TestUser } from "../support/api";
 import { userWithRole } from "../support/moderation";
 
@@ -130,5 +133,23 @@ describe("GET /v1/search/users", () => {
     }
     expect((await call(`/v1/search/users?q=${"a".repeat(200)}`, { token: me.accessToken })).status).toBe(200);
     await expectProblem(await call("/v1/search/users?q=ada"), 401, "unauthorized");
+  });
+
+  it("is two index range searches, never a scan of users, within D1's bound-parameter limit", async () => {
+    for (const after of [undefined, "ada_k"]) {
+      const query = peopleQuery(createDb(env.DB), crypto.randomUUID(), "ada", after, 20).toSQL();
+      expect(query.params.length).toBeLessThanOrEqual(100);
+      const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${query.sql}`)
+        .bind(...query.params)
+        .all<{ detail: string }>();
+      const steps = plan.results.map((r) => r.detail);
+      expect(
+        steps.some((d) => /SEARCH users USING INDEX users_username_unique \(username>\? AND username<\?\)/.test(d)),
+      ).toBe(true);
+      expect(
+        steps.some((d) => /SEARCH users USING INDEX users_display_name_lower_idx \(<expr>>\? AND <expr><\?\)/.test(d)),
+      ).toBe(true);
+      expect(steps.filter((d) => /^SCAN users/.test(d) || /\(username>\?\)$/.test(d))).toEqual([]);
+    }
   });
 });
