@@ -99,7 +99,7 @@ export default defineConfig(async () => {
       hookTimeout: 30_000,
     },
   });
-  const pushTests = ["test/integration/im-push.test.ts"];
+  const pushTests = ["test/integration/im-push.test.ts", "test/integration/room-settings-push.test.ts"];
   return {
     test: {
       projects: [

@@ -15,7 +15,8 @@
 // - read cursors (`applyRead`, or the socket's `read` frame through the room): the room counts
 //   unread from its log; never negative;
 // - the room list (`rooms`) for GET /v1/rooms, joined/left from the Worker, rebuilt from D1
-//   once when the inbox predates IM;
+//   once when the inbox predates IM; per-room notification settings (`setRoomSettings`,
+//   decision 0086), which gate pushes but never the unread count;
 // - `notify`: any frame to every device (task updates); `endSession`: close a session's sockets;
 // - `goingAway`: close every socket with 1001 when the server stops.
 import { DurableObject } from "cloudflare:workers";
@@ -27,8 +28,9 @@ import type {
   InboxCursor,
   InboxDelivery,
   InboxMembership,
-  InboxRoom,
+  MyInboxRoom,
   ReadStanding,
+  RoomSettings,
 } from "../src/protocol/inbox";
 import {
   errorFrame,
@@ -40,8 +42,11 @@ import {
 import { type Applied, applyDelivery, GAP } from "./inbox/apply";
 import { catchUp } from "./inbox/catch-up";
 import { noticeOf, sendPush } from "./inbox/push";
+import { messageToPush } from "./inbox/push-policy";
+import { RoomSettingsStore } from "./inbox/room-settings";
 import { membershipsOf, rebuildInbox } from "./inbox/rebuild";
 import { type InboxCounters, InboxStore, type PushSubscriptionRow } from "./inbox/store";
+import { MeteredSql } from "./sql-meter";
 import { closeAllSockets, trackSocketOwner, untrackIfIdle } from "./socket-owners";
 import {
   acceptSocket,
@@ -79,6 +84,7 @@ export interface InboxStats extends InboxCounters {
 
 export class Inbox extends DurableObject<Env> {
   private readonly store: InboxStore;
+  private readonly roomSettings: RoomSettingsStore;
   private readonly settings: ImSettings;
   private readonly log: Logger;
   /** Frame budgets per socket (each device its own). */
@@ -96,6 +102,7 @@ export class Inbox extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new InboxStore(ctx.storage);
+    this.roomSettings = new RoomSettingsStore(new MeteredSql(ctx.storage.sql));
     this.settings = loadConfig(env).im;
     this.log = objectLogger(env, "Inbox");
     this.budgets = new Budgets(this.settings.inboxSocket);
@@ -154,7 +161,7 @@ export class Inbox extends DurableObject<Env> {
     this.counts.deliveries++;
     this.counts.applied += applied.entries.length;
     this.counts.duplicates += applied.duplicates;
-    this.announce(delivery, applied, filled);
+    this.announce(userId, delivery, applied, filled);
     return { applied: applied.entries.length, duplicates: applied.duplicates, listening: true };
   }
 
@@ -188,16 +195,28 @@ export class Inbox extends DurableObject<Env> {
     if (this.store.markLeft(roomId)) this.broadcast({ type: "left", roomId });
   }
 
-  /** A page of the user's rooms, most recent activity first. */
+  /** A page of the user's rooms, most recent activity first, each with the user's settings for it. */
   async rooms(
     userId: string,
     limit: number,
     after?: InboxCursor,
-  ): Promise<{ items: InboxRoom[]; next: InboxCursor | undefined }> {
+  ): Promise<{ items: MyInboxRoom[]; next: InboxCursor | undefined }> {
     await this.ensureBuilt(userId);
     await this.ensureListening(userId);
     const { rooms, next } = this.store.page(limit, after);
-    return { items: rooms, next };
+    return { items: rooms.map((room) => ({ ...room, settings: this.roomSettings.get(room.id) })), next };
+  }
+
+  /** The user's notification settings for `roomId` (the Worker has checked membership). */
+  async getRoomSettings(roomId: string): Promise<RoomSettings> {
+    return this.roomSettings.get(roomId);
+  }
+
+  /** Replaces the user's notification settings for `roomId` and tells every device; returns them. */
+  async setRoomSettings(roomId: string, settings: RoomSettings): Promise<RoomSettings> {
+    const stored = this.roomSettings.set(roomId, settings);
+    this.broadcast({ type: "settings", roomId, settings: stored });
+    return stored;
   }
 
   /**
@@ -357,7 +376,7 @@ export class Inbox extends DurableObject<Env> {
    * Frames for the devices, and a push when no device is connected and no session watches the
    * room. After a gap was filled, `unread` goes out whatever changed (the room's count replaced the inbox's).
    */
-  private announce(delivery: InboxDelivery, applied: Applied, filled: boolean): void {
+  private announce(userId: string, delivery: InboxDelivery, applied: Applied, filled: boolean): void {
     const sockets = this.ctx.getWebSockets();
     if (applied.entries.length > 0) {
       const watching = new Set(delivery.watching);
@@ -372,11 +391,13 @@ export class Inbox extends DurableObject<Env> {
     const unread = applied.unread ?? (row ? { count: row.unread, readSeq: row.read_seq } : undefined);
     if (unread)
       this.broadcast({ type: "unread", roomId: delivery.room.id, unread: unread.count, readSeq: unread.readSeq });
-    if (applied.notable && sockets.length === 0 && delivery.watching.length === 0) {
-      this.pushAll(noticeOf(applied.notable, unread?.count ?? 0)).catch((err: unknown) =>
-        this.log.warn("push failed", { error: String(err) }),
-      );
-    }
+    if (!applied.notable || sockets.length > 0 || delivery.watching.length > 0) return;
+    const settings = this.roomSettings.get(delivery.room.id);
+    const pushed = messageToPush(settings, userId, applied.notable, applied.entries, Date.now());
+    if (!pushed) return;
+    this.pushAll(noticeOf(pushed, unread?.count ?? 0)).catch((err: unknown) =>
+      this.log.warn("push failed", { error: String(err) }),
+    );
   }
 
   private async pushAll(notice: ReturnType<typeof noticeOf>): Promise<void> {

@@ -24,10 +24,12 @@ import { discoveryRoutes } from "./routes/discovery";
 import { notificationRoutes } from "./routes/notifications";
 import { postRoutes } from "./routes/posts";
 import { userRoutes } from "./routes/users";
+import { userSearchRoutes } from "./routes/user-search";
 import { adminRoutes } from "./routes/admin";
 import { moderationRoutes } from "./routes/moderation";
 import { reportRoutes } from "./routes/reports";
 import { roomSanctionRoutes } from "./routes/room-sanctions";
+import { roomSettingsRoutes } from "./routes/room-settings";
 import { backendRoutes } from "./routes/backends";
 import { taskCallbackRoutes } from "./routes/task-callbacks";
 import { taskRoutes } from "./routes/tasks";
@@ -62,9 +64,11 @@ function buildApp() {
     .route("/", metricsRoutes)
     .route("/v1/auth", authRoutes)
     .route("/v1", userRoutes)
+    .route("/v1", userSearchRoutes)
     .route("/v1/inbox", inboxRoutes)
     .route("/v1/rooms", roomRoutes)
     .route("/v1/rooms", roomSanctionRoutes)
+    .route("/v1/rooms", roomSettingsRoutes)
     .route("/v1", imRoutes)
     .route("/v1", reactionRoutes)
     .route("/v1", taskRoutes)

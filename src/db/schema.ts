@@ -8,26 +8,31 @@ const createdAt = () =>
 
 // ---------------------------------------------------------------- accounts
 
-export const users = sqliteTable("users", {
-  id: text("id").primaryKey(),
-  username: text("username").notNull().unique(),
-  displayName: text("display_name").notNull(),
-  avatarUrl: text("avatar_url"),
-  /** `pbkdf2-sha256$<iterations>$<salt>$<hash>`: parameters live beside the hash. */
-  passwordHash: text("password_hash").notNull(),
-  followers: integer("followers").notNull().default(0),
-  following: integer("following").notNull().default(0),
-  /** Site role: moderators handle reports and remove content; admins also grant roles (docs/decisions/0072). */
-  role: text("role", { enum: ["user", "moderator", "admin"] })
-    .notNull()
-    .default("user"),
-  /** Set while the account is suspended: login is refused and its posts and comments are hidden. */
-  suspendedAt: integer("suspended_at", { mode: "timestamp_ms" }),
-  /** When a suspension ends by itself; null with `suspendedAt` set: until lifted. */
-  suspendedUntil: integer("suspended_until", { mode: "timestamp_ms" }),
-  suspendReason: text("suspend_reason"),
-  createdAt: createdAt(),
-});
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    username: text("username").notNull().unique(),
+    displayName: text("display_name").notNull(),
+    avatarUrl: text("avatar_url"),
+    /** `pbkdf2-sha256$<iterations>$<salt>$<hash>`: parameters live beside the hash. */
+    passwordHash: text("password_hash").notNull(),
+    followers: integer("followers").notNull().default(0),
+    following: integer("following").notNull().default(0),
+    /** Site role: moderators handle reports and remove content; admins also grant roles (docs/decisions/0072). */
+    role: text("role", { enum: ["user", "moderator", "admin"] })
+      .notNull()
+      .default("user"),
+    /** Set while the account is suspended: login is refused and its posts and comments are hidden. */
+    suspendedAt: integer("suspended_at", { mode: "timestamp_ms" }),
+    /** When a suspension ends by itself; null with `suspendedAt` set: until lifted. */
+    suspendedUntil: integer("suspended_until", { mode: "timestamp_ms" }),
+    suspendReason: text("suspend_reason"),
+    createdAt: createdAt(),
+  },
+  // People search (migrations/0009, decision 0085): a prefix range on the lower-cased display name.
+  (t) => [index("users_display_name_lower_idx").on(sql`lower(${t.displayName})`, t.username)],
+);
 
 /** The seed's session pool: one row per login (device); refresh tokens rotate inside it. */
 export const sessions = sqliteTable(

@@ -2,7 +2,7 @@
 // FANOUT queue), membership changes from the Worker, and the room list it serves. Imports
 // nothing of Plaza's beyond src/protocol.
 import { z } from "zod";
-import { MessageSchema, type Message, type RoomEntry } from "./protocol";
+import { MessageSchema, type Message, type RoomEntry, type RoomSettings } from "./protocol";
 import type { MemberRole, RoomKind } from "./rooms";
 
 /** The room facts a delivery carries (the member count is the room's own, at delivery time). */
@@ -63,6 +63,16 @@ export interface InboxRoom {
   readSeq: number;
   lastSeq: number;
   peer?: { id: string; username: string };
+}
+
+export type { NotifyLevel, RoomSettings } from "./protocol";
+
+/** Settings of a room nobody changed. */
+export const DEFAULT_ROOM_SETTINGS: RoomSettings = { notify: "all", muteUntil: null };
+
+/** A `GET /v1/rooms` item: the room as the inbox keeps it, with the member's settings. */
+export interface MyInboxRoom extends InboxRoom {
+  settings: RoomSettings;
 }
 
 /** Position of the last room of a page: (last activity, room id). */

@@ -115,6 +115,16 @@ export const entrySeq = (entry: RoomEntry): number => (entry.type === "message" 
 
 // ---------------------------------------------------------------- inbox socket
 
+/** How a member wants to hear about a room (decision 0086): `notify` level and an optional mute. */
+export type NotifyLevel = "all" | "mentions" | "none";
+
+/** A member's notification settings for one room, kept in their inbox. */
+export interface RoomSettings {
+  notify: NotifyLevel;
+  /** ISO time: no push before it (unread still counts). Null: not muted. */
+  muteUntil: string | null;
+}
+
 export type InboxServerFrame =
   | { type: "message"; message: Message }
   | { type: "unread"; roomId: string; unread: number; readSeq?: number }
@@ -123,6 +133,8 @@ export type InboxServerFrame =
   | RoomChangeFrame
   | { type: "welcome"; rooms: { roomId: string; unread: number; readSeq: number; lastSeq: number }[] }
   | { type: "left"; roomId: string }
+  // Another device changed the user's notification settings for a room (decision 0086).
+  | { type: "settings"; roomId: string; settings: RoomSettings }
   | ErrorFrame;
 
 /** Frames a client may send on the inbox socket. */

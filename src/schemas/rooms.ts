@@ -24,6 +24,26 @@ export const RoomSchema = z
 /** The one message schema (src/protocol/protocol.ts), as the "Message" component. */
 export const MessageSchema = WireMessageSchema.openapi("Message");
 
+/** A member's notification settings for a room (decision 0086). */
+export const RoomSettingsSchema = z
+  .object({
+    notify: z.enum(["all", "mentions", "none"]).openapi({
+      description: "all: push every message from others; mentions: only messages that mention me; none: no push",
+    }),
+    muteUntil: TimestampSchema.nullable().openapi({ description: "No push before this time (unread still counts)" }),
+  })
+  .openapi("RoomSettings");
+
+export const RoomSettingsBodySchema = z
+  .strictObject({
+    notify: z.enum(["all", "mentions", "none"]),
+    muteUntil: z.iso.datetime({ offset: true }).nullable().optional().openapi({
+      description: "ISO time: mute pushes until then; absent or null: not muted",
+      example: "2026-12-24T18:00:00Z",
+    }),
+  })
+  .openapi("RoomSettingsBody");
+
 export const MyRoomSchema = RoomSchema.extend({
   unread: z
     .number()
@@ -34,6 +54,7 @@ export const MyRoomSchema = RoomSchema.extend({
   lastMessage: z.union([MessageSchema, z.null()]),
   readSeq: z.number().int().min(0).openapi({ description: "My read cursor" }),
   lastSeq: z.number().int().min(0).openapi({ description: "The newest log seq my inbox has seen in this room" }),
+  settings: RoomSettingsSchema,
 }).openapi("MyRoom");
 
 export const RoomNameSchema = z.string().trim().min(1).max(100).openapi({ example: "lobby" });

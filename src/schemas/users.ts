@@ -58,3 +58,19 @@ export const TokensSchema = z
   .openapi("Tokens");
 
 export const AuthResultSchema = TokensSchema.extend({ user: UserSchema }).openapi("AuthResult");
+
+/** `GET /v1/search/users`: a username or display-name prefix (decision 0085). */
+export const UserSearchQuerySchema = z.object({
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .openapi({ description: "Prefix of a username or display name (case-insensitive; plain text)", example: "ada" }),
+  limit: z.coerce.number().int().min(1).max(50).default(20).openapi({ example: 20 }),
+  cursor: z.string().min(1).max(512).optional(),
+});
+
+export const UserSearchResultSchema = z
+  .object({ items: z.array(UserSchema), nextCursor: z.string().nullable() })
+  .openapi("UserSearchResult");

@@ -1,38 +1,12 @@
-// Web Push to offline users, against the local test push service (test/setup/push-service.ts),
-// which decrypts every payload (RFC 8291) and verifies the VAPID JWT and key (RFC 8292).
+// Web Push to offline users, against the local test push service (test/support/push.ts).
 import { describe, expect, it } from "vitest";
-import { call, expectProblem, json, registerUser, type TestUser } from "../support/api";
+import { call, expectProblem, json, registerUser } from "../support/api";
 import { directRoom, eventually, inboxSocket } from "../support/im";
 import { postMessage } from "../support/rooms";
+import { pushService, receivedPushes, subscribe } from "../support/push";
 
-interface Received {
-  payload: { type: string; roomId: string; seq: number; preview: string; sender: { id: string }; unread: number };
-  vapid: { ok: boolean; sub: string; aud: string };
-  headers: { ttl: string; urgency: string; contentEncoding: string; topic: string };
-}
-
-// The push service's own test routes, through the same host Plaza's pushes use.
-const service = (path: string, init?: RequestInit) => fetch(`https://push.plaza.test${path}`, init);
-
-/** A subscription made at the push service with Plaza's VAPID key, registered with Plaza. */
-async function subscribe(user: TestUser): Promise<{ id: string; plazaId: string }> {
-  const key = await json<{ publicKey: string }>(await call("/v1/push/vapid-public-key", { token: user.accessToken }));
-  const sub = await (
-    await service("/subscribe", { method: "POST", body: JSON.stringify({ applicationServerKey: key.publicKey }) })
-  ).json<{
-    id: string;
-    endpoint: string;
-    keys: { p256dh: string; auth: string };
-  }>();
-  const res = await call("/v1/push/subscriptions", {
-    token: user.accessToken,
-    body: { endpoint: sub.endpoint, keys: sub.keys, expirationTime: null },
-  });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return { id: sub.id, plazaId: (await json<{ id: string }>(res)).id };
-}
-
-const received = async (id: string) => (await service(`/received/${id}`)).json<Received[]>();
+const service = pushService;
+const received = receivedPushes;
 
 describe("web push", () => {
   it("pushes an encrypted, VAPID-signed notice to an offline user, and none while a device is connected", async () => {

@@ -287,6 +287,32 @@ describe("SDK against npm start", () => {
     inbox.close();
   });
 
+  it("finds people by name prefix and keeps per-room notification settings, heard on another device", async () => {
+    const [alice, bob] = await Promise.all([signUp(plaza.url), signUp(plaza.url)]);
+    const [aliceMe, bobMe] = [(await alice.me())!, (await bob.me())!];
+    const found = await alice.searchUsers(bobMe.username.toUpperCase(), { limit: 5 });
+    expect(found.items.map((u) => u.id)).toEqual([bobMe.id]);
+    expect(found.nextCursor).toBeNull();
+    const bad = await alice.searchUsers("").catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(PlazaError);
+    expect((bad as PlazaError).status).toBe(400);
+
+    const dm = await unwrap(bob.api.POST("/v1/rooms/direct", { body: { userId: aliceMe.id } }));
+    expect(await bob.roomSettings(dm.id)).toEqual({ notify: "all", muteUntil: null });
+    const inbox = bob.inbox();
+    const heard: unknown[] = [];
+    inbox.on("settings", (s) => heard.push(s));
+    await until(() => inbox.state === "connected", "inbox connected");
+    const muteUntil = new Date(Date.now() + 3_600_000).toISOString();
+    const stored = await bob.setRoomSettings(dm.id, { notify: "mentions", muteUntil });
+    expect(stored).toEqual({ notify: "mentions", muteUntil });
+    await until(() => heard.length === 1, "settings frame");
+    expect(heard[0]).toEqual({ roomId: dm.id, settings: stored });
+    const rooms = await unwrap(bob.api.GET("/v1/rooms"));
+    expect(rooms.items.find((r) => r.id === dm.id)?.settings).toEqual(stored);
+    inbox.close();
+  });
+
   it("streams a task's output in order and ends when it finishes", async () => {
     const alice = await signUp(plaza.url);
     const task = await unwrap(

@@ -1,8 +1,10 @@
-// Finding posts: a tag's posts (#/tags/<tag>), search results (#/search/<words>) with the
-// matched words marked, the header's search box, and trending tags (API.md "Tags and search").
+// Finding posts and people: a tag's posts (#/tags/<tag>), search results (#/search/<words>):
+// people by name, posts with the matched words marked; the header's search box, and trending
+// tags (API.md "Tags and search").
 import { useEffect, useState } from "preact/hooks";
 import { type components, type Post, unwrap } from "../sdk";
 import { client } from "./live";
+import { PeopleSearch } from "./people-search";
 import { PostCard } from "./post-card";
 import { href, navigate } from "./router";
 import { ErrorMessage } from "./ui";
@@ -21,8 +23,13 @@ export function SearchBox() {
         }}
       >
         <label>
-          <span class="sr-only">Search posts</span>
-          <input type="search" value={q} onInput={(e) => setQ(e.currentTarget.value)} placeholder="Search posts" />
+          <span class="sr-only">Search posts and people</span>
+          <input
+            type="search"
+            value={q}
+            onInput={(e) => setQ(e.currentTarget.value)}
+            placeholder="Search posts and people"
+          />
         </label>
       </form>
     </search>
@@ -77,6 +84,8 @@ export function SearchScreen({ q }: { q: string }) {
   return (
     <main id="main" class="feed">
       <h1>Search: {q}</h1>
+      <PeopleSearch initial={q} />
+      <h2>Posts</h2>
       <ErrorMessage error={error} />
       {data === null && !error && <p role="status">Searching…</p>}
       {data?.items.length === 0 && <p class="muted">No posts match.</p>}

@@ -7,6 +7,7 @@ import {
   type Message,
   type MyRoom,
   PlazaClient,
+  type RoomSettings,
   type RoomStanding,
   type Task,
   unwrap,
@@ -48,6 +49,11 @@ function patchRoom(roomId: string, patch: (room: MyRoom) => MyRoom): boolean {
     }),
   );
   return found;
+}
+
+/** My settings for a room changed (here, or on another device through the inbox). */
+export function setRoomSettingsLocally(roomId: string, settings: RoomSettings): void {
+  patchRoom(roomId, (r) => ({ ...r, settings }));
 }
 
 function applyStandings(standings: RoomStanding[]): void {
@@ -102,6 +108,7 @@ export async function startSession(): Promise<void> {
       r.lastMessage?.seq === change.message.seq ? { ...r, lastMessage: change.message } : r,
     ),
   );
+  inbox.on("settings", ({ roomId, settings }) => setRoomSettingsLocally(roomId, settings));
   inbox.on("left", (roomId) => rooms.update((list) => list.filter((r) => r.id !== roomId)));
   inbox.on("task", (task) => taskUpdates.set(task));
   await refreshRooms();

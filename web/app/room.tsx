@@ -16,6 +16,7 @@ import { rememberName, useUsernames } from "./people";
 import { Reactions } from "./reactions";
 import { ReportButton } from "./report";
 import { ModerateMessage } from "./room-moderation";
+import { RoomNotifySettings } from "./room-settings";
 import { roomTitle, RoomList } from "./rooms";
 import { navigate } from "./router";
 import { useStore } from "./store";
@@ -212,6 +213,7 @@ export function RoomScreen({ roomId, me }: { roomId: string; me: User }) {
           </div>
           <div class="row">
             <ConnectionBadge state={state} label="Room connection" />
+            <RoomNotifySettings roomId={roomId} room={myRooms.find((r) => r.id === roomId)} />
             {room && room.role !== "owner" && <LeaveButton roomId={roomId} title={title} />}
           </div>
         </header>

@@ -3,6 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { type MyRoom, type Room, unwrap } from "../sdk";
 import { client, refreshRooms, rooms } from "./live";
+import { isMuted } from "./room-settings";
 import { href, navigate } from "./router";
 import { useStore } from "./store";
 import { ErrorMessage, Section, TimeAgo } from "./ui";
@@ -47,6 +48,12 @@ export function RoomList({ rooms: list, current }: { rooms: MyRoom[]; current?: 
           >
             <span class="room-name">
               {roomTitle(room)} <span class="muted kind">{KIND_LABEL[room.kind]}</span>
+              {(room.settings.notify !== "all" || isMuted(room.settings)) && (
+                <span class="muted quiet" aria-label="Notifications reduced" title="Notifications reduced">
+                  {" "}
+                  · quiet
+                </span>
+              )}
             </span>
             {room.unread > 0 && (
               <span class="badge" aria-label={`${room.unread} unread`} data-unread={room.unread}>

@@ -4800,6 +4800,151 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/rooms/{id}/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My notification settings for a room */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description My settings */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RoomSettings"];
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        /** Set my notification settings for a room: push all, only mentions or none, and optionally mute until a time (unread still counts) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["RoomSettingsBody"];
+                };
+            };
+            responses: {
+                /** @description My settings */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RoomSettings"];
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not found, or not visible to the caller (not_found) */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body too large (payload_too_large) */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported Content-Type (unsupported_media_type) */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited (rate_limited); see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/rooms/{id}/ws": {
         parameters: {
             query?: never;
@@ -5090,6 +5235,65 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["PostSearchResult"];
+                    };
+                };
+                /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing or invalid credentials (unauthorized) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/search/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** People whose username or display name starts with q (case-insensitive), by username; suspended users and users who blocked you are left out */
+        get: {
+            parameters: {
+                query: {
+                    cursor?: string;
+                    limit?: number;
+                    /** @description Prefix of a username or display name (case-insensitive; plain text) */
+                    q: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of users */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["UserSearchResult"];
                     };
                 };
                 /** @description Invalid input (validation_failed, malformed_json, invalid_encoding, invalid_cursor) */
@@ -6665,6 +6869,7 @@ export interface components {
             lastSeq: number;
             /** @description My read cursor */
             readSeq: number;
+            settings: components["schemas"]["RoomSettings"];
             /** @description Messages from others after my read cursor (not deleted); exact, from my inbox */
             unread: number;
         };
@@ -6987,6 +7192,29 @@ export interface components {
              */
             userId: string;
         };
+        RoomSettings: {
+            /**
+             * Format: date-time
+             * @description No push before this time (unread still counts)
+             * @example 2026-11-22T09:30:00.000Z
+             */
+            muteUntil: string | null;
+            /**
+             * @description all: push every message from others; mentions: only messages that mention me; none: no push
+             * @enum {string}
+             */
+            notify: "all" | "mentions" | "none";
+        };
+        RoomSettingsBody: {
+            /**
+             * Format: date-time
+             * @description ISO time: mute pushes until then; absent or null: not muted
+             * @example 2026-12-24T18:00:00Z
+             */
+            muteUntil?: string | null;
+            /** @enum {string} */
+            notify: "all" | "mentions" | "none";
+        };
         SendMessageBody: {
             /** @description 1 to ROOM_MAX_BODY_CHARS (4,000) characters */
             body: string;
@@ -7197,6 +7425,10 @@ export interface components {
             role: components["schemas"]["SiteRole"];
             /** @example ada */
             username: string;
+        };
+        UserSearchResult: {
+            items: components["schemas"]["User"][];
+            nextCursor: string | null;
         };
         VapidKey: {
             /** @description applicationServerKey for pushManager.subscribe(); null when push is off */

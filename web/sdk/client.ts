@@ -2,7 +2,7 @@
 // connections (rooms, the inbox, tasks), all sharing the session's tokens.
 import type { paths } from "./api.gen";
 import { Emitter } from "./emitter";
-import type { User } from "./frames";
+import type { RoomSettings, User } from "./frames";
 import { BookmarkKeeper, bookmarkedFetch } from "./bookmark";
 import { authedFetch, createApi, type PlazaApi, unwrap } from "./http";
 import { InboxConnection } from "./inbox-connection";
@@ -32,6 +32,9 @@ export interface PlazaClientOptions {
 
 type AuthResult = paths["/v1/auth/login"]["post"]["responses"][200]["content"]["application/json"];
 type Media = paths["/v1/media"]["post"]["responses"][201]["content"]["application/json"];
+type UserSearchResult = paths["/v1/search/users"]["get"]["responses"][200]["content"]["application/json"];
+/** What `setRoomSettings` takes: a notify level and an optional mute end (ISO time; null or absent: not muted). */
+export type RoomSettingsInput = paths["/v1/rooms/{id}/settings"]["put"]["requestBody"]["content"]["application/json"];
 
 const REACTION_PATH = "/v1/rooms/{id}/messages/{seq}/reactions/{emoji}";
 
@@ -105,6 +108,21 @@ export class PlazaClient extends Emitter<ClientHandlers> {
   async me(): Promise<User | null> {
     if (!this.session.signedIn) return null;
     return unwrap(this.api.GET("/v1/me"));
+  }
+
+  /** People whose username or display name starts with `q` (case-insensitive), by username. */
+  searchUsers(q: string, opts: { limit?: number; cursor?: string } = {}): Promise<UserSearchResult> {
+    return unwrap(this.api.GET("/v1/search/users", { params: { query: { q, ...opts } } }));
+  }
+
+  /** My notification settings for a room I belong to. */
+  roomSettings(roomId: string): Promise<RoomSettings> {
+    return unwrap(this.api.GET("/v1/rooms/{id}/settings", { params: { path: { id: roomId } } }));
+  }
+
+  /** Replaces my notification settings for a room (push all, only mentions or none; mute until a time). */
+  setRoomSettings(roomId: string, settings: RoomSettingsInput): Promise<RoomSettings> {
+    return unwrap(this.api.PUT("/v1/rooms/{id}/settings", { params: { path: { id: roomId } }, body: settings }));
   }
 
   /** Uploads an image (its bytes decide the type) and returns its URL for a post's `images`. */

@@ -19,6 +19,8 @@ export type Post = components["schemas"]["Post"];
 export type Comment = components["schemas"]["Comment"];
 export type Room = components["schemas"]["Room"];
 export type MyRoom = components["schemas"]["MyRoom"];
+/** My notification settings for a room (decision 0086). */
+export type RoomSettings = components["schemas"]["RoomSettings"];
 export type TaskType = components["schemas"]["TaskType"];
 /** A task as HTTP and the task socket show it (`result` is any JSON). */
 export type Task = components["schemas"]["Task"];

@@ -3,7 +3,7 @@
 // replay: every (re)connection starts with a `welcome` frame holding where I stand in each
 // room, so counts are never stale after a reconnect.
 import { Emitter } from "./emitter";
-import type { InboxClientFrame, InboxServerFrame, Message, RoomChangeFrame, Task } from "./frames";
+import type { InboxClientFrame, InboxServerFrame, Message, RoomChangeFrame, RoomSettings, Task } from "./frames";
 import { type ConnectionState, LiveSocket } from "./live-socket";
 import type { Session } from "./session";
 
@@ -21,6 +21,8 @@ type InboxHandlers = {
   message: (message: Message) => void;
   change: (change: RoomChangeFrame) => void;
   left: (roomId: string) => void;
+  /** My notification settings for a room changed (on any device). */
+  settings: (info: { roomId: string; settings: RoomSettings }) => void;
   task: (task: Task) => void;
   error: (error: { code: string; detail: string }) => void;
   state: (state: ConnectionState) => void;
@@ -81,6 +83,8 @@ export class InboxConnection extends Emitter<InboxHandlers> {
         return this.emit("change", frame);
       case "left":
         return this.emit("left", frame.roomId);
+      case "settings":
+        return this.emit("settings", { roomId: frame.roomId, settings: frame.settings });
       case "task":
         return this.emit("task", frame.task as unknown as Task);
       case "error":

@@ -4,7 +4,7 @@
 export type { components, paths } from "./api.gen";
 export { reconnectDelay, type BackoffOptions } from "./backoff";
 export { BOOKMARK_HEADER, BookmarkKeeper, bookmarkedFetch } from "./bookmark";
-export { PlazaClient, type PlazaClientOptions } from "./client";
+export { PlazaClient, type PlazaClientOptions, type RoomSettingsInput } from "./client";
 export type * from "./frames";
 export { TERMINAL_TASK_STATUSES } from "./frames";
 export { authedFetch, createApi, type PlazaApi, unwrap } from "./http";
